@@ -1,0 +1,16 @@
+export { TelltaleError, TelltaleConfigError, describeValue } from './errors.js';
+export type { TelltaleErrorCode, TelltaleErrorOptions, ConfigErrorDetails } from './errors.js';
+export { parseDuration, formatDuration } from './duration.js';
+export type { DurationInput } from './duration.js';
+export { systemClock, createManualClock } from './clock.js';
+export type { Clock, ManualClock, TimerHandle } from './clock.js';
+export { delay, abortError } from './delay.js';
+export type { DelayOptions } from './delay.js';
+export { silentLogger, resolveLogger } from './logger.js';
+export type { Logger, LogMethod } from './logger.js';
+export { createEmitter } from './events.js';
+export type { Disposable, Emitter } from './events.js';
+export { options } from './options.js';
+export { redactSecrets } from './redact.js';
+export { parseAlertGroup, ALERT_ZERO_TIME } from './alert-group.js';
+export type { AlertGroup, Alert, AlertStatus, LabelSet } from './alert-group.js';
