@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Consumer smoke test: packs every public package, installs the tarballs into
+// a scratch project outside the workspace with npm, and loads every entry
+// point with ESM `import` and CommonJS `require`. A broken `exports` map or a
+// file missing from `files` fails here, as it would for a user.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const scratch = mkdtempSync(join(tmpdir(), 'telltale-consumer-'));
+const tarballs = join(scratch, 'tarballs');
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => join(root, 'packages', dir))
+  .filter((dir) => existsSync(join(dir, 'package.json')))
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => !manifest.private);
+
+const files = {};
+for (const { dir, manifest } of packages) {
+  const output = run('pnpm', ['pack', '--pack-destination', tarballs], dir).trim().split('\n');
+  const tarball = output.at(-1).trim();
+  files[manifest.name] = `file:${tarball.startsWith('/') ? tarball : join(tarballs, tarball)}`;
+}
+
+// Optional framework peers are installed so that adapter entry points load.
+const consumer = {
+  name: 'telltale-consumer-smoke',
+  private: true,
+  dependencies: { ...files, express: '^5.1.0', fastify: '^5.0.0', '@opentelemetry/api': '~1.9.0' },
+  overrides: files,
+};
+writeFileSync(join(scratch, 'package.json'), JSON.stringify(consumer, null, 2));
+run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], scratch);
+
+const specifiers = [];
+const bins = [];
+for (const { manifest } of packages) {
+  for (const key of Object.keys(manifest.exports ?? {})) {
+    if (key.endsWith('package.json')) continue;
+    specifiers.push(key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`);
+  }
+  for (const [name, file] of Object.entries(
+    typeof manifest.bin === 'string' ? { [manifest.name]: manifest.bin } : (manifest.bin ?? {}),
+  )) {
+    bins.push({ name, path: join(scratch, 'node_modules', manifest.name, file) });
+  }
+}
+
+const check = (binding, specifier) =>
+  `if (Object.keys(${binding}).length === 0) throw new Error(${JSON.stringify(`${specifier} has no exports`)});`;
+writeFileSync(
+  join(scratch, 'esm.mjs'),
+  specifiers.map((s, i) => `const m${i} = await import(${JSON.stringify(s)}); ${check(`m${i}`, s)}`).join('\n') +
+    `\nconsole.log('esm ok');\n`,
+);
+writeFileSync(
+  join(scratch, 'cjs.cjs'),
+  specifiers.map((s, i) => `const m${i} = require(${JSON.stringify(s)}); ${check(`m${i}`, s)}`).join('\n') +
+    `\nconsole.log('cjs ok');\n`,
+);
+
+let failures = 0;
+for (const [label, file] of [
+  ['ESM import', 'esm.mjs'],
+  ['CommonJS require', 'cjs.cjs'],
+]) {
+  try {
+    run(process.execPath, ['--no-warnings', file], scratch);
+    console.log(`consumer smoke: ${label} of ${specifiers.length} entry points: ok`);
+  } catch {
+    failures++;
+    console.error(`consumer smoke: ${label} FAILED`);
+  }
+}
+for (const bin of bins) {
+  try {
+    run(process.execPath, ['--check', bin.path], scratch);
+    console.log(`consumer smoke: bin ${bin.name}: ok`);
+  } catch {
+    failures++;
+    console.error(`consumer smoke: bin ${bin.name} missing or broken (${bin.path})`);
+  }
+}
+if (failures === 0) rmSync(scratch, { recursive: true, force: true });
+else console.error(`scratch project kept at ${scratch}`);
+process.exit(failures === 0 ? 0 : 1);
