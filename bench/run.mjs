@@ -23,11 +23,11 @@ let failed = 0;
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, '');
   console.log(`\n=== ${name} ===`);
-  const run = spawnSync(
-    process.execPath,
-    ['--conditions=@telltale/source', '--import', 'tsx', join(here, file)],
-    { stdio: 'inherit', cwd: here, env: { ...process.env, BENCH_RESULT_FILE: join(resultsDir, `${name}.json`) } },
-  );
+  const run = spawnSync(process.execPath, ['--conditions=@telltale/source', '--import', 'tsx', join(here, file)], {
+    stdio: 'inherit',
+    cwd: here,
+    env: { ...process.env, BENCH_RESULT_FILE: join(resultsDir, `${name}.json`) },
+  });
   if (run.status !== 0) failed++;
   const resultFile = join(resultsDir, `${name}.json`);
   if (existsSync(resultFile)) merged.benchmarks[name] = JSON.parse(readFileSync(resultFile, 'utf8'));
