@@ -1,3 +1,8 @@
 import { packageBuild } from '../../tsup.shared.js';
 
-export default packageBuild({ index: 'src/index.ts', express: 'src/express.ts', fastify: 'src/fastify.ts', node: 'src/node.ts' });
+export default packageBuild({
+  index: 'src/index.ts',
+  express: 'src/express.ts',
+  fastify: 'src/fastify.ts',
+  node: 'src/node.ts',
+});

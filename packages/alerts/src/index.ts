@@ -1,10 +1,37 @@
-/**
- * Name of this package, for diagnostics.
- *
- * @example
- * ```ts
- * import { PACKAGE_NAME } from '@telltale/alerts';
- * PACKAGE_NAME; // '@telltale/alerts'
- * ```
- */
-export const PACKAGE_NAME = '@telltale/alerts';
+export { createAlertEngine } from './engine/create-alert-engine.js';
+export type {
+  AlertEngine,
+  AlertEngineOptions,
+  AlertReceiver,
+  AlertSnapshot,
+  EvaluationResult,
+} from './engine/create-alert-engine.js';
+export type { AlertState } from './engine/alert-state.js';
+export { loadRules } from './rules/load-rules.js';
+export type {
+  AlertingRule,
+  ErrorHandling,
+  LoadedRules,
+  NoDataHandling,
+  RecordingRule,
+  RuleFileInput,
+  RuleGroup,
+  RuleGroupInput,
+  RuleInput,
+  TelltaleRuleSettings,
+} from './rules/load-rules.js';
+export { createSeriesStore } from './store/series-store.js';
+export type { CollectedSample, SeriesSource, SeriesStore, SeriesStoreOptions } from './store/series-store.js';
+export { otelSeriesSource, resourceMetricsToSamples } from './store/otel-series-source.js';
+export type { CollectingReader, OtelSeriesSourceOptions } from './store/otel-series-source.js';
+export type { Labels } from './store/labels.js';
+export { query } from './promql/query.js';
+export type { QueryValue, Sample } from './promql/values.js';
+export { compileTemplate } from './templates/template.js';
+export type { CompiledTemplate, TemplateData } from './templates/template.js';
+export { humanize, humanizeDuration, humanizePercentage } from './templates/humanize.js';
+export { testRules } from './tooling/test-rules.js';
+export type { RuleTestResult } from './tooling/test-rules.js';
+export { expandSeriesValues } from './tooling/series-notation.js';
+export type { InputValue } from './tooling/series-notation.js';
+export { exportPrometheusRules } from './tooling/export-rules.js';

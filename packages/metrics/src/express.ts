@@ -1,9 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHttpMetrics, handleOf, type HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
+
+/** Options of {@link expressMetrics}: the core options, or an existing recorder to share. */
+export interface ExpressMetricsOptions extends HttpMetricsOptions {
+  /** Record into this recorder instead of creating one (to share `snapshot()` across apps). */
+  metrics?: HttpMetrics;
+}
+
+/** An Express middleware, with the error middleware and the recorder attached. */
+export interface ExpressMetricsMiddleware {
+  (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void;
+  /**
+   * Error middleware (four arguments) recording the thrown error's class as
+   * `error.type`. Mount it after your routes and before your own error
+   * handlers; it passes the error on untouched. Without it a thrown error is
+   * recorded as its 5xx status (`error.type="500"`).
+   */
+  readonly errorHandler: (
+    error: unknown,
+    request: IncomingMessage,
+    response: ServerResponse,
+    next: (error?: unknown) => void,
+  ) => void;
+  /** The recorder (for `snapshot()`). */
+  readonly metrics: HttpMetrics;
+}
+
+interface ExpressRequest extends IncomingMessage {
+  baseUrl?: string;
+  [ROUTE]?: { path?: unknown };
+}
+
+const ROUTE = Symbol('telltale.metrics.expressRoute');
+
+function routeTemplate(baseUrl: string | undefined, path: unknown): string {
+  const template = typeof path === 'string' ? path : String(path);
+  if (!baseUrl) return template || '/';
+  return template === '/' || template === '' ? baseUrl : baseUrl + template;
+}
+
+// Express (4 and 5) assigns `req.route` when a route starts dispatching,
+// while `req.baseUrl` is still that router's mount path: capturing the pair
+// at that moment gives the full template even when an error later unwinds
+// the routers (which restores `baseUrl`).
+const routeProperty: PropertyDescriptor = Object.freeze({
+  configurable: true,
+  enumerable: true,
+  get(this: ExpressRequest) {
+    return this[ROUTE];
+  },
+  set(this: ExpressRequest, route: { path?: unknown } | undefined) {
+    this[ROUTE] = route;
+    const handle = handleOf(this);
+    if (handle !== undefined && route != null) handle.route = routeTemplate(this.baseUrl, route.path);
+  },
+});
+
 /**
- * Name of the framework this entry point adapts to.
+ * Express (4 and 5) middleware recording `http.server.request.duration`
+ * with `http.route` from the matched route template, including `baseUrl` of
+ * nested routers. Mount it first.
  *
  * @example
  * ```ts
- * import { ADAPTER } from '@telltale/metrics/express';
+ * import express from 'express';
+ * import { expressMetrics } from '@telltale/metrics/express';
+ *
+ * const app = express();
+ * const metrics = expressMetrics({ ignore: ['/metrics', '/health/*'] });
+ * app.use(metrics);
+ * app.get('/users/:id', (request, response) => response.json({ id: request.params.id }));
+ * app.use(metrics.errorHandler);
  * ```
  */
-export const ADAPTER = 'express';
+export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetricsMiddleware {
+  const metrics = options.metrics ?? createHttpMetrics(options);
+  const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
+    if (metrics.track(request, response) !== undefined) Object.defineProperty(request, 'route', routeProperty);
+    next();
+  };
+  const errorHandler = (
+    error: unknown,
+    request: IncomingMessage,
+    _response: ServerResponse,
+    next: (error?: unknown) => void,
+  ): void => {
+    metrics.recordError(request, error);
+    next(error);
+  };
+  return Object.assign(middleware, { errorHandler, metrics });
+}

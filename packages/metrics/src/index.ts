@@ -1,10 +1,10 @@
-/**
- * Name of this package, for diagnostics.
- *
- * @example
- * ```ts
- * import { PACKAGE_NAME } from '@telltale/metrics';
- * PACKAGE_NAME; // '@telltale/metrics'
- * ```
- */
-export const PACKAGE_NAME = '@telltale/metrics';
+export { createHttpMetrics } from './http-metrics.js';
+export type { HttpMetrics, HttpMetricsOptions, HttpRequestHandle } from './http-metrics.js';
+export type { IgnoreOption } from './ignore.js';
+export { HTTP_DURATION_BUCKETS, OPERATION_DURATION_BUCKETS } from './buckets.js';
+export { histogramQuantile } from './quantile.js';
+export type { HttpMetricsSnapshot, RouteStatistics, SnapshotOptions } from './snapshot.js';
+export { performanceReport } from './performance-report.js';
+export type { PerformanceReportOptions } from './performance-report.js';
+export { timed, timedJob, createOperationMetrics } from './timed.js';
+export type { OperationMetrics, OperationMetricsOptions } from './timed.js';

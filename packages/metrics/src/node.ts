@@ -1,9 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
+
+/** Options of {@link instrumentHandler}. */
+export interface InstrumentHandlerOptions extends HttpMetricsOptions {
+  /** Record into this recorder instead of creating one. */
+  metrics?: HttpMetrics;
+}
+
+/** A node:http request listener (sync or async). */
+export type RequestListener<Request extends IncomingMessage, Response extends ServerResponse> = (
+  request: Request,
+  response: Response,
+) => unknown;
+
 /**
- * Name of the framework this entry point adapts to.
+ * Wraps a plain node:http request listener so every request is recorded.
+ * Pass `getRoute` to name routes (a template such as `/users/:id`, never the
+ * raw path); without it `http.route` is omitted. Thrown errors and rejected
+ * promises are recorded with their class and then propagate unchanged.
  *
  * @example
  * ```ts
- * import { ADAPTER } from '@telltale/metrics/node';
+ * import { createServer } from 'node:http';
+ * import { instrumentHandler } from '@telltale/metrics/node';
+ *
+ * const handler = instrumentHandler(
+ *   (request, response) => response.end('ok'),
+ *   { getRoute: (request) => (request.url?.startsWith('/users/') ? '/users/:id' : undefined) },
+ * );
+ * createServer(handler).listen(3000);
  * ```
  */
-export const ADAPTER = 'node';
+export function instrumentHandler<
+  Request extends IncomingMessage = IncomingMessage,
+  Response extends ServerResponse = ServerResponse,
+>(
+  handler: RequestListener<Request, Response>,
+  options: InstrumentHandlerOptions = {},
+): (request: Request, response: Response) => unknown {
+  const metrics = options.metrics ?? createHttpMetrics(options);
+  return function instrumented(this: unknown, request: Request, response: Response): unknown {
+    metrics.track(request, response);
+    let result: unknown;
+    try {
+      result = handler.call(this, request, response);
+    } catch (error) {
+      metrics.recordError(request, error);
+      throw error;
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      // Re-throwing keeps an unhandled rejection unhandled, as without us.
+      return (result as Promise<unknown>).catch((error: unknown) => {
+        metrics.recordError(request, error);
+        throw error;
+      });
+    }
+    return result;
+  };
+}

@@ -1,10 +1,3 @@
-/**
- * Name of this package, for diagnostics.
- *
- * @example
- * ```ts
- * import { PACKAGE_NAME } from '@telltale/node';
- * PACKAGE_NAME; // '@telltale/node'
- * ```
- */
-export const PACKAGE_NAME = '@telltale/node';
+export { startTelemetry } from './start-telemetry.js';
+export type { Telemetry } from './start-telemetry.js';
+export type { StartTelemetryOptions, PrometheusOptions, OtlpOptions } from './options.js';

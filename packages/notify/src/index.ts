@@ -1,10 +1,44 @@
-/**
- * Name of this package, for diagnostics.
- *
- * @example
- * ```ts
- * import { PACKAGE_NAME } from '@telltale/notify';
- * PACKAGE_NAME; // '@telltale/notify'
- * ```
- */
-export const PACKAGE_NAME = '@telltale/notify';
+export { createNotifier } from './notifier.js';
+export type {
+  Notifier,
+  NotifierOptions,
+  RetryOptions,
+  SendOptions,
+  SendReceipt,
+  DeadLetter,
+  NotifyEvent,
+  ChannelStats,
+} from './notifier.js';
+export type { ChannelBreakerOptions } from './breaker.js';
+export type { NotificationMessage, NormalizedMessage, Recipient, MessageLink, Severity } from './message.js';
+export type { NotificationChannel, Delivery, DeliveryResult, RateLimit } from './channel.js';
+export { NotifyDeliveryError, NotifyMessageError } from './errors.js';
+export type { FailureClassification, DeliveryFailureDetails, InvalidMessageReason } from './errors.js';
+export { memoryStore } from './store.js';
+export type {
+  OutboxStore,
+  OutboxRecord,
+  OutboxSnapshot,
+  IdempotencyEntry,
+  DeliveryErrorSummary,
+  MemoryStore,
+} from './store.js';
+export type { FetchFunction, HttpChannelOptions } from './http.js';
+export { smtpChannel } from './channels/smtp.js';
+export type { SmtpChannelOptions } from './channels/smtp.js';
+export { sendgridChannel } from './channels/sendgrid.js';
+export type { SendgridChannelOptions } from './channels/sendgrid.js';
+export { slackChannel } from './channels/slack.js';
+export type { SlackChannelOptions } from './channels/slack.js';
+export { webhookChannel, signStandardWebhook } from './channels/webhook.js';
+export type { WebhookChannelOptions } from './channels/webhook.js';
+export { pagerdutyChannel } from './channels/pagerduty.js';
+export type { PagerdutyChannelOptions } from './channels/pagerduty.js';
+export { teamsChannel } from './channels/teams.js';
+export type { TeamsChannelOptions } from './channels/teams.js';
+export { discordChannel } from './channels/discord.js';
+export type { DiscordChannelOptions } from './channels/discord.js';
+export { consoleChannel } from './channels/console.js';
+export type { ConsoleChannelOptions } from './channels/console.js';
+export { memoryChannel } from './channels/memory.js';
+export type { MemoryChannel, MemoryChannelOptions } from './channels/memory.js';

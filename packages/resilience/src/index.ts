@@ -1,10 +1,51 @@
-/**
- * Name of this package, for diagnostics.
- *
- * @example
- * ```ts
- * import { PACKAGE_NAME } from '@telltale/resilience';
- * PACKAGE_NAME; // '@telltale/resilience'
- * ```
- */
-export const PACKAGE_NAME = '@telltale/resilience';
+export { circuitBreaker } from './circuit-breaker.js';
+export type {
+  CircuitBreakerOptions,
+  CircuitBreakerPolicy,
+  CircuitBreakerSnapshot,
+  CircuitState,
+  CircuitStateChange,
+  BreakerHealthOptions,
+  BreakerHealthResult,
+} from './circuit-breaker.js';
+export { retry } from './retry.js';
+export type { RetryOptions, RetryPolicy, RetryEvent } from './retry.js';
+export { exponential, constant } from './backoff.js';
+export type { Backoff, ExponentialOptions, Jitter } from './backoff.js';
+export { retryBudget } from './retry-budget.js';
+export type { RetryBudget, RetryBudgetOptions, RetryBudgetStats } from './retry-budget.js';
+export { timeout } from './timeout.js';
+export type { TimeoutOptions, TimeoutPolicy } from './timeout.js';
+export { bulkhead } from './bulkhead.js';
+export type { BulkheadOptions, BulkheadPolicy, BulkheadStats } from './bulkhead.js';
+export { fallback } from './fallback.js';
+export type { FallbackOptions, FallbackPolicy } from './fallback.js';
+export { hedge } from './hedge.js';
+export type { HedgeOptions, HedgePolicy } from './hedge.js';
+export { pipeline } from './pipeline.js';
+export type { Pipeline, PipelineOptions } from './pipeline.js';
+export { RESILIENCE_ERROR_CODES, isLocalRefusal } from './errors.js';
+export { parseRetryAfter, retryAfterFromError } from './retry-after.js';
+export type {
+  ExecuteOptions,
+  ExecutionContext,
+  EventFields,
+  Next,
+  Operation,
+  Policy,
+  Priority,
+  ResilienceEvent,
+  Run,
+} from './policy.js';
+export { jobQueue } from './job-queue.js';
+export type {
+  JobQueue,
+  JobQueueOptions,
+  JobTypeOptions,
+  JobContext,
+  JobEvent,
+  JobTypeStats,
+  SubmitOptions,
+  SubmittedJob,
+  DeadLetter,
+} from './job-queue.js';

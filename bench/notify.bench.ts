@@ -1,0 +1,221 @@
+// Delivery throughput and enqueue-to-delivery latency of @telltale/notify, against named
+// anchors in the same run: raw pooled nodemailer (sendMail straight to the SMTP sink) and raw
+// fetch (a signed POST straight to the webhook sink). Each contender delivers MESSAGES
+// messages offered at RATE msg/s (paced in 10 ms ticks, bounded), then the same count offered
+// all at once (unpaced) for peak throughput. The sinks (smtp-server and node:http on
+// 127.0.0.1) run in a child process pinned to another core when taskset is available.
+// Target (issue 8): p95 enqueue-to-delivery < 1 s at 1,000 msg/s.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createTransport } from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { createNotifier, smtpChannel, webhookChannel, type NotificationChannel } from '@telltale/notify';
+import { cpuMicros, report, saveResults } from './harness.js';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
+const RATE = Number(process.env.BENCH_RATE ?? 1_000);
+const POOL = 5;
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+
+if (process.argv.includes('--sink')) {
+  // Sink mode: accept mail and webhooks as fast as possible, print the ports.
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    maxClients: 1000,
+    onData(stream, _session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => callback());
+    },
+  });
+  const http = createServer((request, response) => {
+    request.on('data', () => {});
+    request.on('end', () => {
+      response.writeHead(204);
+      response.end();
+    });
+  });
+  http.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const smtpAddress = smtp.server.address();
+  const httpAddress = http.address();
+  process.stdout.write(
+    `${JSON.stringify({ smtp: typeof smtpAddress === 'object' && smtpAddress?.port, http: typeof httpAddress === 'object' && httpAddress?.port })}\n`,
+  );
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+} else {
+  await main();
+}
+
+interface RunResult {
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  cpuMicrosPerMessage: number;
+  failures: number;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+/**
+ * Offers `count` sends (at `rate`/s, or all at once when rate is Infinity) and measures, per
+ * message, the time from the offer to the delivery callback.
+ */
+async function drive(count: number, rate: number, offer: (index: number, done: (ok: boolean) => void) => void): Promise<RunResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let finished = 0;
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  const started = performance.now();
+  const cpu = await cpuMicros(async () => {
+    const send = (index: number): void => {
+      const offeredAt = performance.now();
+      offer(index, (ok) => {
+        if (ok) latencies.push(performance.now() - offeredAt);
+        else failures++;
+        if (++finished === count) resolveAll();
+      });
+    };
+    if (!Number.isFinite(rate)) {
+      for (let index = 0; index < count; index++) send(index);
+    } else {
+      const perTick = rate / 100;
+      let sent = 0;
+      while (sent < count) {
+        const due = Math.min(count, Math.floor(((performance.now() - started) / 10 + 1) * perTick));
+        while (sent < due) send(sent++);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 120_000))]);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    seconds,
+    throughput: latencies.length / seconds,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+    cpuMicrosPerMessage: cpu / count,
+    failures: failures + (count - finished),
+  };
+}
+
+async function viaNotifier(name: string, channel: NotificationChannel, count: number, rate: number): Promise<RunResult> {
+  const notifier = createNotifier({ channels: { [name]: channel }, breaker: false, retry: { initialDelay: '100ms' } });
+  const callbacks = new Map<string, (ok: boolean) => void>();
+  notifier.onEvent((event) => {
+    if (event.type !== 'delivered' && event.type !== 'dead-letter') return;
+    callbacks.get(event.idempotencyKey)?.(event.type === 'delivered');
+    callbacks.delete(event.idempotencyKey);
+  });
+  const result = await drive(count, rate, (index, done) => {
+    const key = `${name}-${rate}-${index}`;
+    callbacks.set(key, done);
+    notifier
+      .send({ to: ['user@example.com'], subject: `Message ${index}`, text: 'Hello from the benchmark' }, { idempotencyKey: key })
+      .catch(() => done(false));
+  });
+  await notifier.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const pin = spawnSync('sh', ['-c', 'command -v taskset']).status === 0 && (await import('node:os')).availableParallelism() >= 2;
+  const self = fileURLToPath(import.meta.url);
+  const sinkArgs = [...process.execArgv, self, '--sink'];
+  const sink = pin ? spawn('taskset', ['-c', '0', process.execPath, ...sinkArgs]) : spawn(process.execPath, sinkArgs);
+  if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
+  sink.stderr.pipe(process.stderr);
+  const ports = await new Promise<{ smtp: number; http: number }>((resolve) => {
+    sink.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()) as { smtp: number; http: number }));
+  });
+  const webhookUrl = `http://127.0.0.1:${ports.http}/hook`;
+  console.log(`sinks: smtp :${ports.smtp}, http :${ports.http}; ${MESSAGES} messages at ${RATE} msg/s; pinned=${pin}`);
+
+  const rawSmtp = async (count: number, rate: number): Promise<RunResult> => {
+    const transport = createTransport({ pool: true, host: '127.0.0.1', port: ports.smtp, maxConnections: POOL, maxMessages: 100 });
+    const result = await drive(count, rate, (index, done) => {
+      transport
+        .sendMail({ from: 'bench@example.com', to: 'user@example.com', subject: `Message ${index}`, text: 'Hello from the benchmark' })
+        .then(
+          () => done(true),
+          () => done(false),
+        );
+    });
+    transport.close();
+    return result;
+  };
+  const rawWebhook = (count: number, rate: number): Promise<RunResult> => {
+    const key = Buffer.from(SECRET.slice(6), 'base64');
+    return drive(count, rate, (index, done) => {
+      const body = JSON.stringify({ type: 'notification', data: { subject: `Message ${index}`, text: 'Hello from the benchmark' } });
+      const id = `raw-${rate}-${index}`;
+      const timestamp = Math.floor(Date.now() / 1000);
+      const signature = `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+      fetch(webhookUrl, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
+      }).then(
+        async (response) => {
+          await response.arrayBuffer();
+          done(response.ok);
+        },
+        () => done(false),
+      );
+    });
+  };
+  const notifySmtp = (count: number, rate: number) =>
+    viaNotifier('email', smtpChannel({ host: '127.0.0.1', port: ports.smtp, from: 'bench@example.com', maxConnections: POOL }), count, rate);
+  const notifyWebhook = (count: number, rate: number) =>
+    viaNotifier('hooks', webhookChannel({ url: webhookUrl, secret: SECRET, concurrency: 50 }), count, rate);
+
+  // Warm-up so connection pools and the JIT are settled.
+  for (const run of [rawSmtp, notifySmtp, rawWebhook, notifyWebhook]) await run(500, Infinity);
+
+  const paced: Record<string, RunResult> = {};
+  paced['raw nodemailer pool (anchor)'] = await rawSmtp(MESSAGES, RATE);
+  paced['notify smtpChannel'] = await notifySmtp(MESSAGES, RATE);
+  paced['raw fetch + HMAC (anchor)'] = await rawWebhook(MESSAGES, RATE);
+  paced['notify webhookChannel'] = await notifyWebhook(MESSAGES, RATE);
+  const unpaced: Record<string, RunResult> = {};
+  unpaced['raw nodemailer pool (anchor)'] = await rawSmtp(MESSAGES, Infinity);
+  unpaced['notify smtpChannel'] = await notifySmtp(MESSAGES, Infinity);
+  unpaced['raw fetch + HMAC (anchor)'] = await rawWebhook(MESSAGES, Infinity);
+  unpaced['notify webhookChannel'] = await notifyWebhook(MESSAGES, Infinity);
+  sink.stdin.end();
+
+  const table = (title: string, results: Record<string, RunResult>) => {
+    console.log(`\n${title}`);
+    console.log(`  ${'contender'.padEnd(32)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/msg'.padStart(11)} failures`);
+    for (const [name, result] of Object.entries(results)) {
+      console.log(
+        `  ${name.padEnd(32)} ${result.throughput.toFixed(0).padStart(8)} ${result.p50.toFixed(1).padStart(8)} ${result.p95.toFixed(1).padStart(8)} ${result.p99.toFixed(1).padStart(8)} ${result.cpuMicrosPerMessage.toFixed(0).padStart(11)} ${result.failures}`,
+      );
+    }
+  };
+  table(`Offered ${RATE} msg/s, ${MESSAGES} messages per contender`, paced);
+  table(`Unpaced (all ${MESSAGES} offered at once)`, unpaced);
+  const pick = (results: Record<string, RunResult>, field: keyof RunResult) =>
+    Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result[field]]));
+  report('SMTP: CPU per message at 1,000 msg/s', pick({ a: paced['raw nodemailer pool (anchor)']!, b: paced['notify smtpChannel']! }, 'cpuMicrosPerMessage'), 'a', 'µs');
+  report('Webhook: CPU per message at 1,000 msg/s', pick({ a: paced['raw fetch + HMAC (anchor)']!, b: paced['notify webhookChannel']! }, 'cpuMicrosPerMessage'), 'a', 'µs');
+  report('Unpaced throughput', pick(unpaced, 'throughput'), 'raw nodemailer pool (anchor)', 'msg/s');
+  const target = Object.entries(paced)
+    .filter(([name]) => name.startsWith('notify'))
+    .map(([name, result]) => `${name}: p95 ${result.p95.toFixed(1)} ms ${result.p95 < 1000 ? '< 1 s ✓' : '>= 1 s ✗'}`);
+  console.log(`\nTarget p95 < 1 s at ${RATE} msg/s: ${target.join('; ')}`);
+  saveResults({ messages: MESSAGES, rate: RATE, pinned: pin, paced, unpaced });
+}

@@ -1,0 +1,194 @@
+import { labelsKey, METRIC_NAME, type Labels } from '../store/labels.js';
+import type { AlertingRule } from '../rules/load-rules.js';
+import type { Sample } from '../promql/values.js';
+import type { TemplateData } from '../templates/template.js';
+
+/** Where an alert is in its life cycle. */
+export type AlertState = 'pending' | 'firing' | 'inactive';
+
+/** One alert instance of a rule (identity = its label set). */
+export interface ActiveAlert {
+  readonly key: string;
+  readonly labels: Labels;
+  annotations: Record<string, string>;
+  state: AlertState;
+  value: number;
+  activeAt: number;
+  firedAt: number | undefined;
+  resolvedAt: number | undefined;
+  lastSentAt: number | undefined;
+  keepFiringSince: number | undefined;
+}
+
+/** Per-rule state: the alerts Prometheus would keep in `AlertingRule.active`. */
+export interface AlertingRuleState {
+  readonly rule: AlertingRule;
+  readonly groupLabels: Labels;
+  readonly active: Map<string, ActiveAlert>;
+  lastError: Error | undefined;
+  health: 'unknown' | 'ok' | 'error';
+}
+
+/** How long a resolved alert is kept (and re-sent), as in Prometheus. */
+export const RESOLVED_RETENTION = 15 * 60_000;
+
+/** The outcome of running a rule's query: samples, or the error it raised. */
+export type QueryOutcome = { readonly samples: readonly Sample[] } | { readonly error: Error };
+
+interface Context {
+  readonly time: number;
+  readonly externalLabels: Labels;
+  readonly externalURL: string;
+}
+
+function expand(templates: Readonly<Record<string, (data: TemplateData) => string>>, data: TemplateData) {
+  const result: Record<string, string> = {};
+  for (const [name, template] of Object.entries(templates)) result[name] = template(data);
+  return result;
+}
+
+/** Builds the alert label set of one result sample. */
+export function alertLabels(state: AlertingRuleState, sample: Sample, context: Context): Record<string, string> {
+  const { [METRIC_NAME]: _name, ...seriesLabels } = sample.labels;
+  const data: TemplateData = {
+    labels: seriesLabels,
+    value: sample.value,
+    externalLabels: context.externalLabels,
+    externalURL: context.externalURL,
+  };
+  const labels: Record<string, string> = { ...seriesLabels, ...state.groupLabels, ...expand(state.rule.labels.templates, data) };
+  labels.alertname = state.rule.name;
+  for (const [name, value] of Object.entries(labels)) if (value === '') delete labels[name];
+  return labels;
+}
+
+function substituteForNoDataOrError(state: AlertingRuleState, handling: string): Sample[] | 'keep' {
+  switch (handling) {
+    case 'keepLast':
+      return 'keep';
+    case 'alerting':
+      return [{ labels: {}, value: Number.NaN }];
+    case 'noData':
+      return [{ labels: { alertname: 'DatasourceNoData', rulename: state.rule.name }, value: Number.NaN }];
+    case 'error':
+      return [{ labels: { alertname: 'DatasourceError', rulename: state.rule.name }, value: Number.NaN }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Runs one evaluation of Prometheus' alerting state machine
+ * (`rules/alerting.go`): new results become pending, pending alerts fire
+ * after `for`, missing ones resolve (or keep firing for `keep_firing_for`),
+ * resolved alerts are kept for 15 minutes so they are re-sent.
+ */
+export function advanceAlertingRule(
+  state: AlertingRuleState,
+  outcome: QueryOutcome,
+  context: Context,
+  resolveSamples?: () => readonly Sample[],
+): void {
+  const { rule, active } = state;
+  const { time } = context;
+  let samples: readonly Sample[];
+  if ('error' in outcome) {
+    state.lastError = outcome.error;
+    state.health = 'error';
+    const substitute = substituteForNoDataOrError(state, rule.error);
+    if (substitute === 'keep') return;
+    samples = substitute;
+  } else {
+    state.lastError = undefined;
+    state.health = 'ok';
+    samples = outcome.samples;
+    if (samples.length === 0 && rule.noData !== 'ok') {
+      const substitute = substituteForNoDataOrError(state, rule.noData);
+      if (substitute === 'keep') return;
+      samples = substitute;
+    }
+  }
+
+  const current = new Map<string, { labels: Record<string, string>; sample: Sample }>();
+  for (const sample of samples) {
+    const labels = alertLabels(state, sample, context);
+    if (sample.labels.alertname !== undefined && sample.labels.rulename !== undefined && Number.isNaN(sample.value)) {
+      labels.alertname = sample.labels.alertname;
+    }
+    const key = labelsKey(labels);
+    if (current.has(key)) {
+      state.lastError = new Error('vector contains metrics with the same labelset after applying alert labels');
+      state.health = 'error';
+      return;
+    }
+    current.set(key, { labels, sample });
+  }
+
+  // Hysteresis: a firing alert stays while the looser resolve condition holds.
+  if (resolveSamples && [...active.values()].some((alert) => alert.state === 'firing')) {
+    for (const sample of resolveSamples()) {
+      const labels = alertLabels(state, sample, context);
+      const key = labelsKey(labels);
+      if (!current.has(key) && active.get(key)?.state === 'firing') current.set(key, { labels, sample });
+    }
+  }
+
+  for (const [key, { labels, sample }] of current) {
+    const { [METRIC_NAME]: _name, ...seriesLabels } = sample.labels;
+    const annotations = expand(state.rule.annotations.templates, {
+      labels: seriesLabels,
+      value: sample.value,
+      externalLabels: context.externalLabels,
+      externalURL: context.externalURL,
+    });
+    const existing = active.get(key);
+    if (existing && existing.state !== 'inactive') {
+      existing.value = sample.value;
+      existing.annotations = annotations;
+      continue;
+    }
+    active.set(key, {
+      key,
+      labels,
+      annotations,
+      state: 'pending',
+      value: sample.value,
+      activeAt: time,
+      firedAt: undefined,
+      resolvedAt: undefined,
+      lastSentAt: undefined,
+      keepFiringSince: undefined,
+    });
+  }
+
+  for (const [key, alert] of active) {
+    if (!current.has(key)) {
+      let keepFiring = false;
+      if (alert.state === 'firing' && rule.keepFiringFor > 0) {
+        alert.keepFiringSince ??= time;
+        if (time - alert.keepFiringSince < rule.keepFiringFor) keepFiring = true;
+      }
+      if (alert.state === 'pending' || (alert.resolvedAt !== undefined && time - alert.resolvedAt > RESOLVED_RETENTION)) {
+        active.delete(key);
+      }
+      if (alert.state !== 'inactive' && !keepFiring) {
+        alert.state = 'inactive';
+        alert.resolvedAt = time;
+      }
+      if (!keepFiring) continue;
+    } else {
+      alert.keepFiringSince = undefined;
+    }
+    if (alert.state === 'pending' && time - alert.activeAt >= rule.for) {
+      alert.state = 'firing';
+      alert.firedAt = time;
+    }
+  }
+}
+
+/** Prometheus' `needsSending`: firing alerts every `resendDelay`, resolved ones once per resolution and while retained. */
+export function needsSending(alert: ActiveAlert, time: number, resendDelay: number): boolean {
+  if (alert.state === 'pending') return false;
+  if (alert.resolvedAt !== undefined && (alert.lastSentAt === undefined || alert.resolvedAt > alert.lastSentAt)) return true;
+  return (alert.lastSentAt ?? -Infinity) + resendDelay < time;
+}

@@ -1,0 +1,99 @@
+import { TelltaleError } from '@telltale/core';
+import type { SeriesStore } from '../store/series-store.js';
+import { METRIC_NAME, type Labels } from '../store/labels.js';
+import type { LoadedRules, RecordingRule, RuleGroup } from '../rules/load-rules.js';
+import type { ParsedExpression } from '../promql/parse.js';
+import { evaluateExpression } from '../promql/evaluate.js';
+import type { Sample } from '../promql/values.js';
+import { advanceAlertingRule, type AlertingRuleState, type QueryOutcome } from './alert-state.js';
+
+/** Runs rule groups against a store, keeping each alerting rule's state. */
+export interface RuleRunner {
+  readonly states: ReadonlyMap<string, AlertingRuleState[]>;
+  evaluateGroup(group: RuleGroup, time: number): void;
+  query(expression: ParsedExpression, time: number): Sample[];
+}
+
+/** Options shared by the engine and `testRules`. */
+export interface RuleRunnerOptions {
+  readonly rules: LoadedRules;
+  readonly store: SeriesStore;
+  readonly externalLabels: Labels;
+  readonly externalURL: string;
+  readonly lookbackDelta: number;
+}
+
+function toSamples(expression: ParsedExpression, store: SeriesStore, time: number, lookbackDelta: number): Sample[] {
+  const value = evaluateExpression(expression, { store, time, lookbackDelta });
+  if (value.type === 'scalar') return [{ labels: {}, value: value.value }];
+  if (value.type === 'vector') return [...value.samples];
+  throw new TelltaleError('TELLTALE_PROMQL_EVALUATION', `Expression returned a ${value.type}`);
+}
+
+/** Creates the rule runner behind `createAlertEngine` and `testRules`. */
+export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
+  const { store, externalLabels, externalURL, lookbackDelta } = options;
+  const states = new Map<string, AlertingRuleState[]>();
+  for (const group of options.rules.groups) {
+    states.set(
+      group.name,
+      group.rules.flatMap((rule) =>
+        rule.kind === 'alert'
+          ? [{ rule, groupLabels: group.labels, active: new Map(), lastError: undefined, health: 'unknown' as const }]
+          : [],
+      ),
+    );
+  }
+
+  const record = (group: RuleGroup, rule: RecordingRule, index: number, time: number): void => {
+    let samples: Sample[] = [];
+    try {
+      samples = toSamples(rule.expression, store, time, lookbackDelta);
+    } catch {
+      samples = [];
+    }
+    store.ingest(
+      `record\u0000${group.name}\u0000${index}`,
+      samples.map((sample) => ({
+        labels: { ...sample.labels, ...group.labels, ...rule.labels, [METRIC_NAME]: rule.name },
+        value: sample.value,
+      })),
+      time,
+    );
+  };
+
+  return {
+    states,
+    evaluateGroup(group, time) {
+      const groupStates = states.get(group.name) ?? [];
+      let alertIndex = 0;
+      group.rules.forEach((rule, index) => {
+        if (rule.kind === 'record') {
+          record(group, rule, index, time);
+          return;
+        }
+        const state = groupStates[alertIndex++]!;
+        let outcome: QueryOutcome;
+        try {
+          outcome = { samples: toSamples(rule.expression, store, time, lookbackDelta) };
+        } catch (error) {
+          outcome = { error: error as Error };
+        }
+        const resolveExpression = rule.resolveExpression;
+        const resolveSamples = resolveExpression
+          ? () => {
+              try {
+                return toSamples(resolveExpression, store, time, lookbackDelta);
+              } catch {
+                return [];
+              }
+            }
+          : undefined;
+        advanceAlertingRule(state, outcome, { time, externalLabels, externalURL }, resolveSamples);
+      });
+    },
+    query(expression, time) {
+      return toSamples(expression, store, time, lookbackDelta);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/** Label matcher operators, as in PromQL. */
+export type MatchOperator = '=' | '!=' | '=~' | '!~';
+
+/** One label matcher of a selector, with the regex compiled once at load time. */
+export interface LabelMatcher {
+  readonly name: string;
+  readonly operator: MatchOperator;
+  readonly value: string;
+  /** Fully anchored regex for `=~` / `!~` (PromQL regexes always match the whole value). */
+  readonly regex?: RegExp;
+}
+
+/** The value types PromQL expressions produce. */
+export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
+
+export interface NumberNode {
+  readonly kind: 'number';
+  readonly value: number;
+}
+export interface StringNode {
+  readonly kind: 'string';
+  readonly value: string;
+}
+export interface VectorSelectorNode {
+  readonly kind: 'vectorSelector';
+  readonly name: string | undefined;
+  readonly matchers: readonly LabelMatcher[];
+  /** Offset in milliseconds (positive looks back). */
+  readonly offset: number;
+}
+export interface MatrixSelectorNode {
+  readonly kind: 'matrixSelector';
+  readonly selector: VectorSelectorNode;
+  /** Range in milliseconds. */
+  readonly range: number;
+}
+export interface CallNode {
+  readonly kind: 'call';
+  readonly name: string;
+  readonly args: readonly ExpressionNode[];
+}
+export interface AggregateNode {
+  readonly kind: 'aggregate';
+  readonly operator: string;
+  readonly parameter: ExpressionNode | undefined;
+  readonly expression: ExpressionNode;
+  readonly grouping: readonly string[];
+  readonly without: boolean;
+}
+/** Vector matching of a binary operation (`on`/`ignoring`, `group_left`/`group_right`). */
+export interface VectorMatching {
+  readonly cardinality: 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
+  readonly on: boolean;
+  readonly labels: readonly string[];
+  readonly include: readonly string[];
+}
+export interface BinaryNode {
+  readonly kind: 'binary';
+  readonly operator: string;
+  readonly left: ExpressionNode;
+  readonly right: ExpressionNode;
+  readonly returnBool: boolean;
+  readonly matching: VectorMatching | undefined;
+}
+export interface UnaryNode {
+  readonly kind: 'unary';
+  readonly operator: '-' | '+';
+  readonly expression: ExpressionNode;
+}
+
+/** A parsed, type-checked PromQL expression. */
+export type ExpressionNode =
+  | NumberNode
+  | StringNode
+  | VectorSelectorNode
+  | MatrixSelectorNode
+  | CallNode
+  | AggregateNode
+  | BinaryNode
+  | UnaryNode;
+
+export const COMPARISON_OPERATORS: ReadonlySet<string> = new Set(['==', '!=', '>', '<', '>=', '<=']);
+export const SET_OPERATORS: ReadonlySet<string> = new Set(['and', 'or', 'unless']);

@@ -1,0 +1,164 @@
+import { labelsKey, METRIC_NAME, withoutMetricName, type Labels } from '../store/labels.js';
+import type { BinaryNode, VectorMatching } from './ast.js';
+import { COMPARISON_OPERATORS } from './ast.js';
+import { evaluationError, type Sample } from './values.js';
+
+/** Applies an arithmetic or comparison operator; comparisons return 1/0. */
+export function applyOperator(operator: string, left: number, right: number): number {
+  switch (operator) {
+    case '+':
+      return left + right;
+    case '-':
+      return left - right;
+    case '*':
+      return left * right;
+    case '/':
+      return left / right;
+    case '%':
+      return left % right;
+    case '^':
+      return Math.pow(left, right);
+    case 'atan2':
+      return Math.atan2(left, right);
+    case '==':
+      return left === right ? 1 : 0;
+    case '!=':
+      return left !== right ? 1 : 0;
+    case '>':
+      return left > right ? 1 : 0;
+    case '<':
+      return left < right ? 1 : 0;
+    case '>=':
+      return left >= right ? 1 : 0;
+    case '<=':
+      return left <= right ? 1 : 0;
+    default:
+      throw evaluationError(`Unknown operator ${operator}`);
+  }
+}
+
+/** Vector ⊕ scalar (or scalar ⊕ vector when `scalarOnLeft`). */
+export function vectorScalar(node: BinaryNode, samples: readonly Sample[], scalar: number, scalarOnLeft: boolean): Sample[] {
+  const isComparison = COMPARISON_OPERATORS.has(node.operator);
+  const result: Sample[] = [];
+  for (const sample of samples) {
+    const left = scalarOnLeft ? scalar : sample.value;
+    const right = scalarOnLeft ? sample.value : scalar;
+    const outcome = applyOperator(node.operator, left, right);
+    if (isComparison) {
+      if (node.returnBool) result.push({ labels: withoutMetricName(sample.labels), value: outcome });
+      else if (outcome === 1) result.push(sample);
+    } else {
+      result.push({ labels: withoutMetricName(sample.labels), value: outcome });
+    }
+  }
+  return result;
+}
+
+function signature(labels: Labels, matching: VectorMatching): string {
+  const selected: Record<string, string> = {};
+  if (matching.on) {
+    for (const name of matching.labels) {
+      const value = labels[name];
+      if (value !== undefined) selected[name] = value;
+    }
+  } else {
+    for (const [name, value] of Object.entries(labels)) {
+      if (name !== METRIC_NAME && !matching.labels.includes(name)) selected[name] = value;
+    }
+  }
+  return labelsKey(selected);
+}
+
+/** `and`, `or`, `unless` between two instant vectors. */
+export function setOperation(node: BinaryNode, left: readonly Sample[], right: readonly Sample[]): Sample[] {
+  const matching = node.matching!;
+  const rightSignatures = new Set(right.map((sample) => signature(sample.labels, matching)));
+  switch (node.operator) {
+    case 'and':
+      return left.filter((sample) => rightSignatures.has(signature(sample.labels, matching)));
+    case 'unless':
+      return left.filter((sample) => !rightSignatures.has(signature(sample.labels, matching)));
+    default: {
+      const leftSignatures = new Set(left.map((sample) => signature(sample.labels, matching)));
+      return [...left, ...right.filter((sample) => !leftSignatures.has(signature(sample.labels, matching)))];
+    }
+  }
+}
+
+function resultLabels(left: Labels, right: Labels, node: BinaryNode): Labels {
+  const matching = node.matching!;
+  const isComparison = COMPARISON_OPERATORS.has(node.operator);
+  let result: Record<string, string> = { ...left };
+  if (!isComparison || node.returnBool) delete result[METRIC_NAME];
+  if (matching.cardinality === 'one-to-one') {
+    if (matching.on) {
+      const kept: Record<string, string> = {};
+      for (const name of matching.labels) if (result[name] !== undefined) kept[name] = result[name];
+      result = kept;
+    } else {
+      for (const name of matching.labels) delete result[name];
+    }
+  }
+  for (const name of matching.include) {
+    const value = right[name];
+    if (value !== undefined && value !== '') result[name] = value;
+    else delete result[name];
+  }
+  return result;
+}
+
+/** Arithmetic and comparison between two instant vectors with vector matching. */
+export function vectorVector(node: BinaryNode, leftInput: readonly Sample[], rightInput: readonly Sample[]): Sample[] {
+  const matching = node.matching!;
+  const swapped = matching.cardinality === 'one-to-many';
+  // The "one" side is hashed; with group_right the sides swap, as in Prometheus.
+  const many = swapped ? rightInput : leftInput;
+  const one = swapped ? leftInput : rightInput;
+  const oneBySignature = new Map<string, Sample>();
+  for (const sample of one) {
+    const key = signature(sample.labels, matching);
+    if (oneBySignature.has(key)) {
+      throw evaluationError(
+        matching.cardinality === 'one-to-one'
+          ? `found duplicate series for the match group on the ${swapped ? 'left' : 'right'} hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side`
+          : `many-to-many matching not allowed: matching labels must be unique on one side`,
+      );
+    }
+    oneBySignature.set(key, sample);
+  }
+  const isComparison = COMPARISON_OPERATORS.has(node.operator);
+  const matchedSignatures = new Set<string>();
+  const outputKeys = new Set<string>();
+  const result: Sample[] = [];
+  for (const sample of many) {
+    const key = signature(sample.labels, matching);
+    const other = oneBySignature.get(key);
+    if (!other) continue;
+    const leftValue = swapped ? other.value : sample.value;
+    const rightValue = swapped ? sample.value : other.value;
+    const outcome = applyOperator(node.operator, leftValue, rightValue);
+    let value = outcome;
+    if (isComparison && !node.returnBool) {
+      if (outcome !== 1) continue;
+      value = leftValue;
+    }
+    const labels = resultLabels(sample.labels, other.labels, node);
+    if (matching.cardinality === 'one-to-one') {
+      if (matchedSignatures.has(key)) {
+        throw evaluationError(
+          'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)',
+        );
+      }
+      matchedSignatures.add(key);
+    } else {
+      const outputKey = labelsKey(labels);
+      if (outputKeys.has(outputKey)) {
+        throw evaluationError('multiple matches for labels: grouping labels must ensure unique matches');
+      }
+      outputKeys.add(outputKey);
+    }
+    result.push({ labels, value });
+  }
+  return result;
+}

@@ -1,0 +1,250 @@
+import { options as validate, type DurationInput } from '@telltale/core';
+import { labelsKey, METRIC_NAME, type Labels } from './labels.js';
+import type { LabelMatcher } from '../promql/ast.js';
+import { matches } from '../promql/match.js';
+
+/** One sample offered by a {@link SeriesSource}: a label set (with `__name__`) and a value. */
+export interface CollectedSample {
+  readonly labels: Labels;
+  readonly value: number;
+}
+
+/**
+ * Where the engine reads current values from, once per evaluation. The
+ * engine stores what `collect` returns with the evaluation time as the
+ * timestamp, like a Prometheus scrape; series missing from a later
+ * collection get a staleness marker.
+ *
+ * @example
+ * ```ts
+ * import type { SeriesSource } from '@telltale/alerts';
+ * let queueDepth = 0;
+ * const source: SeriesSource = {
+ *   collect: () => [{ labels: { __name__: 'queue_depth', queue: 'mail' }, value: queueDepth }],
+ * };
+ * ```
+ */
+export interface SeriesSource {
+  collect(time: number): Promise<readonly CollectedSample[]> | readonly CollectedSample[];
+}
+
+/** Options of {@link createSeriesStore}. */
+export interface SeriesStoreOptions {
+  /** How long samples are kept. Default `'1h'`. */
+  retention?: DurationInput;
+  /** Hard cap of samples per series (oldest dropped first). Default 1024. */
+  maxSamplesPerSeries?: number;
+}
+
+const INITIAL_CAPACITY = 8;
+
+/**
+ * One series: a ring buffer of timestamps and values in typed arrays (8 + 8
+ * bytes per sample plus one byte for the staleness flag).
+ */
+export class StoredSeries {
+  readonly labels: Labels;
+  readonly key: string;
+  private times: Float64Array;
+  private values: Float64Array;
+  private stale: Uint8Array;
+  private head = 0;
+  length = 0;
+
+  constructor(labels: Labels, key: string) {
+    this.labels = labels;
+    this.key = key;
+    this.times = new Float64Array(INITIAL_CAPACITY);
+    this.values = new Float64Array(INITIAL_CAPACITY);
+    this.stale = new Uint8Array(INITIAL_CAPACITY);
+  }
+
+  get capacity(): number {
+    return this.times.length;
+  }
+
+  timeAt(index: number): number {
+    return this.times[(this.head + index) % this.times.length]!;
+  }
+
+  valueAt(index: number): number {
+    return this.values[(this.head + index) % this.times.length]!;
+  }
+
+  isStaleAt(index: number): boolean {
+    return this.stale[(this.head + index) % this.times.length] === 1;
+  }
+
+  lastTime(): number {
+    return this.length === 0 ? -Infinity : this.timeAt(this.length - 1);
+  }
+
+  /** Appends in time order; returns false for out-of-order or duplicate timestamps. */
+  append(time: number, value: number, isStale: boolean, cap: number): boolean {
+    if (this.length > 0 && time <= this.lastTime()) return false;
+    if (this.length === this.times.length) {
+      if (this.times.length < cap) this.grow(Math.min(cap, this.times.length * 2));
+      else this.dropOldest(1);
+    }
+    const slot = (this.head + this.length) % this.times.length;
+    this.times[slot] = time;
+    this.values[slot] = value;
+    this.stale[slot] = isStale ? 1 : 0;
+    this.length++;
+    return true;
+  }
+
+  /** Drops samples at or before `cutoff`. */
+  truncate(cutoff: number): void {
+    let count = 0;
+    while (count < this.length && this.timeAt(count) <= cutoff) count++;
+    if (count > 0) this.dropOldest(count);
+  }
+
+  /** First logical index whose time is > `time` (binary search). */
+  indexAfter(time: number): number {
+    let low = 0;
+    let high = this.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.timeAt(middle) <= time) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private dropOldest(count: number): void {
+    this.head = (this.head + count) % this.times.length;
+    this.length -= count;
+  }
+
+  private grow(capacity: number): void {
+    const times = new Float64Array(capacity);
+    const values = new Float64Array(capacity);
+    const stale = new Uint8Array(capacity);
+    for (let index = 0; index < this.length; index++) {
+      const slot = (this.head + index) % this.times.length;
+      times[index] = this.times[slot]!;
+      values[index] = this.values[slot]!;
+      stale[index] = this.stale[slot]!;
+    }
+    this.times = times;
+    this.values = values;
+    this.stale = stale;
+    this.head = 0;
+  }
+}
+
+/** The in-memory time-series store the evaluator reads. See {@link createSeriesStore}. */
+export interface SeriesStore {
+  /** Appends one sample (or a staleness marker) to the series with `labels`. */
+  append(labels: Labels, time: number, value: number, options?: { stale?: boolean }): void;
+  /**
+   * Stores one collection of `scope` (a source, or a recording rule) at
+   * `time`: every sample is appended, and series the scope returned last
+   * time but not now get a staleness marker, as a Prometheus scrape does.
+   */
+  ingest(scope: string, samples: readonly CollectedSample[], time: number): void;
+  /** Series matching the selector. */
+  select(name: string | undefined, matchers: readonly LabelMatcher[]): StoredSeries[];
+  /** Drops samples older than the retention and series left empty. */
+  truncate(now: number): void;
+  /** Number of series held. */
+  seriesCount(): number;
+  /** Number of samples held. */
+  sampleCount(): number;
+  /** Bytes held by sample buffers (typed arrays), for capacity planning. */
+  sampleBytes(): number;
+}
+
+/**
+ * Creates the in-memory series store: typed-array ring buffers per series,
+ * bounded by a retention time and a per-series sample cap.
+ *
+ * @example
+ * ```ts
+ * import { createSeriesStore } from '@telltale/alerts';
+ * const store = createSeriesStore({ retention: '1h', maxSamplesPerSeries: 240 });
+ * store.append({ __name__: 'up', job: 'api' }, Date.now(), 1);
+ * ```
+ */
+export function createSeriesStore(options: SeriesStoreOptions = {}): SeriesStore {
+  validate.object('options', options);
+  const retention = validate.duration('retention', options.retention, '1h');
+  const cap = validate.positiveInteger('maxSamplesPerSeries', options.maxSamplesPerSeries, 1024);
+  const byKey = new Map<string, StoredSeries>();
+  const byName = new Map<string, Set<StoredSeries>>();
+  const scopes = new Map<string, Set<StoredSeries>>();
+
+  const seriesFor = (labels: Labels): StoredSeries => {
+    const key = labelsKey(labels);
+    let series = byKey.get(key);
+    if (!series) {
+      series = new StoredSeries(labels, key);
+      byKey.set(key, series);
+      const name = labels[METRIC_NAME] ?? '';
+      let named = byName.get(name);
+      if (!named) byName.set(name, (named = new Set()));
+      named.add(series);
+    }
+    return series;
+  };
+
+  const remove = (series: StoredSeries): void => {
+    byKey.delete(series.key);
+    const name = series.labels[METRIC_NAME] ?? '';
+    const named = byName.get(name);
+    named?.delete(series);
+    if (named?.size === 0) byName.delete(name);
+    for (const scope of scopes.values()) scope.delete(series);
+  };
+
+  return {
+    append(labels, time, value, appendOptions = {}) {
+      seriesFor(labels).append(time, value, appendOptions.stale === true, cap);
+    },
+    ingest(scope, samples, time) {
+      const previous = scopes.get(scope);
+      const current = new Set<StoredSeries>();
+      for (const sample of samples) {
+        const series = seriesFor(sample.labels);
+        if (current.has(series)) continue;
+        current.add(series);
+        series.append(time, sample.value, false, cap);
+      }
+      if (previous) {
+        for (const series of previous) if (!current.has(series)) series.append(time, Number.NaN, true, cap);
+      }
+      scopes.set(scope, current);
+    },
+    select(name, matchers) {
+      const candidates = name === undefined ? byKey.values() : (byName.get(name) ?? []);
+      const result: StoredSeries[] = [];
+      outer: for (const series of candidates) {
+        for (const matcher of matchers) {
+          if (!matches(matcher, series.labels[matcher.name] ?? '')) continue outer;
+        }
+        result.push(series);
+      }
+      return result;
+    },
+    truncate(now) {
+      const cutoff = now - retention;
+      for (const series of [...byKey.values()]) {
+        series.truncate(cutoff);
+        if (series.length === 0) remove(series);
+      }
+    },
+    seriesCount: () => byKey.size,
+    sampleCount() {
+      let total = 0;
+      for (const series of byKey.values()) total += series.length;
+      return total;
+    },
+    sampleBytes() {
+      let total = 0;
+      for (const series of byKey.values()) total += series.capacity * 17;
+      return total;
+    },
+  };
+}

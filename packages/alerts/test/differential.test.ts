@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testRules } from '@telltale/alerts';
+import { missingPeer } from '../../../test-support/peers.js';
+
+const directory = join(import.meta.dirname, 'fixtures', 'differential');
+const expected = JSON.parse(readFileSync(join(directory, 'expected.json'), 'utf8')) as Record<string, 'pass' | 'fail'>;
+const names = readdirSync(directory)
+  .filter((file) => file.endsWith('.test.yml'))
+  .map((file) => file.slice(0, -'.test.yml'.length))
+  .sort();
+
+describe('differential suite', () => {
+  it('has at least 40 cases, including ones written to fail', () => {
+    expect(names.length).toBeGreaterThanOrEqual(40);
+    expect(Object.values(expected).filter((outcome) => outcome === 'fail').length).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each(names)('testRules gives the expected outcome for %s', async (name) => {
+    const result = await testRules(join(directory, `${name}.test.yml`));
+    expect(result.passed ? 'pass' : 'fail', result.output).toBe(expected[name]);
+  });
+});
+
+const missing = missingPeer('promtool');
+describe.skipIf(missing)("Debian's promtool agrees", () => {
+  it('gives the same pass/fail as testRules on every fixture', async () => {
+    const disagreements: string[] = [];
+    for (const name of names) {
+      const run = spawnSync('promtool', ['test', 'rules', `${name}.test.yml`], { cwd: directory, encoding: 'utf8' });
+      const ours = await testRules(join(directory, `${name}.test.yml`));
+      const theirs = run.status === 0 ? 'pass' : 'fail';
+      if (theirs !== (ours.passed ? 'pass' : 'fail')) disagreements.push(`${name}: promtool ${theirs}\n${run.stdout}${ours.output}`);
+    }
+    expect(disagreements).toEqual([]);
+  }, 60_000);
+
+  it('accepts every fixture rule file under promtool check rules', () => {
+    const files = readdirSync(directory).filter((file) => file.endsWith('.rules.yml'));
+    const run = spawnSync('promtool', ['check', 'rules', ...files], { cwd: directory, encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+  });
+});

@@ -1,0 +1,20 @@
+export { createDashboard } from './create-dashboard.js';
+export type { Dashboard, HandleOptions } from './create-dashboard.js';
+export type { DashboardOptions, RequestPredicate } from './dashboard-options.js';
+export { createSseBroadcaster } from './sse-broadcaster.js';
+export type { SseBroadcaster, SseBroadcasterOptions, SseRefusal, SseSink } from './sse-broadcaster.js';
+export { ACTION_HEADER } from './silence-action.js';
+export type { SilenceRequest } from './silence-action.js';
+export type { DashboardSnapshot, RouteRow, HealthRow } from './snapshot.js';
+export type { ProcessStats } from './process-stats.js';
+export type {
+  AlertView,
+  BreakerView,
+  DashboardSources,
+  HealthCheckResult,
+  HealthDoc,
+  HealthStatus,
+  QueueView,
+  RouteStats,
+  SttView,
+} from './views.js';

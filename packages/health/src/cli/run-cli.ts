@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { formatDuration, parseDuration, redactSecrets } from '@telltale/core';
+import type { HealthDocument, HealthStatus } from '../types.js';
+
+/** Where the CLI writes, and how it fetches (injectable for tests). */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  fetch?: typeof fetch;
+}
+
+const USAGE = `Usage: telltale-health <url> [--timeout 2s] [--strict] [--json]
+
+Fetches an application/health+json endpoint and exits
+  0  pass
+  1  warn, or (with --strict) a 2xx answer that is not a health document
+  2  fail, unreachable, timed out, or bad usage
+
+Options
+  --timeout <duration>  give up after this long (default 2s)
+  --strict              require an application/health+json document
+  --json                print the document as JSON instead of a summary
+  --help                show this help
+`;
+
+const EXIT: Readonly<Record<HealthStatus, number>> = { pass: 0, warn: 1, fail: 2 };
+const ALIASES: Readonly<Record<string, HealthStatus>> = {
+  pass: 'pass',
+  ok: 'pass',
+  up: 'pass',
+  warn: 'warn',
+  fail: 'fail',
+  error: 'fail',
+  down: 'fail',
+};
+
+/** Runs `telltale-health` with the given arguments; resolves the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        timeout: { type: 'string', default: '2s' },
+        strict: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  let url: URL;
+  let timeout: number;
+  try {
+    url = new URL(positionals[0]!);
+    timeout = parseDuration(values.timeout, '--timeout');
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const shown = redactSecrets(url.href);
+  const headers = new Headers({ accept: 'application/health+json, application/json;q=0.9, */*;q=0.1' });
+  if (url.username !== '' || url.password !== '') {
+    // fetch refuses URLs with credentials: send them as Basic auth instead.
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
+    url.username = '';
+    url.password = '';
+  }
+  const started = performance.now();
+  let response: Response;
+  let text: string;
+  try {
+    response = await (io.fetch ?? fetch)(url, {
+      headers,
+      signal: AbortSignal.timeout(timeout),
+    });
+    text = await response.text();
+  } catch (error) {
+    const reason =
+      error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+        ? `no answer within ${formatDuration(timeout)}`
+        : describeNetworkError(error);
+    if (values.json) io.stdout(`${JSON.stringify({ status: 'fail', output: reason }, null, 2)}\n`);
+    else io.stdout(`FAIL  ${shown}  unreachable: ${reason}\n`);
+    return 2;
+  }
+  const elapsed = Math.round(performance.now() - started);
+  const document = parseDocument(text);
+  const fromHttp: HealthStatus = response.ok ? 'pass' : 'fail';
+  let status: HealthStatus = fromHttp;
+  let exit: number;
+  if (document) {
+    status = EXIT[document.status] >= EXIT[fromHttp] ? document.status : fromHttp;
+    exit = EXIT[status];
+  } else {
+    exit = fromHttp === 'pass' && values.strict ? 1 : EXIT[fromHttp];
+  }
+
+  if (values.json) {
+    io.stdout(`${JSON.stringify(document ?? { status, output: `HTTP ${response.status}` }, null, 2)}\n`);
+    return exit;
+  }
+  const lines = [`${status.toUpperCase().padEnd(5)} ${shown}  (HTTP ${response.status} in ${elapsed} ms)`];
+  if (!document) lines.push('      not an application/health+json document');
+  if (document?.output) lines.push(`      ${document.output}`);
+  for (const [key, entries] of Object.entries(document?.checks ?? {})) {
+    for (const entry of entries) {
+      const value =
+        entry.observedValue === undefined
+          ? ''
+          : `${show(entry.observedValue)}${entry.observedUnit ? ` ${entry.observedUnit}` : ''}`;
+      const detail = entry.output ? `  ${entry.output}` : '';
+      lines.push(`  ${String(entry.status).padEnd(4)}  ${key.padEnd(32)} ${value}${detail}`);
+    }
+  }
+  io.stdout(`${lines.join('\n')}\n`);
+  return exit;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : `${value as string | number}`;
+}
+
+function parseDocument(text: string): (HealthDocument & { status: HealthStatus }) | undefined {
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    if (typeof value !== 'object' || value === null || typeof value.status !== 'string') return undefined;
+    const status = ALIASES[value.status.toLowerCase()];
+    return status ? { ...(value as unknown as HealthDocument), status } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const message = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return redactSecrets(message);
+}

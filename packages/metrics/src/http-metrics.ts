@@ -1,0 +1,231 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Attributes, Histogram, Meter, MeterProvider, UpDownCounter } from '@opentelemetry/api';
+import { options as check, resolveLogger, systemClock, type Logger } from '@telltale/core';
+import { errorTypeOf, normalizeMethod, protocolVersion, urlScheme } from './attributes.js';
+import { bucketIndex, HTTP_DURATION_BUCKETS, validateBuckets } from './buckets.js';
+import { compileIgnore, type IgnoreOption } from './ignore.js';
+import { instrumentSource, type InstrumentState } from './meter.js';
+import { createRouteGuard } from './route-guard.js';
+import { createRouteStatistics, type HttpMetricsSnapshot, type SnapshotOptions } from './snapshot.js';
+
+/** Options of {@link createHttpMetrics} (and of every adapter). */
+export interface HttpMetricsOptions {
+  /** Meter provider to record into. Default: the global one, looked up per request (so registering the SDK later works). */
+  meterProvider?: MeterProvider;
+  /** Bucket boundaries in seconds. Default: the semantic-conventions advice {@link HTTP_DURATION_BUCKETS}. */
+  buckets?: readonly number[];
+  /** Requests not to record: paths (`'/metrics'`, prefix `'/health/*'`; query strings ignored) or a predicate. */
+  ignore?: IgnoreOption;
+  /**
+   * Route template of a request, for servers without a router the adapter
+   * understands (plain node:http). Must return a template such as
+   * `/users/:id`, never the raw path. Called when the response ends.
+   */
+  getRoute?: (request: IncomingMessage) => string | undefined;
+  /** Most distinct `http.route` values recorded; later ones become `overflowRoute`. Default 1000. */
+  maxRoutes?: number;
+  /** The `http.route` value for routes beyond `maxRoutes`. Default `_OTHER`. */
+  overflowRoute?: string;
+  /** Also record `http.server.active_requests`. Default false. */
+  activeRequests?: boolean;
+  /** Also record `http.server.request.body.size` and `http.server.response.body.size` (from `Content-Length`). Default false. */
+  recordBodySizes?: boolean;
+  /** pino-compatible logger (for the `maxRoutes` warning). Silent by default. */
+  logger?: Partial<Logger>;
+  /** Clock for `snapshot()` rates. Default: the system clock. */
+  clock?: { now(): number };
+}
+
+/** One request being measured; adapters fill in `route` and `errorType`. */
+export interface HttpRequestHandle {
+  /** `performance.now()` when the request started. */
+  readonly startTime: number;
+  /** `http.request.method` (normalised). */
+  readonly method: string;
+  /** Route template, set by the adapter; `undefined` when no route matched. */
+  route: string | undefined;
+  /** Exception class when the handler threw (set through `recordError`). */
+  errorType: string | undefined;
+  /** True once recorded; `finish` is idempotent. */
+  finished: boolean;
+}
+
+/** The framework-agnostic recorder returned by {@link createHttpMetrics}. */
+export interface HttpMetrics {
+  /** Starts measuring a request; `undefined` when the request is ignored. */
+  start(request: IncomingMessage): HttpRequestHandle | undefined;
+  /** Records a request. Call once the response has finished or closed (later calls are ignored). */
+  finish(handle: HttpRequestHandle, request: IncomingMessage, response: ServerResponse): void;
+  /** `start` + `finish` when the response closes (normal end or client abort). */
+  track(request: IncomingMessage, response: ServerResponse): HttpRequestHandle | undefined;
+  /** Marks the tracked request as failed with `error`'s class (`error.type`), when the response ends in a 5xx or never completes. */
+  recordError(request: IncomingMessage, error: unknown): void;
+  /** p50/p95/p99, rate and error ratio per method and route, from what was recorded. */
+  snapshot(options?: SnapshotOptions): HttpMetricsSnapshot;
+  /** The bucket boundaries in use (seconds). */
+  readonly buckets: readonly number[];
+}
+
+interface HttpInstruments {
+  duration: Histogram;
+  active: UpDownCounter | undefined;
+  requestSize: Histogram | undefined;
+  responseSize: Histogram | undefined;
+}
+
+const HANDLE = Symbol.for('telltale.metrics.handle');
+const ABORTED = 'aborted';
+
+class RequestHandle implements HttpRequestHandle {
+  route: string | undefined = undefined;
+  errorType: string | undefined = undefined;
+  finished = false;
+  constructor(
+    readonly startTime: number,
+    readonly method: string,
+    readonly state: InstrumentState<HttpInstruments>,
+    readonly activeAttributes: Attributes | undefined,
+  ) {}
+}
+
+/**
+ * Creates the framework-agnostic HTTP server metrics recorder:
+ * `http.server.request.duration` (histogram, seconds, OpenTelemetry
+ * semantic conventions), optionally `http.server.active_requests` and body
+ * sizes. The Express, Fastify and node:http adapters wrap it.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createHttpMetrics } from '@telltale/metrics';
+ *
+ * const metrics = createHttpMetrics({ ignore: ['/metrics'] });
+ * createServer((request, response) => {
+ *   const handle = metrics.track(request, response);
+ *   if (handle) handle.route = '/hello';
+ *   response.end('hello');
+ * }).listen(3000);
+ * ```
+ */
+export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics {
+  check.object('options', options);
+  const buckets = validateBuckets('buckets', options.buckets, HTTP_DURATION_BUCKETS);
+  const ignore = compileIgnore(options.ignore);
+  const getRoute = check.optionalFunction<(request: IncomingMessage) => string | undefined>(
+    'getRoute',
+    options.getRoute,
+  );
+  const maxRoutes = check.positiveInteger('maxRoutes', options.maxRoutes, 1000);
+  const overflowRoute = check.nonEmptyString('overflowRoute', options.overflowRoute, '_OTHER');
+  const activeRequests = options.activeRequests === true;
+  const recordBodySizes = options.recordBodySizes === true;
+  const clock = options.clock ?? systemClock;
+  const guardRoute = createRouteGuard(maxRoutes, overflowRoute, resolveLogger(options.logger));
+  const statistics = createRouteStatistics(buckets, () => clock.now());
+
+  const instruments = instrumentSource(options.meterProvider, (meter: Meter): HttpInstruments => ({
+    duration: meter.createHistogram('http.server.request.duration', {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...buckets] },
+    }),
+    active: activeRequests
+      ? meter.createUpDownCounter('http.server.active_requests', {
+          description: 'Number of active HTTP server requests.',
+          unit: '{request}',
+        })
+      : undefined,
+    requestSize: recordBodySizes
+      ? meter.createHistogram('http.server.request.body.size', {
+          description: 'Size of HTTP server request bodies.',
+          unit: 'By',
+        })
+      : undefined,
+    responseSize: recordBodySizes
+      ? meter.createHistogram('http.server.response.body.size', {
+          description: 'Size of HTTP server response bodies.',
+          unit: 'By',
+        })
+      : undefined,
+  }));
+
+  const start = (request: IncomingMessage): HttpRequestHandle | undefined => {
+    if (ignore !== undefined && ignore(request)) return undefined;
+    const state = instruments();
+    const method = normalizeMethod(request.method);
+    let activeAttributes: Attributes | undefined;
+    if (state.recording && state.instruments.active !== undefined) {
+      activeAttributes = { 'http.request.method': method, 'url.scheme': urlScheme(request) };
+      state.instruments.active.add(1, activeAttributes);
+    }
+    return new RequestHandle(performance.now(), method, state, activeAttributes);
+  };
+
+  const finish = (handle: HttpRequestHandle, request: IncomingMessage, response: ServerResponse): void => {
+    if (handle.finished) return;
+    handle.finished = true;
+    const state = (handle as RequestHandle).state ?? instruments();
+    if (!state.recording) return;
+    const seconds = (performance.now() - handle.startTime) / 1000;
+    const attributes: Attributes = {
+      'http.request.method': handle.method,
+      'url.scheme': urlScheme(request),
+      'network.protocol.version': protocolVersion(request),
+    };
+    const sent = response.headersSent;
+    const status = response.statusCode;
+    if (sent) attributes['http.response.status_code'] = status;
+    let route = handle.route;
+    if (route === undefined && getRoute !== undefined) route = getRoute(request);
+    if (route !== undefined) {
+      route = guardRoute(route);
+      attributes['http.route'] = route;
+    }
+    const completed = response.writableFinished;
+    let errorType: string | undefined;
+    if (handle.errorType !== undefined && (!completed || status >= 500)) errorType = handle.errorType;
+    else if (!completed) errorType = ABORTED;
+    else if (status >= 500) errorType = String(status);
+    if (errorType !== undefined) attributes['error.type'] = errorType;
+    state.instruments.duration.record(seconds, attributes);
+    statistics.record(handle.method, route, bucketIndex(buckets, seconds), seconds, errorType !== undefined);
+    const activeAttributes = (handle as RequestHandle).activeAttributes;
+    if (activeAttributes !== undefined) state.instruments.active?.add(-1, activeAttributes);
+    if (state.instruments.requestSize !== undefined) {
+      const size = Number(request.headers['content-length']);
+      if (Number.isFinite(size)) state.instruments.requestSize.record(size, attributes);
+    }
+    if (state.instruments.responseSize !== undefined) {
+      const size = Number(response.getHeader('content-length'));
+      if (sent && Number.isFinite(size)) state.instruments.responseSize.record(size, attributes);
+    }
+  };
+
+  // One shared listener (no closure per request): the handle rides on the response.
+  function onClose(this: ServerResponse): void {
+    const tracked = this as ServerResponse & { [HANDLE]?: HttpRequestHandle };
+    const handle = tracked[HANDLE];
+    if (handle !== undefined) finish(handle, this.req, this);
+  }
+
+  const track = (request: IncomingMessage, response: ServerResponse): HttpRequestHandle | undefined => {
+    const handle = start(request);
+    if (handle === undefined) return undefined;
+    (request as IncomingMessage & { [HANDLE]?: HttpRequestHandle })[HANDLE] = handle;
+    (response as ServerResponse & { [HANDLE]?: HttpRequestHandle })[HANDLE] = handle;
+    response.on('close', onClose);
+    return handle;
+  };
+
+  const recordError = (request: IncomingMessage, error: unknown): void => {
+    const handle = (request as IncomingMessage & { [HANDLE]?: HttpRequestHandle })[HANDLE];
+    if (handle !== undefined && !handle.finished) handle.errorType = errorTypeOf(error);
+  };
+
+  return { start, finish, track, recordError, snapshot: statistics.snapshot, buckets };
+}
+
+/** The handle `track` attached to a request, if any (for adapters). */
+export function handleOf(request: IncomingMessage): HttpRequestHandle | undefined {
+  return (request as IncomingMessage & { [HANDLE]?: HttpRequestHandle })[HANDLE];
+}

@@ -1,0 +1,156 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { metrics, type MeterProvider } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { resolveLogger } from '@telltale/core';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { resolveOptions, type StartTelemetryOptions } from './options.js';
+
+/** The running telemetry returned by {@link startTelemetry}. */
+export interface Telemetry {
+  /** The SDK meter provider (also registered as the global one). */
+  readonly meterProvider: MeterProvider;
+  /**
+   * Serves the Prometheus text exposition. Mount it on the app's own server:
+   * Express `app.get('/metrics', telemetry.metricsHandler)`, Fastify
+   * `reply.hijack(); telemetry.metricsHandler(request.raw, reply.raw)`, or
+   * node:http. Responds 404 when `prometheus: false`.
+   */
+  metricsHandler(request: IncomingMessage, response: ServerResponse): void;
+  /** URL of the separate metrics port once it listens; `undefined` without `prometheus.port`. */
+  metricsUrl(): Promise<string | undefined>;
+  /** Exports pending OTLP data now. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops the SDK, runtime metrics and the separate port. Idempotent. */
+  shutdown(): Promise<void>;
+  /** Same as `shutdown()`. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+// Prometheus 3 rejects scrapes with a bare `text/plain`; declare the text format version.
+const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * Starts the OpenTelemetry Node SDK for metrics: a Prometheus exposition you
+ * serve from your own port (or a separate one), optional OTLP push, and Node
+ * runtime metrics. Call it before creating instruments; `@telltale/*`
+ * packages pick up the global meter provider on their own. No traces or logs
+ * are exported (the SDK's environment defaults for them are overridden).
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { startTelemetry } from '@telltale/node';
+ * import { expressMetrics } from '@telltale/metrics/express';
+ *
+ * const telemetry = startTelemetry({ serviceName: 'checkout' });
+ * const app = express();
+ * app.use(expressMetrics({ ignore: ['/metrics'] }));
+ * app.get('/metrics', telemetry.metricsHandler);
+ * const server = app.listen(3000);
+ * process.on('SIGTERM', () => server.close(() => void telemetry.shutdown()));
+ * ```
+ */
+export function startTelemetry(options: StartTelemetryOptions): Telemetry {
+  const resolved = resolveOptions(options);
+  const logger = resolveLogger(options.logger);
+
+  const readers: IMetricReader[] = [];
+  let prometheus: PrometheusExporter | undefined;
+  if (resolved.prometheus !== false) {
+    prometheus = new PrometheusExporter({
+      preventServerStart: true,
+      prefix: resolved.prometheus.prefix,
+      withoutTargetInfo: resolved.prometheus.withoutTargetInfo,
+      withoutScopeInfo: resolved.prometheus.withoutScopeInfo,
+    });
+    readers.push(prometheus);
+  }
+  if (resolved.otlp !== undefined) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: resolved.otlp.url, headers: resolved.otlp.headers }),
+        exportIntervalMillis: resolved.otlp.intervalMilliseconds,
+      }),
+    );
+  }
+  const runtime =
+    resolved.runtimeMetrics === false
+      ? undefined
+      : new RuntimeNodeInstrumentation({ monitoringPrecision: resolved.runtimeMetrics.monitoringPrecision });
+
+  const resourceAttributes = { ...resolved.resourceAttributes };
+  if (resolved.serviceVersion !== undefined) resourceAttributes['service.version'] = resolved.serviceVersion;
+  const sdk = new NodeSDK({
+    serviceName: resolved.serviceName,
+    resource: resourceFromAttributes(resourceAttributes),
+    autoDetectResources: resolved.autoDetectResources,
+    metricReaders: readers,
+    views: resolved.views,
+    instrumentations: runtime === undefined ? [] : [runtime],
+    // Metrics only: without these the SDK would default to OTLP trace and log exporters.
+    spanProcessors: [],
+    logRecordProcessors: [],
+  });
+  const previousGlobal = metrics.getMeterProvider();
+  sdk.start();
+  // NodeSDK keeps its provider private; it is the global one unless another was registered first.
+  const meterProvider =
+    (sdk as unknown as { _meterProvider?: MeterProvider })._meterProvider ?? metrics.getMeterProvider();
+  if (metrics.getMeterProvider() !== meterProvider || previousGlobal === meterProvider) {
+    logger.warn(
+      { serviceName: resolved.serviceName },
+      '@telltale/node: a global meter provider was already registered; instruments using the global one will not reach this SDK',
+    );
+  }
+
+  const metricsHandler = (request: IncomingMessage, response: ServerResponse): void => {
+    if (prometheus === undefined) {
+      response.statusCode = 404;
+      response.end('Prometheus exposition disabled\n');
+      return;
+    }
+    prometheus.getMetricsRequestHandler(request, response);
+    // The exporter sets its headers synchronously and writes after collecting.
+    if (!response.headersSent) response.setHeader('content-type', EXPOSITION_CONTENT_TYPE);
+  };
+
+  let server: MetricsServer | undefined;
+  if (resolved.prometheus !== false && resolved.prometheus.port !== undefined) {
+    server = startMetricsServer(metricsHandler, {
+      port: resolved.prometheus.port,
+      host: resolved.prometheus.host,
+      endpoint: resolved.prometheus.endpoint,
+    });
+    server.listening.catch((error: unknown) =>
+      logger.error({ err: error, port: resolved.prometheus !== false ? resolved.prometheus.port : undefined }, '@telltale/node: metrics port failed to listen'),
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      runtime?.disable();
+      await server?.close();
+      await sdk.shutdown();
+      if (metrics.getMeterProvider() === meterProvider) metrics.disable();
+    })());
+
+  return {
+    meterProvider,
+    metricsHandler,
+    metricsUrl: async () => (server === undefined ? undefined : server.listening),
+    forceFlush: async () => {
+      const flushable = meterProvider as MeterProvider & { forceFlush?: () => Promise<void> };
+      await flushable.forceFlush?.();
+    },
+    shutdown,
+    close: shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}

@@ -1,9 +1,0 @@
-import { describe, expect, it } from 'vitest';
-import { PACKAGE_NAME } from '@telltale/node';
-import manifest from '../package.json' with { type: 'json' };
-
-describe('@telltale/node', () => {
-  it('exports its own name, matching the manifest', () => {
-    expect(PACKAGE_NAME).toBe(manifest.name);
-  });
-});

@@ -1,0 +1,989 @@
+import { randomUUID } from 'node:crypto';
+import type { MeterProvider } from '@opentelemetry/api';
+import {
+  createEmitter,
+  options as check,
+  redactSecrets,
+  resolveLogger,
+  systemClock,
+  TelltaleConfigError,
+  TelltaleError,
+  type Clock,
+  type Disposable,
+  type Logger,
+  type TimerHandle,
+} from '@telltale/core';
+import { backoffDelay, type Jitter } from './backoff.js';
+import { circuitOpenWait, createChannelBreaker, type ChannelBreaker, type ChannelBreakerOptions } from './breaker.js';
+import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
+import { Deque } from './deque.js';
+import { classify, NotifyDeliveryError, type FailureClassification } from './errors.js';
+import { validateKey, validateMessage, type NotificationMessage } from './message.js';
+import {
+  memoryStore,
+  type DeliveryErrorSummary,
+  type IdempotencyEntry,
+  type OutboxRecord,
+  type OutboxStore,
+} from './store.js';
+import { createTelemetry } from './telemetry.js';
+import { createTokenBucket, type TokenBucket } from './token-bucket.js';
+
+/** Retry policy of the delivery queue. */
+export interface RetryOptions {
+  /** Attempts per delivery before dead-lettering (rate-limited attempts are not counted); default 8. */
+  maxAttempts?: number;
+  /** First backoff; default `'1s'`. */
+  initialDelay?: number | string;
+  /** Largest backoff; default `'5m'`. */
+  maxDelay?: number | string;
+  /** Jitter: `'equal'` (default: half fixed, half random), `'full'` or `'none'`. */
+  jitter?: Jitter;
+  /** Cap on a provider's `Retry-After` / rate-limit reset wait; default `'15m'`. */
+  maxRetryAfter?: number | string;
+  /** Dead-letter a delivery still undelivered this long after acceptance; default `'24h'`. */
+  expireAfter?: number | string;
+}
+
+/** Options of {@link createNotifier}. */
+export interface NotifierOptions {
+  /** Channels by name, e.g. `{ email: smtpChannel(...), ops: slackChannel(...) }`. */
+  channels: Readonly<Record<string, NotificationChannel>>;
+  /** Outbox persistence; default {@link memoryStore} (not durable). */
+  store?: OutboxStore;
+  /** Retry policy. */
+  retry?: RetryOptions;
+  /** Per-channel rate limits overriding the channels' defaults; `false` removes a limit. */
+  rateLimits?: Readonly<Record<string, RateLimit | false>>;
+  /** Per-channel concurrency overriding the channels' defaults (fallback 4). */
+  concurrency?: Readonly<Record<string, number>>;
+  /** Per-channel circuit breaker settings, or `false` for none. */
+  breaker?: ChannelBreakerOptions | false;
+  /** How long an idempotency key suppresses duplicates; default `'24h'`. */
+  dedupWindow?: number | string;
+  /** Most deliveries waiting at once; `send` rejects with `TELLTALE_NOTIFY_QUEUE_FULL` beyond it. Default 100000. */
+  maxQueueSize?: number;
+  /** Pino-compatible logger; silent by default. Messages' bodies are never logged. */
+  logger?: Partial<Logger>;
+  /** OpenTelemetry meter provider; default the global one. */
+  meterProvider?: MeterProvider;
+  /** Clock, for tests. */
+  clock?: Clock;
+  /** Random source in [0, 1) for jitter, for tests. */
+  random?: () => number;
+}
+
+/** Options of {@link Notifier.send}. */
+export interface SendOptions {
+  /**
+   * Deduplicates sends within the dedup window and is passed to providers
+   * that accept one (`webhook-id`, PagerDuty `dedup_key`, SMTP `Message-ID`,
+   * SendGrid `custom_args`). Default: a random key (no deduplication).
+   */
+  idempotencyKey?: string;
+  /** `'accepted'` (default) resolves once queued; `'delivered'` once every channel delivered. */
+  await?: 'accepted' | 'delivered';
+  /** Only these channels; default all. */
+  channels?: readonly string[];
+  /** Stops waiting for `'delivered'` (the message stays queued). */
+  signal?: AbortSignal;
+}
+
+/** What {@link Notifier.send} resolves with. */
+export interface SendReceipt {
+  /** Id shared by this message's deliveries. */
+  messageId: string;
+  /** The idempotency key used. */
+  idempotencyKey: string;
+  /** True when the key was seen within the dedup window and nothing new was queued. */
+  duplicate: boolean;
+  /** Channels the message was queued for. */
+  channels: readonly string[];
+  /** With `await: 'delivered'`: per channel result. */
+  results?: Readonly<Record<string, DeliveryResult>>;
+}
+
+/** A dead-lettered delivery. */
+export interface DeadLetter {
+  /** Delivery id (use with `redrive({ ids })`). */
+  id: string;
+  messageId: string;
+  channel: string;
+  idempotencyKey: string;
+  message: OutboxRecord['message'];
+  attempts: number;
+  enqueuedAt: number;
+  deadAt: number;
+  /** The last error. */
+  error: DeliveryErrorSummary;
+}
+
+/** Events from {@link Notifier.onEvent}. */
+export interface NotifyEvent {
+  type: 'delivered' | 'retry' | 'rate-limited' | 'circuit-open' | 'dead-letter' | 'channel-disabled' | 'duplicate';
+  channel: string;
+  deliveryId: string;
+  idempotencyKey: string;
+  /** Attempts so far. */
+  attempt: number;
+  /** Wait before the next attempt. */
+  delayMs?: number;
+  /** The error behind a retry, pause or dead letter. */
+  error?: DeliveryErrorSummary;
+}
+
+/** Per-channel queue state from {@link Notifier.stats}. */
+export interface ChannelStats {
+  pending: number;
+  inFlight: number;
+  deadLetters: number;
+  /** Set when a 410-style answer disabled the endpoint; `redrive` re-enables it. */
+  disabled?: DeliveryErrorSummary;
+  /** Epoch ms until which a rate limit or open breaker pauses the channel. */
+  pausedUntil?: number;
+  breaker?: string;
+}
+
+/** The notifier. See {@link createNotifier}. */
+export interface Notifier {
+  /** Validates and queues a message for every channel (or `options.channels`). */
+  send(message: NotificationMessage, options?: SendOptions): Promise<SendReceipt>;
+  /** Resolves when nothing is waiting or in flight (scheduled retries included). */
+  flush(options?: { signal?: AbortSignal; timeout?: number | string }): Promise<void>;
+  /** Dead-lettered deliveries, oldest first. */
+  deadLetters(filter?: { channel?: string }): DeadLetter[];
+  /** Requeues dead letters (all, a channel's, or the given ids) with a fresh retry budget; re-enables disabled channels. */
+  redrive(filter?: { channel?: string; ids?: readonly string[] }): Promise<number>;
+  /** Queue state per channel. */
+  stats(): Record<string, ChannelStats>;
+  /** Listens to delivery events. */
+  onEvent(listener: (event: NotifyEvent) => void): Disposable;
+  /** Stops accepting, waits (up to `timeout`, default `'30s'`) for work that is due, then aborts and closes channels and store. */
+  close(options?: { timeout?: number | string }): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface Lane {
+  name: string;
+  channel: NotificationChannel;
+  concurrency: number;
+  bucket: TokenBucket | undefined;
+  breaker: ChannelBreaker | undefined;
+  ready: Deque<OutboxRecord>;
+  delayed: OutboxRecord[];
+  inFlight: number;
+  pausedUntil: number;
+  rateLimitStreak: number;
+  disabled: DeliveryErrorSummary | undefined;
+  timer: TimerHandle | undefined;
+  timerAt: number;
+  dead: Map<string, OutboxRecord>;
+}
+
+interface Waiter {
+  remaining: Set<string>;
+  results: Record<string, DeliveryResult>;
+  failures: DeadLetter[];
+  settle: (error?: Error) => void;
+}
+
+interface KeyEntry extends IdempotencyEntry {
+  outcome?: 'delivered' | 'dead';
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+function toSummary(error: unknown, at: number): DeliveryErrorSummary {
+  const classification = classify(error);
+  const delivery = error instanceof NotifyDeliveryError ? error : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    message: redactSecrets(message).slice(0, 500),
+    code: TelltaleError.is(error) ? error.code : 'TELLTALE_NOTIFY_DELIVERY',
+    classification,
+    ...(delivery?.status === undefined ? {} : { status: delivery.status }),
+    ...(delivery?.providerCode === undefined ? {} : { providerCode: delivery.providerCode }),
+    at,
+  };
+}
+
+function validateRateLimit(option: string, limit: RateLimit): { perSecond: number; burst: number } {
+  check.object(option, limit);
+  const perSecond = check.numberInRange(`${option}.perSecond`, limit.perSecond, 0.0001, 1_000_000);
+  const burst = check.positiveInteger(`${option}.burst`, limit.burst, Math.max(1, Math.ceil(perSecond)));
+  return { perSecond, burst };
+}
+
+/**
+ * Creates a notifier: validates messages at `send`, queues one delivery per
+ * channel, and delivers with per-channel concurrency, token-bucket rate
+ * limits, jittered exponential retries that honour `Retry-After`, a circuit
+ * breaker per channel, idempotency-key deduplication and a dead-letter list.
+ * Nothing is dropped silently: every delivery ends delivered or dead-lettered.
+ *
+ * @example
+ * ```ts
+ * import { createNotifier, slackChannel, smtpChannel } from '@telltale/notify';
+ * const notifier = createNotifier({
+ *   channels: {
+ *     email: smtpChannel({ host: 'smtp.example.com', from: 'noreply@example.com' }),
+ *     ops: slackChannel({ webhookUrl: process.env.SLACK_WEBHOOK_URL! }),
+ *   },
+ * });
+ * await notifier.send(
+ *   { to: ['ana@example.com'], subject: 'Usage at 90%', text: 'You have used 90% of your plan.', severity: 'warning' },
+ *   { idempotencyKey: 'usage-90-acct-42-2026-11' },
+ * );
+ * await notifier.close();
+ * ```
+ */
+export function createNotifier(options: NotifierOptions): Notifier {
+  check.object('createNotifier', options);
+  const channelInput = options.channels;
+  if (typeof channelInput !== 'object' || channelInput === null || Object.keys(channelInput).length === 0) {
+    throw new TelltaleConfigError({
+      option: 'channels',
+      value: channelInput,
+      expected: 'an object mapping names to channels, with at least one',
+    });
+  }
+  for (const [name, channel] of Object.entries(channelInput)) {
+    if (typeof channel !== 'object' || channel === null || typeof channel.deliver !== 'function') {
+      throw new TelltaleConfigError({
+        option: `channels.${name}`,
+        value: channel,
+        expected: 'a NotificationChannel (e.g. slackChannel({...}))',
+      });
+    }
+  }
+  const clock = options.clock ?? systemClock;
+  const logger = resolveLogger(options.logger);
+  const random = check.optionalFunction<() => number>('random', options.random) ?? Math.random;
+  const retryInput = check.object('retry', options.retry);
+  const maxAttempts = check.positiveInteger('retry.maxAttempts', retryInput.maxAttempts, 8);
+  const backoff = {
+    initial: check.duration('retry.initialDelay', retryInput.initialDelay, '1s'),
+    max: check.duration('retry.maxDelay', retryInput.maxDelay, '5m'),
+    jitter: check.oneOf('retry.jitter', retryInput.jitter, ['equal', 'full', 'none'], 'equal'),
+  };
+  const maxRetryAfter = check.duration('retry.maxRetryAfter', retryInput.maxRetryAfter, '15m');
+  const expireAfter = check.duration('retry.expireAfter', retryInput.expireAfter, '24h');
+  const dedupWindow = check.duration('dedupWindow', options.dedupWindow, '24h');
+  const maxQueueSize = check.positiveInteger('maxQueueSize', options.maxQueueSize, 100_000);
+  const rateLimits = check.object('rateLimits', options.rateLimits);
+  const concurrencyInput = check.object('concurrency', options.concurrency);
+  const breakerOptions = options.breaker === false ? false : check.object('breaker', options.breaker);
+  const store = options.store ?? memoryStore();
+  for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
+    if (typeof store[method] !== 'function')
+      throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore' });
+  }
+  for (const name of [...Object.keys(rateLimits), ...Object.keys(concurrencyInput)]) {
+    if (!(name in channelInput))
+      throw new TelltaleConfigError({
+        option: `rateLimits.${name}`,
+        value: name,
+        expected: `one of the channel names (${Object.keys(channelInput).join(', ')})`,
+      });
+  }
+
+  const lanes = new Map<string, Lane>();
+  for (const [name, channel] of Object.entries(channelInput)) {
+    const override = rateLimits[name];
+    const limit = override === false ? undefined : (override ?? channel.rateLimit);
+    const resolvedLimit =
+      limit === undefined
+        ? undefined
+        : validateRateLimit(override === undefined ? `channels.${name}.rateLimit` : `rateLimits.${name}`, limit);
+    lanes.set(name, {
+      name,
+      channel,
+      concurrency: check.positiveInteger(
+        `concurrency.${name}`,
+        concurrencyInput[name] ?? channel.concurrency,
+        DEFAULT_CONCURRENCY,
+      ),
+      bucket: resolvedLimit ? createTokenBucket(resolvedLimit.perSecond, resolvedLimit.burst, clock.now()) : undefined,
+      breaker:
+        breakerOptions === false
+          ? undefined
+          : createChannelBreaker(name, breakerOptions, { clock, logger, meterProvider: options.meterProvider }),
+      ready: new Deque(),
+      delayed: [],
+      inFlight: 0,
+      pausedUntil: 0,
+      rateLimitStreak: 0,
+      disabled: undefined,
+      timer: undefined,
+      timerAt: Infinity,
+      dead: new Map(),
+    });
+  }
+  const channelNames = [...lanes.keys()];
+
+  const events = createEmitter<NotifyEvent>((error) => logger.warn({ err: error }, 'notify event listener threw'));
+  const telemetry = createTelemetry(options.meterProvider, {
+    *channels() {
+      for (const lane of lanes.values()) {
+        yield {
+          channel: lane.name,
+          depth: lane.ready.length + lane.delayed.length + lane.inFlight,
+          deadLetters: lane.dead.size,
+        };
+      }
+    },
+  });
+  const keys = new Map<string, KeyEntry>();
+  const waiters = new Map<string, Waiter>();
+  const idleWaiters = new Set<() => void>();
+  const progressWaiters = new Set<() => void>();
+  const abort = new AbortController();
+  let queued = 0;
+  let closing = false;
+  let closed = false;
+
+  const emit = (event: NotifyEvent): void => {
+    if (events.size > 0) events.emit(event);
+  };
+
+  // Store writes are fire-and-track: a failing store must not wedge the queue, but is logged.
+  const persist = (operation: Promise<void>): void => {
+    operation.catch((error: unknown) => logger.error({ err: error }, 'notify outbox store write failed'));
+  };
+
+  const ready = store.load().then(
+    (snapshot) => {
+      const now = clock.now();
+      for (const entry of snapshot.idempotencyKeys) if (entry.expiresAt > now) keys.set(entry.key, { ...entry });
+      for (const record of snapshot.records) {
+        const lane = lanes.get(record.channel);
+        if (!lane) {
+          logger.warn(
+            { channel: record.channel, deliveryId: record.id },
+            'notify outbox holds a delivery for an unknown channel; left in the store',
+          );
+          continue;
+        }
+        if (record.state === 'dead') lane.dead.set(record.id, record);
+        else {
+          queued++;
+          if (record.nextAttemptAt <= now) lane.ready.push(record);
+          else lane.delayed.push(record);
+        }
+      }
+      for (const lane of lanes.values()) schedulePump(lane, 0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'notify outbox store failed to load');
+      throw error;
+    },
+  );
+  ready.catch(() => {});
+
+  function checkIdle(): void {
+    for (const notify of progressWaiters) notify();
+    progressWaiters.clear();
+    if (queued !== 0 || idleWaiters.size === 0) return;
+    for (const resolve of idleWaiters) resolve();
+    idleWaiters.clear();
+  }
+
+  function schedulePump(lane: Lane, delay: number): void {
+    if (closed) return;
+    const at = clock.now() + delay;
+    if (lane.timer !== undefined) {
+      if (lane.timerAt <= at) return;
+      clock.clearTimeout(lane.timer);
+    }
+    lane.timerAt = at;
+    lane.timer = clock.setTimeout(
+      () => {
+        lane.timer = undefined;
+        lane.timerAt = Infinity;
+        pump(lane);
+      },
+      Math.max(0, delay),
+    );
+  }
+
+  function earliestDelayed(lane: Lane): number {
+    let earliest = Infinity;
+    for (const record of lane.delayed) if (record.nextAttemptAt < earliest) earliest = record.nextAttemptAt;
+    return earliest;
+  }
+
+  function promoteDue(lane: Lane, now: number): void {
+    if (lane.delayed.length === 0 || earliestDelayed(lane) > now) return;
+    const due = lane.delayed.filter((record) => record.nextAttemptAt <= now);
+    lane.delayed = lane.delayed.filter((record) => record.nextAttemptAt > now);
+    due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    for (const record of due) lane.ready.push(record);
+  }
+
+  function pump(lane: Lane): void {
+    if (closed) return;
+    const now = clock.now();
+    promoteDue(lane, now);
+    // After a rate limit, probe with one delivery until the provider accepts again.
+    const limit = lane.rateLimitStreak > 0 ? 1 : lane.concurrency;
+    while (lane.inFlight < limit && lane.ready.length > 0) {
+      if (now < lane.pausedUntil) {
+        schedulePump(lane, lane.pausedUntil - now);
+        return;
+      }
+      if (lane.bucket) {
+        const wait = lane.bucket.take(now);
+        if (wait > 0) {
+          schedulePump(lane, wait);
+          return;
+        }
+      }
+      const record = lane.ready.shift()!;
+      lane.inFlight++;
+      void attempt(lane, record);
+    }
+    if (lane.ready.length === 0 && lane.delayed.length > 0)
+      schedulePump(lane, Math.max(0, earliestDelayed(lane) - now));
+  }
+
+  async function attempt(lane: Lane, record: OutboxRecord): Promise<void> {
+    const delivery: Delivery = {
+      id: record.id,
+      idempotencyKey: record.idempotencyKey,
+      channel: lane.name,
+      message: record.message,
+      attempt: record.attempts + 1,
+      enqueuedAt: record.enqueuedAt,
+    };
+    let result: DeliveryResult | undefined;
+    let failure: unknown;
+    try {
+      const run = (signal: AbortSignal): Promise<DeliveryResult> => lane.channel.deliver(delivery, { signal });
+      result = lane.breaker ? await lane.breaker.execute(run, abort.signal) : await run(abort.signal);
+    } catch (error) {
+      failure = error;
+    }
+    lane.inFlight--;
+    if (closed && abort.signal.aborted && failure !== undefined) {
+      // Aborted by close(): the record stays in the store for the next run.
+      queued--;
+      checkIdle();
+      return;
+    }
+    if (failure === undefined) onDelivered(lane, record, result ?? {});
+    else onFailed(lane, record, failure);
+    pump(lane);
+    checkIdle();
+  }
+
+  function onDelivered(lane: Lane, record: OutboxRecord, result: DeliveryResult): void {
+    const now = clock.now();
+    queued--;
+    lane.rateLimitStreak = 0;
+    persist(store.remove(record.id));
+    telemetry.delivery(lane.name, 'delivered');
+    telemetry.latency(lane.name, Math.max(0, now - record.enqueuedAt) / 1000);
+    logger.debug({ channel: lane.name, deliveryId: record.id, attempt: record.attempts + 1 }, 'notification delivered');
+    emit({
+      type: 'delivered',
+      channel: lane.name,
+      deliveryId: record.id,
+      idempotencyKey: record.idempotencyKey,
+      attempt: record.attempts + 1,
+    });
+    settleWaiter(record, result, undefined);
+  }
+
+  function onFailed(lane: Lane, record: OutboxRecord, error: unknown): void {
+    const now = clock.now();
+    const openWait = circuitOpenWait(error);
+    if (openWait !== false) {
+      // The breaker refused locally: not an attempt. Pause the lane until it lets probes through.
+      const wait = Math.max(10, openWait ?? 1000);
+      lane.pausedUntil = Math.max(lane.pausedUntil, now + wait);
+      lane.ready.unshift(record);
+      telemetry.delivery(lane.name, 'circuit_open');
+      emit({
+        type: 'circuit-open',
+        channel: lane.name,
+        deliveryId: record.id,
+        idempotencyKey: record.idempotencyKey,
+        attempt: record.attempts,
+        delayMs: wait,
+      });
+      return;
+    }
+    const summary = toSummary(error, now);
+    record.lastError = summary;
+    const classification: FailureClassification = summary.classification;
+    const expired = now - record.enqueuedAt >= expireAfter;
+    if (classification === 'rate-limited' && !expired) {
+      lane.rateLimitStreak++;
+      const requested = error instanceof NotifyDeliveryError ? error.retryAfterMs : undefined;
+      const wait = Math.min(maxRetryAfter, requested ?? backoffDelay(lane.rateLimitStreak, backoff, random));
+      lane.pausedUntil = Math.max(lane.pausedUntil, now + wait);
+      record.nextAttemptAt = now + wait;
+      lane.ready.unshift(record);
+      persist(store.save(record));
+      telemetry.delivery(lane.name, 'rate_limited');
+      logger.warn(
+        { channel: lane.name, deliveryId: record.id, delayMs: wait },
+        'notification channel rate-limited; pausing',
+      );
+      emit({
+        type: 'rate-limited',
+        channel: lane.name,
+        deliveryId: record.id,
+        idempotencyKey: record.idempotencyKey,
+        attempt: record.attempts,
+        delayMs: wait,
+        error: summary,
+      });
+      return;
+    }
+    record.attempts++;
+    if (classification === 'endpoint-gone') {
+      deadLetter(lane, record, summary);
+      disableLane(lane, summary);
+      return;
+    }
+    if (
+      classification === 'permanent' ||
+      classification === 'rate-limited' ||
+      expired ||
+      record.attempts >= maxAttempts
+    ) {
+      deadLetter(lane, record, summary);
+      return;
+    }
+    // Retryable: exponential backoff, but never sooner than a Retry-After the provider sent with a 503.
+    const requested =
+      error instanceof NotifyDeliveryError && error.retryAfterMs !== undefined
+        ? Math.min(maxRetryAfter, error.retryAfterMs)
+        : 0;
+    const wait = Math.max(requested, backoffDelay(record.attempts, backoff, random));
+    record.nextAttemptAt = now + wait;
+    lane.delayed.push(record);
+    persist(store.save(record));
+    telemetry.delivery(lane.name, 'retried');
+    logger.warn(
+      { channel: lane.name, deliveryId: record.id, attempt: record.attempts, delayMs: wait, error: summary.message },
+      'notification delivery failed; will retry',
+    );
+    emit({
+      type: 'retry',
+      channel: lane.name,
+      deliveryId: record.id,
+      idempotencyKey: record.idempotencyKey,
+      attempt: record.attempts,
+      delayMs: wait,
+      error: summary,
+    });
+  }
+
+  function disableLane(lane: Lane, summary: DeliveryErrorSummary): void {
+    lane.disabled = summary;
+    logger.error(
+      { channel: lane.name, status: summary.status, error: summary.message },
+      'notification endpoint is gone; channel disabled and its queue dead-lettered',
+    );
+    emit({
+      type: 'channel-disabled',
+      channel: lane.name,
+      deliveryId: '',
+      idempotencyKey: '',
+      attempt: 0,
+      error: summary,
+    });
+    const reason = { ...summary, message: `endpoint disabled: ${summary.message}` };
+    for (const record of [...lane.ready.drain(), ...lane.delayed.splice(0)])
+      deadLetter(lane, record, record.lastError ?? reason);
+  }
+
+  function deadLetter(lane: Lane, record: OutboxRecord, summary: DeliveryErrorSummary): void {
+    const now = clock.now();
+    queued--;
+    record.state = 'dead';
+    record.lastError = summary;
+    record.deadAt = now;
+    lane.dead.set(record.id, record);
+    persist(store.save(record));
+    telemetry.delivery(lane.name, 'dead_lettered');
+    logger.error(
+      { channel: lane.name, deliveryId: record.id, attempts: record.attempts, error: summary.message },
+      'notification dead-lettered',
+    );
+    emit({
+      type: 'dead-letter',
+      channel: lane.name,
+      deliveryId: record.id,
+      idempotencyKey: record.idempotencyKey,
+      attempt: record.attempts,
+      error: summary,
+    });
+    settleWaiter(record, undefined, toDeadLetter(record));
+    checkIdle();
+  }
+
+  function toDeadLetter(record: OutboxRecord): DeadLetter {
+    return {
+      id: record.id,
+      messageId: record.messageId,
+      channel: record.channel,
+      idempotencyKey: record.idempotencyKey,
+      message: record.message,
+      attempts: record.attempts,
+      enqueuedAt: record.enqueuedAt,
+      deadAt: record.deadAt ?? record.enqueuedAt,
+      error: record.lastError ?? {
+        message: 'unknown',
+        code: 'TELLTALE_NOTIFY_DELIVERY',
+        classification: 'permanent',
+        at: record.deadAt ?? 0,
+      },
+    };
+  }
+
+  function settleWaiter(record: OutboxRecord, result: DeliveryResult | undefined, dead: DeadLetter | undefined): void {
+    const key = keys.get(record.idempotencyKey);
+    const waiter = waiters.get(record.messageId);
+    if (dead && key?.messageId === record.messageId) key.outcome = 'dead';
+    if (!waiter) {
+      if (key?.messageId === record.messageId && key.outcome === undefined && !dead) key.outcome = 'delivered';
+      return;
+    }
+    waiter.remaining.delete(record.id);
+    if (result) waiter.results[record.channel] = result;
+    if (dead) waiter.failures.push(dead);
+    if (waiter.remaining.size > 0) return;
+    waiters.delete(record.messageId);
+    if (key?.messageId === record.messageId && key.outcome === undefined) key.outcome = 'delivered';
+    if (waiter.failures.length === 0) waiter.settle();
+    else {
+      const channels = waiter.failures.map((failure) => failure.channel).join(', ');
+      waiter.settle(
+        new TelltaleError(
+          'TELLTALE_NOTIFY_UNDELIVERED',
+          `Message was dead-lettered on: ${channels} (${waiter.failures[0]!.error.message})`,
+          {
+            details: {
+              messageId: record.messageId,
+              deadLetters: waiter.failures.map((failure) => ({
+                id: failure.id,
+                channel: failure.channel,
+                error: failure.error,
+              })),
+            },
+          },
+        ),
+      );
+    }
+  }
+
+  function waitFor(
+    messageId: string,
+    deliveryIds: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, DeliveryResult>> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        remaining: new Set(deliveryIds),
+        results: {},
+        failures: [],
+        settle: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve(waiter.results);
+        },
+      };
+      const onAbort = (): void => {
+        waiters.delete(messageId);
+        reject(
+          new TelltaleError('TELLTALE_ABORTED', 'Stopped waiting for delivery; the message is still queued', {
+            cause: signal?.reason,
+          }),
+        );
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters.set(messageId, waiter);
+    });
+  }
+
+  function pruneKeys(now: number): void {
+    // Entries are inserted with a constant window, so the oldest expire first.
+    for (const [key, entry] of keys) {
+      if (entry.expiresAt > now) break;
+      keys.delete(key);
+    }
+  }
+
+  async function send(message: NotificationMessage, sendOptions: SendOptions = {}): Promise<SendReceipt> {
+    if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
+    check.object('send options', sendOptions);
+    const targets = sendOptions.channels === undefined ? channelNames : [...new Set(sendOptions.channels)];
+    if (targets.length === 0)
+      throw new TelltaleError('TELLTALE_INVALID_INPUT', 'send(): channels must name at least one channel');
+    for (const name of targets) {
+      if (!lanes.has(name)) {
+        throw new TelltaleError('TELLTALE_NOTIFY_UNKNOWN_CHANNEL', `send(): unknown channel "${String(name)}"`, {
+          details: { channel: String(name), channels: channelNames },
+        });
+      }
+    }
+    const normalized = validateMessage(
+      message,
+      targets.some((name) => lanes.get(name)!.channel.addressesPeople),
+    );
+    const idempotencyKey =
+      sendOptions.idempotencyKey === undefined
+        ? `msg_${randomUUID()}`
+        : validateKey('idempotencyKey', sendOptions.idempotencyKey);
+    const awaitMode = check.oneOf('await', sendOptions.await, ['accepted', 'delivered'], 'accepted');
+    await ready;
+    if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
+    const now = clock.now();
+    pruneKeys(now);
+    const existing = keys.get(idempotencyKey);
+    if (existing) {
+      emit({
+        type: 'duplicate',
+        channel: existing.channels.join(','),
+        deliveryId: existing.messageId,
+        idempotencyKey,
+        attempt: 0,
+      });
+      const receipt: SendReceipt = {
+        messageId: existing.messageId,
+        idempotencyKey,
+        duplicate: true,
+        channels: existing.channels,
+      };
+      if (awaitMode === 'delivered') {
+        if (waiters.has(existing.messageId)) {
+          // Someone is already waiting on the original: wait for the same outcome.
+          await new Promise<void>((resolve, reject) => {
+            const subscription = events.on((event) => {
+              if (
+                event.idempotencyKey !== idempotencyKey ||
+                (event.type !== 'delivered' && event.type !== 'dead-letter')
+              )
+                return;
+              if (!waiters.has(existing.messageId)) {
+                subscription.dispose();
+                if (existing.outcome === 'dead')
+                  reject(new TelltaleError('TELLTALE_NOTIFY_UNDELIVERED', 'The original message was dead-lettered'));
+                else resolve();
+              }
+            });
+          });
+        } else if (existing.outcome === 'dead') {
+          throw new TelltaleError(
+            'TELLTALE_NOTIFY_UNDELIVERED',
+            'The original message with this idempotency key was dead-lettered',
+            { details: { messageId: existing.messageId } },
+          );
+        }
+      }
+      return receipt;
+    }
+    if (queued + targets.length > maxQueueSize) {
+      throw new TelltaleError('TELLTALE_NOTIFY_QUEUE_FULL', `The delivery queue is full (${maxQueueSize} deliveries)`, {
+        details: { maxQueueSize },
+      });
+    }
+    const messageId = randomUUID();
+    const entry: KeyEntry = { key: idempotencyKey, messageId, channels: targets, expiresAt: now + dedupWindow };
+    keys.set(idempotencyKey, entry);
+    const records = targets.map<OutboxRecord>((channel) => ({
+      id: `${messageId}:${channel}`,
+      messageId,
+      channel,
+      idempotencyKey,
+      message: normalized,
+      state: 'pending',
+      attempts: 0,
+      enqueuedAt: now,
+      nextAttemptAt: now,
+    }));
+    // Write-through before acknowledging, so an accepted message survives a crash with a durable store.
+    await Promise.all([store.rememberKey(entry), ...records.map((record) => store.save(record))]);
+    const delivered =
+      awaitMode === 'delivered'
+        ? waitFor(
+            messageId,
+            records.map((record) => record.id),
+            sendOptions.signal,
+          )
+        : undefined;
+    delivered?.catch(() => {});
+    for (const record of records) {
+      const lane = lanes.get(record.channel)!;
+      queued++;
+      if (lane.disabled) {
+        deadLetter(lane, record, { ...lane.disabled, message: `endpoint disabled: ${lane.disabled.message}`, at: now });
+        continue;
+      }
+      lane.ready.push(record);
+      pump(lane);
+    }
+    const receipt: SendReceipt = { messageId, idempotencyKey, duplicate: false, channels: targets };
+    if (delivered) return { ...receipt, results: await delivered };
+    return receipt;
+  }
+
+  function flush(flushOptions: { signal?: AbortSignal; timeout?: number | string } = {}): Promise<void> {
+    const timeout =
+      flushOptions.timeout === undefined ? undefined : check.duration('flush.timeout', flushOptions.timeout);
+    return ready.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          if (queued === 0) return resolve();
+          let timer: TimerHandle | undefined;
+          const done = (): void => {
+            if (timer !== undefined) clock.clearTimeout(timer);
+            flushOptions.signal?.removeEventListener('abort', onAbort);
+            resolve();
+          };
+          const onAbort = (): void => {
+            idleWaiters.delete(done);
+            if (timer !== undefined) clock.clearTimeout(timer);
+            reject(
+              new TelltaleError('TELLTALE_ABORTED', 'flush() was aborted', { cause: flushOptions.signal?.reason }),
+            );
+          };
+          if (flushOptions.signal?.aborted) return onAbort();
+          flushOptions.signal?.addEventListener('abort', onAbort, { once: true });
+          if (timeout !== undefined) {
+            timer = clock.setTimeout(() => {
+              idleWaiters.delete(done);
+              flushOptions.signal?.removeEventListener('abort', onAbort);
+              reject(
+                new TelltaleError('TELLTALE_TIMEOUT', `flush() timed out with ${queued} deliveries pending`, {
+                  details: { pending: queued },
+                }),
+              );
+            }, timeout);
+          }
+          idleWaiters.add(done);
+        }),
+    );
+  }
+
+  function deadLetters(filter: { channel?: string } = {}): DeadLetter[] {
+    const all: DeadLetter[] = [];
+    for (const lane of lanes.values()) {
+      if (filter.channel !== undefined && lane.name !== filter.channel) continue;
+      for (const record of lane.dead.values()) all.push(toDeadLetter(record));
+    }
+    return all.sort((a, b) => a.deadAt - b.deadAt);
+  }
+
+  async function redrive(filter: { channel?: string; ids?: readonly string[] } = {}): Promise<number> {
+    if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
+    await ready;
+    const ids = filter.ids === undefined ? undefined : new Set(filter.ids);
+    const now = clock.now();
+    let count = 0;
+    const saves: Promise<void>[] = [];
+    for (const lane of lanes.values()) {
+      if (filter.channel !== undefined && lane.name !== filter.channel) continue;
+      const chosen = [...lane.dead.values()].filter((record) => ids === undefined || ids.has(record.id));
+      if (chosen.length === 0) continue;
+      lane.disabled = undefined;
+      lane.pausedUntil = 0;
+      for (const record of chosen) {
+        lane.dead.delete(record.id);
+        record.state = 'pending';
+        record.attempts = 0;
+        record.enqueuedAt = now;
+        record.nextAttemptAt = now;
+        delete record.deadAt;
+        queued++;
+        count++;
+        lane.ready.push(record);
+        saves.push(store.save(record));
+      }
+      pump(lane);
+    }
+    await Promise.all(saves);
+    if (count > 0) logger.info({ count }, 'notifications redriven from the dead-letter list');
+    return count;
+  }
+
+  function stats(): Record<string, ChannelStats> {
+    const result: Record<string, ChannelStats> = {};
+    const now = clock.now();
+    for (const lane of lanes.values()) {
+      result[lane.name] = {
+        pending: lane.ready.length + lane.delayed.length + lane.inFlight,
+        inFlight: lane.inFlight,
+        deadLetters: lane.dead.size,
+        ...(lane.disabled ? { disabled: lane.disabled } : {}),
+        ...(lane.pausedUntil > now ? { pausedUntil: lane.pausedUntil } : {}),
+        ...(lane.breaker ? { breaker: lane.breaker.state } : {}),
+      };
+    }
+    return result;
+  }
+
+  async function close(closeOptions: { timeout?: number | string } = {}): Promise<void> {
+    const timeout = check.duration('close.timeout', closeOptions.timeout, '30s');
+    if (closing) return closedPromise;
+    closing = true;
+    closedPromise = (async () => {
+      await ready.catch(() => {});
+      const drained = (): boolean =>
+        [...lanes.values()].every(
+          (lane) =>
+            lane.inFlight === 0 &&
+            (lane.ready.length === 0 || lane.disabled !== undefined || lane.pausedUntil > clock.now()),
+        );
+      let timedOut = false;
+      const deadline = clock.setTimeout(() => {
+        timedOut = true;
+        for (const notify of progressWaiters) notify();
+        progressWaiters.clear();
+      }, timeout);
+      while (timeout > 0 && !drained() && !timedOut) await new Promise<void>((resolve) => progressWaiters.add(resolve));
+      clock.clearTimeout(deadline);
+      closed = true;
+      abort.abort(new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier was closed'));
+      for (const lane of lanes.values()) {
+        if (lane.timer !== undefined) clock.clearTimeout(lane.timer);
+        lane.breaker?.close();
+      }
+      if (queued > 0)
+        logger.warn(
+          { pending: queued },
+          'notifier closed with deliveries still queued; they remain in the outbox store',
+        );
+      for (const waiter of waiters.values())
+        waiter.settle(new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier was closed before delivery'));
+      // flush() callers would otherwise wait forever on deliveries that will not run in this process.
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters.clear();
+      waiters.clear();
+      telemetry.close();
+      const results = await Promise.allSettled(
+        [...lanes.values()].map((lane) => lane.channel.close?.() ?? Promise.resolve()),
+      );
+      for (const result of results)
+        if (result.status === 'rejected') logger.warn({ err: result.reason }, 'notification channel failed to close');
+      await store.close();
+    })();
+    return closedPromise;
+  }
+  let closedPromise: Promise<void> = Promise.resolve();
+
+  return {
+    send,
+    flush,
+    deadLetters,
+    redrive,
+    stats,
+    onEvent: (listener) => events.on(listener),
+    close,
+    [Symbol.asyncDispose]: () => close(),
+  };
+}

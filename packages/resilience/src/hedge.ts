@@ -1,0 +1,115 @@
+import {
+  abortError,
+  options as check,
+  systemClock,
+  TelltaleError,
+  type Clock,
+  type DurationInput,
+  type TimerHandle,
+} from '@telltale/core';
+import { linkSignal, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
+import { executeAlone } from './standalone.js';
+
+/** Options for {@link hedge}. */
+export interface HedgeOptions {
+  /** Start another copy when the running ones have not answered after this long (required). */
+  after: DurationInput;
+  /** Extra copies at most (default 1). */
+  maxHedges?: number;
+  /** Strategy name (default `'hedge'`). */
+  name?: string;
+  /** Clock for tests. */
+  clock?: Clock;
+}
+
+/** A hedging {@link Policy}. */
+export interface HedgePolicy extends Policy {
+  readonly kind: 'hedge';
+}
+
+/**
+ * Hedged requests for idempotent calls: when the first attempt is slow,
+ * start another; the first success wins and the others are aborted through
+ * their signals. A copy that fails starts the next hedge at once. Rejects
+ * with the last error when every copy failed.
+ *
+ * @example
+ * ```ts
+ * import { hedge } from '@telltale/resilience';
+ * const fast = hedge({ after: '300ms', maxHedges: 2 });
+ * const text = await fast.execute(({ signal }) => fetch(url, { signal }).then((r) => r.text()));
+ * ```
+ */
+export function hedge(options: HedgeOptions): HedgePolicy {
+  const input = check.object('hedge', options);
+  const after = check.duration('hedge.after', input.after);
+  const maxHedges = check.positiveInteger('hedge.maxHedges', input.maxHedges, 1);
+  const name = check.nonEmptyString('hedge.name', input.name, 'hedge');
+  const clock = input.clock ?? systemClock;
+
+  const policy: HedgePolicy = {
+    kind: 'hedge',
+    name,
+    execute<T>(operation: Operation<T>, executeOptions?: ExecuteOptions): Promise<T> {
+      return executeAlone(policy, operation, executeOptions);
+    },
+    wrap<T>(next: Next<T>, run: Run): Promise<T> {
+      const outer = run.signal;
+      if (outer?.aborted) return Promise.reject(abortError(outer));
+      return new Promise<T>((resolve, reject) => {
+        const copies: { controller: AbortController; unlink: () => void }[] = [];
+        let failures = 0;
+        let lastError: unknown;
+        let settled = false;
+        let timer: TimerHandle | undefined;
+
+        const finish = (winner?: AbortController): void => {
+          settled = true;
+          if (timer !== undefined) clock.clearTimeout(timer);
+          outer?.removeEventListener('abort', onAbort);
+          const reason = new TelltaleError('TELLTALE_ABORTED', 'Hedged copy no longer needed');
+          for (const copy of copies) {
+            copy.unlink();
+            // The winner's signal stays live: its response body may still be streaming.
+            if (copy.controller !== winner) copy.controller.abort(reason);
+          }
+        };
+        const onAbort = (): void => {
+          if (settled) return;
+          finish();
+          reject(abortError(outer));
+        };
+        const launch = (): void => {
+          if (settled || copies.length > maxHedges) return;
+          if (timer !== undefined) clock.clearTimeout(timer);
+          const controller = new AbortController();
+          const copy = { controller, unlink: linkSignal(outer, controller) };
+          copies.push(copy);
+          if (copies.length > 1) run.emit?.(name, 'hedge', { attempt: run.attempt });
+          if (copies.length <= maxHedges) timer = clock.setTimeout(launch, after);
+          next({ ...run, signal: controller.signal }).then(
+            (value) => {
+              if (settled) return;
+              finish(controller);
+              resolve(value);
+            },
+            (error: unknown) => {
+              if (settled) return;
+              failures++;
+              lastError = error;
+              if (copies.length <= maxHedges) launch();
+              else if (failures === copies.length) {
+                finish();
+                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
+                reject(lastError);
+              }
+            },
+          );
+        };
+        outer?.addEventListener('abort', onAbort, { once: true });
+        launch();
+      });
+    },
+  };
+  return policy;
+}

@@ -1,0 +1,137 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import { abortError, createEmitter, options as check, TelltaleConfigError, type Disposable } from '@telltale/core';
+import {
+  invoke,
+  startRun,
+  type EventFields,
+  type ExecuteOptions,
+  type Next,
+  type Operation,
+  type Policy,
+  type ResilienceEvent,
+  type Run,
+} from './policy.js';
+import { telemetryFor } from './telemetry.js';
+
+/** Options for {@link pipeline} when its first argument is an object. */
+export interface PipelineOptions {
+  /** Pipeline name: the `pipeline.name` attribute of every event and metric. Keep it low-cardinality. */
+  name: string;
+  /** Meter provider for telemetry (default: the global one from `@opentelemetry/api`). */
+  meterProvider?: MeterProvider;
+}
+
+/** Policies composed outer → inner. See {@link pipeline}. */
+export interface Pipeline extends Policy {
+  readonly kind: 'pipeline';
+  /** The composed policies, outer first. */
+  readonly policies: readonly Policy[];
+  /** Listens to every event of every policy in this pipeline. */
+  onEvent(listener: (event: ResilienceEvent) => void): Disposable;
+}
+
+/** Policies that report state changes outside any call (breakers). */
+interface StateReporting {
+  onStateChange(listener: (change: { from: string; to: string }) => void): Disposable;
+}
+
+function reportsState(policy: Policy): policy is Policy & StateReporting {
+  return typeof (policy as Partial<StateReporting>).onStateChange === 'function';
+}
+
+/**
+ * Composes policies, outer first: `pipeline('payments', fallback(...),
+ * retry(...), circuitBreaker(...), timeout('2s'))` retries around the breaker,
+ * which guards each attempt, each limited to 2 s. The operation receives
+ * `{ signal, attempt }`. Events go to `onEvent` listeners and to the
+ * `telltale.resilience.events` counter; attempt durations to the
+ * `telltale.resilience.attempt.duration` histogram.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker, exponential, pipeline, retry, timeout } from '@telltale/resilience';
+ * const payments = pipeline(
+ *   'payments',
+ *   retry({ maxAttempts: 3, backoff: exponential({ initial: '100ms', max: '2s', jitter: 'full' }) }),
+ *   circuitBreaker({ name: 'payments-api' }),
+ *   timeout('2s'),
+ * );
+ * const charge = await payments.execute(({ signal }) => fetch(url, { method: 'POST', signal }));
+ * ```
+ */
+export function pipeline(nameOrOptions: string | PipelineOptions, ...policies: Policy[]): Pipeline {
+  const settings: PipelineOptions =
+    typeof nameOrOptions === 'string' ? { name: nameOrOptions } : check.object('pipeline', nameOrOptions);
+  const name = check.nonEmptyString('pipeline.name', settings.name);
+  policies.forEach((policy, index) => {
+    if (typeof policy !== 'object' || policy === null || typeof policy.wrap !== 'function') {
+      throw new TelltaleConfigError({ option: `pipeline.policies[${index}]`, value: policy, expected: 'a policy' });
+    }
+  });
+  const listeners = createEmitter<ResilienceEvent>();
+  const instruments = telemetryFor(settings.meterProvider);
+
+  const emit = (strategy: string, event: string, fields?: EventFields): void => {
+    instruments().events.add(1, { 'pipeline.name': name, 'strategy.name': strategy, 'event.name': event });
+    if (listeners.size > 0) listeners.emit({ ...fields, pipeline: name, strategy, event });
+  };
+
+  for (const policy of policies) {
+    if (reportsState(policy)) {
+      policy.onStateChange((change) =>
+        emit(
+          policy.name,
+          `circuit-${change.to === 'half-open' ? 'half-opened' : change.to === 'isolated' ? 'isolated' : change.to === 'open' ? 'opened' : 'closed'}`,
+        ),
+      );
+    }
+  }
+
+  const terminal = <T>(run: Run): Promise<T> => {
+    const telemetry = instruments();
+    if (!telemetry.recording) return invoke<T>(run);
+    const started = performance.now();
+    const record = (outcome: string): void => {
+      telemetry.attemptDuration.record((performance.now() - started) / 1000, {
+        'pipeline.name': name,
+        'attempt.outcome': outcome,
+        'attempt.number': Math.min(run.attempt, 10),
+      });
+    };
+    return invoke<T>(run).then(
+      (value) => {
+        record('success');
+        return value;
+      },
+      (error: unknown) => {
+        record('failure');
+        throw error;
+      },
+    );
+  };
+
+  let chain: Next<unknown> = terminal;
+  for (let index = policies.length - 1; index >= 0; index--) {
+    const policy = policies[index]!;
+    const inner = chain;
+    chain = (run) => policy.wrap(inner, run);
+  }
+  const entry = chain;
+
+  return {
+    kind: 'pipeline',
+    name,
+    policies: Object.freeze([...policies]),
+    onEvent: (listener) => listeners.on(listener),
+    execute<T>(operation: Operation<T>, options?: ExecuteOptions): Promise<T> {
+      if (options?.signal?.aborted) return Promise.reject(abortError(options.signal));
+      return entry(startRun(operation, options, emit)) as Promise<T>;
+    },
+    wrap<T>(next: Next<T>, run: Run): Promise<T> {
+      // Nested pipeline: run our chain, then continue with the outer chain's rest.
+      const operation: Operation<unknown> = (context) =>
+        next({ ...run, signal: context.signal, attempt: context.attempt });
+      return entry({ ...run, operation }) as Promise<T>;
+    },
+  };
+}

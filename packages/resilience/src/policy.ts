@@ -1,0 +1,120 @@
+import { abortError } from '@telltale/core';
+
+/** What each attempt of an operation receives. */
+export interface ExecutionContext {
+  /** Aborted when the caller aborts, this attempt times out, or a hedged sibling wins. Pass it to `fetch`. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  readonly attempt: number;
+}
+
+/** The protected operation: receives an {@link ExecutionContext}, returns a value or a promise. */
+export type Operation<T> = (context: ExecutionContext) => PromiseLike<T> | T;
+
+/** Priority lane for a {@link bulkhead} with `priority: true`. */
+export type Priority = 'high' | 'medium' | 'low';
+
+/** Per-call options of `execute`. */
+export interface ExecuteOptions {
+  /** Cancels the call: the in-flight attempt is aborted and any backoff wait ends at once. */
+  signal?: AbortSignal | undefined;
+  /** Bulkhead lane when the pipeline holds a priority bulkhead (default `'medium'`). */
+  priority?: Priority | undefined;
+}
+
+/**
+ * Something a policy reports while handling a call (`retry`, `timeout`,
+ * `circuit-rejected`, ...). See the README for the full list.
+ */
+export interface ResilienceEvent {
+  /** Name of the pipeline (or the policy, when used alone). */
+  readonly pipeline: string;
+  /** Name of the strategy that reported it, e.g. `retry` or a breaker's name. */
+  readonly strategy: string;
+  /** Event name, e.g. `retry`, `timeout`, `circuit-opened`. */
+  readonly event: string;
+  /** Attempt the event belongs to, when it belongs to one. */
+  readonly attempt?: number | undefined;
+  /** The wait before a retry, in milliseconds. */
+  readonly delayMs?: number | undefined;
+  /** The error behind the event, when there is one. */
+  readonly error?: unknown;
+}
+
+/** Extra fields of a {@link ResilienceEvent}, as a policy reports them. */
+export type EventFields = Omit<ResilienceEvent, 'pipeline' | 'strategy' | 'event'>;
+
+/**
+ * One call travelling through a policy chain. Policies copy it (with a new
+ * signal or attempt number) for the policies inside them.
+ */
+export interface Run {
+  readonly operation: Operation<unknown>;
+  readonly signal: AbortSignal | undefined;
+  readonly attempt: number;
+  readonly priority: Priority | undefined;
+  /** Reports an event; `undefined` when nobody listens. */
+  readonly emit: ((strategy: string, event: string, fields?: EventFields) => void) | undefined;
+}
+
+/** Continues a run with the next policy (or the operation itself). */
+export type Next<T> = (run: Run) => Promise<T>;
+
+/**
+ * A resilience policy. Use it alone (`policy.execute(fn)`) or compose it in
+ * a {@link pipeline}. `wrap` is the composition hook: it runs `next` under
+ * the policy; implement it to write your own policy.
+ *
+ * @example
+ * ```ts
+ * import { timeout } from '@telltale/resilience';
+ * const limit = timeout('2s');
+ * const body = await limit.execute(({ signal }) => fetch(url, { signal }).then((r) => r.text()));
+ * ```
+ */
+export interface Policy {
+  /** Kind of policy: `circuit-breaker`, `retry`, `timeout`, `bulkhead`, `fallback`, `hedge`, `pipeline`. */
+  readonly kind: string;
+  /** Name used as `strategy.name` in events and telemetry. */
+  readonly name: string;
+  /** Runs `operation` under this policy alone. */
+  execute<T>(operation: Operation<T>, options?: ExecuteOptions): Promise<T>;
+  /** Composition hook: runs the rest of the chain (`next`) under this policy. */
+  wrap<T>(next: Next<T>, run: Run): Promise<T>;
+}
+
+/** A signal that never aborts, given to operations when the caller passed none. */
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Calls the run's operation with its context; synchronous throws become rejections. */
+export function invoke<T>(run: Run): Promise<T> {
+  const signal = run.signal;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  try {
+    return Promise.resolve(
+      run.operation({ signal: signal ?? NEVER_ABORTED, attempt: run.attempt }) as T | PromiseLike<T>,
+    );
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
+    return Promise.reject(error);
+  }
+}
+
+/** Builds the run for a top-level `execute`. */
+export function startRun(operation: Operation<unknown>, options: ExecuteOptions | undefined, emit: Run['emit']): Run {
+  return { operation, signal: options?.signal, attempt: 1, priority: options?.priority, emit };
+}
+
+/** Links `child` to `parent`: aborting the parent aborts the child. Returns an unlink function. */
+export function linkSignal(parent: AbortSignal | undefined, child: AbortController): () => void {
+  if (!parent) return noop;
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return noop;
+  }
+  const onAbort = (): void => child.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return () => parent.removeEventListener('abort', onAbort);
+}
+
+function noop(): void {}

@@ -1,0 +1,237 @@
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TelltaleConfigError, TelltaleError, abortError, options as validate, type DurationInput } from '@telltale/core';
+import { SttProviderError } from '../errors.js';
+import { loadAudio, readWavFormat } from '../audio.js';
+import { buildTranscript } from '../transcript.js';
+import type { AudioInput, SttProvider, TranscribeOptions, Transcript } from '../types.js';
+
+/** Options of {@link pocketsphinxProvider}. */
+export interface PocketsphinxProviderOptions {
+  /** The decoder binary (default `pocketsphinx_continuous`, as Debian 12's `pocketsphinx` ships). */
+  binary?: string;
+  /** Directory of the `pocketsphinx-en-us` model (default `/usr/share/pocketsphinx/model/en-us`). */
+  modelDirectory?: string;
+  /** Acoustic model directory (default `<modelDirectory>/en-us`). */
+  hmm?: string;
+  /** Language model (default `<modelDirectory>/en-us.lm.bin`). */
+  languageModel?: string;
+  /** Pronunciation dictionary (default `<modelDirectory>/cmudict-en-us.dict`). */
+  dictionary?: string;
+  /** `sox` binary used to convert input that is not 16 kHz mono 16-bit WAV (default `sox`). */
+  sox?: string;
+  /** Kill the decoder after this long (default `5m`): a `TELLTALE_TIMEOUT` error. */
+  timeout?: DurationInput;
+  /** Extra decoder arguments, e.g. `['-cmninit', '60,0,0']`. */
+  extraArguments?: string[];
+  id?: string;
+}
+
+/** Debian 12 (`pocketsphinx-en-us`) model location. */
+export const DEBIAN_MODEL_DIRECTORY = '/usr/share/pocketsphinx/model/en-us';
+
+const NON_WORDS = /^(<s>|<\/s>|<sil>|\[[A-Z_]+\]|\+\+?[A-Za-z_]+\+\+?|<unk>)$/;
+const WORD_LINE = /^(\S+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)$/;
+
+/** A word pocketsphinx printed with `-time yes`, filler tokens dropped. */
+export interface PocketsphinxWord {
+  text: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+/**
+ * Parses `pocketsphinx_continuous -time yes` output: lines of `word start end posterior`,
+ * with `<s>`, `</s>`, `<sil>`, `[NOISE]`-style and `++FILLER++` tokens removed and the
+ * alternate-pronunciation suffix (`read(2)`) stripped. Hypothesis lines are ignored.
+ *
+ * @example
+ * ```ts
+ * import { parsePocketsphinxOutput } from '@telltale/stt';
+ * parsePocketsphinxOutput('hello\n<s> 0.000 0.100 1.0\nhello(2) 0.110 0.500 0.9\n');
+ * // [{ text: 'hello', start: 0.11, end: 0.5, confidence: 0.9 }]
+ * ```
+ */
+export function parsePocketsphinxOutput(output: string): PocketsphinxWord[] {
+  const words: PocketsphinxWord[] = [];
+  for (const line of output.split('\n')) {
+    const match = WORD_LINE.exec(line.trim());
+    if (!match) continue;
+    const token = match[1]!.replace(/\(\d+\)$/, '');
+    if (NON_WORDS.test(token)) continue;
+    words.push({ text: token, start: Number(match[2]), end: Number(match[3]), confidence: Number(match[4]) });
+  }
+  return words;
+}
+
+function engineMissing(message: string, cause?: unknown): TelltaleError {
+  return new TelltaleError('TELLTALE_STT_ENGINE_MISSING', message, cause === undefined ? {} : { cause });
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+function run(
+  command: string,
+  args: string[],
+  limits: { timeout: number; signal: AbortSignal | undefined; what: string },
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (limits.signal?.aborted) {
+      reject(abortError(limits.signal));
+      return;
+    }
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const finish = (error: unknown, result?: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(result!);
+    };
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+      finish(abortError(limits.signal));
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(
+        new TelltaleError('TELLTALE_TIMEOUT', `${limits.what} did not finish within ${limits.timeout} ms`, {
+          details: { timeoutMs: limits.timeout },
+        }),
+      );
+    }, limits.timeout);
+    timer.unref();
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    // Keep only the tail: pocketsphinx logs a lot, the last lines say what went wrong.
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      finish(error.code === 'ENOENT' ? engineMissing(`${command} is not installed (ENOENT)`, error) : error);
+    });
+    child.on('close', (code) => finish(undefined, { stdout, stderr, code }));
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A local, offline engine: Debian's `pocketsphinx_continuous` with the `pocketsphinx-en-us`
+ * model, run as a child process (killed on timeout or abort). Input must be 16 kHz mono 16-bit
+ * PCM WAV; anything else is converted with `sox` first. Word times come from `-time yes`.
+ * No diarization (a warning says so when asked). A missing binary or model rejects with
+ * `TELLTALE_STT_ENGINE_MISSING` naming the Debian package to install.
+ *
+ * @example
+ * ```ts
+ * import { pocketsphinxProvider } from '@telltale/stt';
+ * const local = pocketsphinxProvider({ timeout: '2m' });
+ * const transcript = await local.transcribe({ path: 'call.wav' });
+ * ```
+ */
+export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}): SttProvider {
+  validate.object('pocketsphinx', options);
+  const id = validate.nonEmptyString('pocketsphinx.id', options.id, 'pocketsphinx');
+  const binary = validate.nonEmptyString('pocketsphinx.binary', options.binary, 'pocketsphinx_continuous');
+  const sox = validate.nonEmptyString('pocketsphinx.sox', options.sox, 'sox');
+  const modelDirectory = validate.nonEmptyString('pocketsphinx.modelDirectory', options.modelDirectory, DEBIAN_MODEL_DIRECTORY);
+  const timeout = validate.duration('pocketsphinx.timeout', options.timeout, '5m');
+  const extraArguments = options.extraArguments ?? [];
+  if (!Array.isArray(extraArguments) || extraArguments.some((argument) => typeof argument !== 'string')) {
+    throw new TelltaleConfigError({ option: 'pocketsphinx.extraArguments', value: extraArguments, expected: 'an array of strings' });
+  }
+  const model = {
+    hmm: options.hmm ?? join(modelDirectory, 'en-us'),
+    lm: options.languageModel ?? join(modelDirectory, 'en-us.lm.bin'),
+    dict: options.dictionary ?? join(modelDirectory, 'cmudict-en-us.dict'),
+  };
+
+  async function transcribe(audio: AudioInput, request: TranscribeOptions = {}): Promise<Transcript> {
+    const signal = request.signal;
+    for (const [flag, path] of Object.entries(model)) {
+      if (!(await exists(path))) {
+        throw engineMissing(`pocketsphinx model file missing: -${flag} ${path} (apt-get install pocketsphinx-en-us)`);
+      }
+    }
+    const loaded = await loadAudio(audio);
+    const format = readWavFormat(loaded.data);
+    const ready =
+      format !== undefined &&
+      format.audioFormat === 1 &&
+      format.sampleRate === 16_000 &&
+      format.channels === 1 &&
+      format.bitsPerSample === 16;
+    const directory = await mkdtemp(join(tmpdir(), 'telltale-stt-'));
+    try {
+      const input = 'path' in audio && ready ? audio.path : join(directory, 'input.wav');
+      let durationSeconds = format?.durationSeconds;
+      if (!ready) {
+        const original = join(directory, `original-${loaded.filename.replace(/[^\w.-]/g, '_')}`);
+        await writeFile(original, loaded.data);
+        const converted = await run(sox, [original, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', input], {
+          timeout,
+          signal,
+          what: 'sox',
+        }).catch((error: unknown) => {
+          if (TelltaleError.is(error, 'TELLTALE_STT_ENGINE_MISSING')) {
+            throw engineMissing(
+              `pocketsphinx needs 16 kHz mono 16-bit WAV and sox is not installed to convert ${loaded.mediaType} (apt-get install sox)`,
+              error,
+            );
+          }
+          throw error;
+        });
+        if (converted.code !== 0) {
+          throw new SttProviderError(`sox could not convert the audio: ${converted.stderr.trim().split('\n').at(-1) ?? ''}`, {
+            provider: id,
+            kind: 'unsupported',
+            providerCode: 'conversion_failed',
+          });
+        }
+        durationSeconds = readWavFormat(new Uint8Array(await readFile(input)))?.durationSeconds;
+      } else if (!('path' in audio)) {
+        await writeFile(input, loaded.data);
+      }
+      const args = ['-infile', input, '-time', 'yes', '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict, ...extraArguments];
+      const result = await run(binary, args, { timeout, signal, what: binary }).catch((error: unknown) => {
+        if (TelltaleError.is(error, 'TELLTALE_STT_ENGINE_MISSING')) {
+          throw engineMissing(`${binary} is not installed (apt-get install pocketsphinx pocketsphinx-en-us)`, error);
+        }
+        throw error;
+      });
+      if (result.code !== 0) {
+        const reason = result.stderr.trim().split('\n').filter((line) => /ERROR|FATAL/.test(line)).at(-1) ?? `exit code ${result.code}`;
+        throw new SttProviderError(`${binary} failed: ${reason}`, { provider: id, kind: 'retryable', providerCode: 'engine_failed' });
+      }
+      const warnings = request.diarize ? ['pocketsphinx does not diarize; no speakers returned'] : [];
+      return buildTranscript(id, {
+        words: parsePocketsphinxOutput(result.stdout),
+        language: 'en-US',
+        durationSeconds,
+        warnings,
+        metadata: { model: 'pocketsphinx-en-us' },
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }
+
+  return { id, transcribe };
+}

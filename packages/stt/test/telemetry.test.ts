@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const probe = fileURLToPath(new URL('./fixtures/telemetry-probe.ts', import.meta.url));
+type Collected = Record<string, { unit: string; points: { attributes: Record<string, unknown>; value: any }[] }>;
+
+// A child process, as the OpenTelemetry SDK cannot load inside vitest workers (see the fixture).
+describe('telemetry with the real OpenTelemetry SDK', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@telltale/source', '--import', 'tsx', probe], {
+    cwd: repositoryRoot,
+  });
+  const collected = JSON.parse(stdout) as Collected;
+
+  it('records each attempt in telltale.stt.request.duration (seconds) by provider and outcome', () => {
+    const durations = collected['telltale.stt.request.duration']!;
+    expect(durations.unit).toBe('s');
+    expect(durations.points.map((point) => point.attributes)).toEqual(
+      expect.arrayContaining([
+        { provider: 'primary', outcome: 'permanent' },
+        { provider: 'backup', outcome: 'success' },
+      ]),
+    );
+    expect(durations.points.every((point) => point.value.count === 1)).toBe(true);
+  });
+
+  it('counts fallbacks by provider and reason, and audio seconds by provider', () => {
+    expect(collected['telltale.stt.fallbacks']!.points).toEqual([{ attributes: { provider: 'primary', reason: 'permanent' }, value: 1 }]);
+    expect(collected['telltale.stt.audio.duration']).toEqual({ unit: 's', points: [{ attributes: { provider: 'backup' }, value: 1.5 }] });
+  });
+
+  it('reports breaker state per provider as a 0/1 gauge', () => {
+    const states = collected['telltale.stt.breaker.state']!.points;
+    expect(states).toContainEqual({ attributes: { provider: 'primary', state: 'isolated' }, value: 1 });
+    expect(states).toContainEqual({ attributes: { provider: 'primary', state: 'closed' }, value: 0 });
+    expect(states).toContainEqual({ attributes: { provider: 'backup', state: 'closed' }, value: 1 });
+  });
+});
