@@ -1,7 +1,8 @@
-// /health/ready under load with five dependency checks (each waiting 5 ms, like
-// a database round trip): @telltale/health (background checks, cached results)
-// vs @godaddy/terminus (checks run on every probe, its model) vs lightship
-// (checks run by the app on a timer, which flips signalReady/signalNotReady).
+// /health/ready under load with five dependency checks each costing 5 ms:
+// @telltale/health (background checks, cached results) vs @godaddy/terminus
+// (checks run on every probe, its model) vs lightship (checks run by the app on
+// a timer, which flips signalReady/signalNotReady). Two scenarios: "io" checks
+// wait 5 ms (a database round trip), "cpu" checks compute for 5 ms.
 //
 // Each server runs in its own child process pinned to CPU 0 with taskset; the
 // autocannon load generator runs here, pinned to CPU 1. Loopback only, bounded:
@@ -17,14 +18,25 @@ import { median, report, saveResults } from './harness.js';
 const CHECKS = 5;
 const CHECK_COST_MS = 5;
 const CONNECTIONS = 10;
-const DURATION_SECONDS = 4;
+const DURATION_SECONDS = 3;
 const WARMUP_SECONDS = 1;
-const ROUNDS = 2;
+const ROUNDS = 3;
 const SUBJECTS = ['telltale', 'terminus', 'lightship'] as const;
 type Subject = (typeof SUBJECTS)[number];
 
-/** One simulated dependency check: 5 ms of waiting on I/O. */
-const dependency = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, CHECK_COST_MS));
+const SCENARIOS = ['io', 'cpu'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const ROUNDS_PER_SCENARIO: Record<Scenario, number> = { io: ROUNDS, cpu: 2 };
+
+/** One simulated dependency check costing 5 ms: waiting on I/O, or computing. */
+const dependency = (): Promise<void> => {
+  if (process.env.HEALTH_BENCH_COST !== 'cpu') return new Promise((resolve) => setTimeout(resolve, CHECK_COST_MS));
+  const until = performance.now() + CHECK_COST_MS;
+  while (performance.now() < until) {
+    // busy: the check's own CPU work (parsing, hashing, a synchronous driver call)
+  }
+  return Promise.resolve();
+};
 const runAllChecks = (): Promise<void[]> => Promise.all(Array.from({ length: CHECKS }, dependency));
 
 async function listen(server: Server): Promise<number> {
@@ -92,10 +104,10 @@ function pin(cpu: number, pid: number): boolean {
   return spawnSync('taskset', ['-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
-async function start(subject: Subject): Promise<Started> {
+async function start(subject: Subject, scenario: Scenario): Promise<Started> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, [...process.execArgv, self], {
-    env: { ...process.env, HEALTH_BENCH_ROLE: subject, ROARR_LOG: 'false' },
+    env: { ...process.env, HEALTH_BENCH_ROLE: subject, HEALTH_BENCH_COST: scenario, ROARR_LOG: 'false' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   if (child.pid !== undefined) pin(0, child.pid);
@@ -118,19 +130,25 @@ async function load(url: string, seconds: number): Promise<autocannon.Result> {
   return autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1 });
 }
 
-async function main(): Promise<void> {
-  const pinned = pin(1, process.pid);
+interface Summary {
+  requestsPerSecond: number;
+  p99Milliseconds: number;
+  serverCpuMicrosecondsPerRequest: number;
+  errors: number;
+}
+
+async function runScenario(scenario: Scenario): Promise<Record<Subject, Summary>> {
+  const rounds = ROUNDS_PER_SCENARIO[scenario];
   console.log(
-    `/health/ready, ${CHECKS} checks x ${CHECK_COST_MS} ms, ${CONNECTIONS} connections, ` +
-      `${ROUNDS} x ${DURATION_SECONDS}s per server${pinned ? ', server on CPU 0, load on CPU 1' : ' (taskset unavailable)'}`,
+    `\nScenario "${scenario}": ${CHECKS} checks x ${CHECK_COST_MS} ms, ${rounds} x ${DURATION_SECONDS}s per server`,
   );
   const servers = new Map<Subject, Started>();
-  for (const subject of SUBJECTS) servers.set(subject, await start(subject));
+  for (const subject of SUBJECTS) servers.set(subject, await start(subject, scenario));
   const samples = new Map<Subject, { rps: number[]; p99: number[]; cpuPerRequest: number[]; errors: number }>(
     SUBJECTS.map((subject) => [subject, { rps: [], p99: [], cpuPerRequest: [], errors: 0 }]),
   );
   try {
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const subject of SUBJECTS) {
         const server = servers.get(subject)!;
         await load(server.url, WARMUP_SECONDS);
@@ -152,7 +170,6 @@ async function main(): Promise<void> {
   } finally {
     for (const server of servers.values()) server.child.kill();
   }
-
   const summary = Object.fromEntries(
     SUBJECTS.map((subject) => {
       const sample = samples.get(subject)!;
@@ -166,20 +183,47 @@ async function main(): Promise<void> {
         },
       ];
     }),
+  ) as Record<Subject, Summary>;
+  const rows = (field: keyof Summary) =>
+    Object.fromEntries(SUBJECTS.map((subject) => [subject, summary[subject][field]]));
+  report(`[${scenario}] Throughput, /health/ready`, rows('requestsPerSecond'), 'terminus', 'req/s');
+  report(`[${scenario}] p99 latency (lower is better)`, rows('p99Milliseconds'), 'terminus', 'ms');
+  report(
+    `[${scenario}] Server CPU per request (lower is better)`,
+    rows('serverCpuMicrosecondsPerRequest'),
+    'terminus',
+    'µs',
   );
-  const rows = (field: keyof (typeof summary)[string]) =>
-    Object.fromEntries(SUBJECTS.map((subject) => [subject, summary[subject]![field]]));
-  report('Throughput, /health/ready', rows('requestsPerSecond'), 'terminus', 'req/s');
-  report('p99 latency (lower is better)', rows('p99Milliseconds'), 'terminus', 'ms');
-  report('Server CPU per request (lower is better)', rows('serverCpuMicrosecondsPerRequest'), 'terminus', 'µs');
-  const throughputRatio = summary.telltale!.requestsPerSecond / summary.terminus!.requestsPerSecond;
+  const ratio = summary.telltale.requestsPerSecond / summary.terminus.requestsPerSecond;
   console.log(
-    `\nTarget: >= 10x terminus throughput (got ${throughputRatio.toFixed(1)}x), ` +
-      `p99 < 2 ms (got ${summary.telltale!.p99Milliseconds} ms)`,
+    `[${scenario}] target: >= 10x terminus throughput (got ${ratio.toFixed(1)}x), p99 < 2 ms (got ${summary.telltale.p99Milliseconds} ms)`,
   );
+  return summary;
+}
+
+async function main(): Promise<void> {
+  const pinned = pin(1, process.pid);
+  console.log(
+    `/health/ready, ${CONNECTIONS} connections` +
+      (pinned ? ', servers pinned to CPU 0, load generator to CPU 1' : ' (taskset unavailable: not pinned)'),
+  );
+  const results: Record<string, unknown> = {};
+  for (const scenario of SCENARIOS) {
+    const summary = await runScenario(scenario);
+    results[scenario] = {
+      summary,
+      throughputRatioVsTerminus: summary.telltale.requestsPerSecond / summary.terminus.requestsPerSecond,
+      throughputRatioVsLightship: summary.telltale.requestsPerSecond / summary.lightship.requestsPerSecond,
+    };
+  }
   saveResults({
-    setup: { checks: CHECKS, checkCostMs: CHECK_COST_MS, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, rounds: ROUNDS, pinned },
-    summary,
-    throughputRatioVsTerminus: throughputRatio,
+    setup: {
+      checks: CHECKS,
+      checkCostMs: CHECK_COST_MS,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_SECONDS,
+      pinned,
+    },
+    ...results,
   });
 }

@@ -49,10 +49,7 @@ async function serve(framework: Framework, variant: Variant): Promise<void> {
     const { ExpressInstrumentation } = await import('@opentelemetry/instrumentation-express');
     new NodeTracerProvider().register();
     registerInstrumentations({
-      instrumentations: [
-        new HttpInstrumentation(),
-        ...(framework === 'express' ? [new ExpressInstrumentation()] : []),
-      ],
+      instrumentations: [new HttpInstrumentation(), ...(framework === 'express' ? [new ExpressInstrumentation()] : [])],
     });
   }
   // Required (not imported) after the instrumentations so their hooks patch them.
@@ -225,7 +222,12 @@ async function renderBenchmark() {
     'prom-client registry.metrics()': await time(() => registry.metrics()),
     'OTel PrometheusExporter (telltale/node)': await time(renderOtel),
   };
-  report(`/metrics render, ${SERIES} histogram series (${(bytes / 1024).toFixed(0)} KiB)`, rows, 'prom-client registry.metrics()', 'ms');
+  report(
+    `/metrics render, ${SERIES} histogram series (${(bytes / 1024).toFixed(0)} KiB)`,
+    rows,
+    'prom-client registry.metrics()',
+    'ms',
+  );
   await meterProvider.shutdown();
   return { series: SERIES, exposureBytes: bytes, milliseconds: rows };
 }

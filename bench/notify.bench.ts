@@ -17,6 +17,9 @@ import { cpuMicros, report, saveResults } from './harness.js';
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const POOL = 5;
+const WEBHOOK_CONCURRENCY = 50;
+// Each contender run is cut off after this long, so a slow or shared machine still finishes.
+const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_LIMIT_MS ?? 20_000);
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 if (process.argv.includes('--sink')) {
@@ -39,6 +42,9 @@ if (process.argv.includes('--sink')) {
     });
   });
   http.keepAliveTimeout = 60_000;
+  // Clients close pooled connections abruptly between runs; a reset is not a sink failure.
+  smtp.on('error', () => {});
+  http.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const smtpAddress = smtp.server.address();
@@ -60,6 +66,8 @@ interface RunResult {
   p99: number;
   cpuMicrosPerMessage: number;
   failures: number;
+  /** Messages not delivered when the run limit cut the run off. */
+  unfinished: number;
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -70,7 +78,11 @@ function percentile(sorted: number[], fraction: number): number {
  * Offers `count` sends (at `rate`/s, or all at once when rate is Infinity) and measures, per
  * message, the time from the offer to the delivery callback.
  */
-async function drive(count: number, rate: number, offer: (index: number, done: (ok: boolean) => void) => void): Promise<RunResult> {
+async function drive(
+  count: number,
+  rate: number,
+  offer: (index: number, done: (ok: boolean) => void) => void,
+): Promise<RunResult> {
   const latencies: number[] = [];
   let failures = 0;
   let finished = 0;
@@ -91,13 +103,16 @@ async function drive(count: number, rate: number, offer: (index: number, done: (
     } else {
       const perTick = rate / 100;
       let sent = 0;
-      while (sent < count) {
+      while (sent < count && performance.now() - started < RUN_LIMIT_MS) {
         const due = Math.min(count, Math.floor(((performance.now() - started) / 10 + 1) * perTick));
         while (sent < due) send(sent++);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
-    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 120_000))]);
+    await Promise.race([
+      all,
+      new Promise((resolve) => setTimeout(resolve, Math.max(0, RUN_LIMIT_MS - (performance.now() - started)))),
+    ]);
   });
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
@@ -107,12 +122,18 @@ async function drive(count: number, rate: number, offer: (index: number, done: (
     p50: percentile(latencies, 0.5),
     p95: percentile(latencies, 0.95),
     p99: percentile(latencies, 0.99),
-    cpuMicrosPerMessage: cpu / count,
-    failures: failures + (count - finished),
+    cpuMicrosPerMessage: cpu / Math.max(1, latencies.length),
+    failures,
+    unfinished: count - finished,
   };
 }
 
-async function viaNotifier(name: string, channel: NotificationChannel, count: number, rate: number): Promise<RunResult> {
+async function viaNotifier(
+  name: string,
+  channel: NotificationChannel,
+  count: number,
+  rate: number,
+): Promise<RunResult> {
   const notifier = createNotifier({ channels: { [name]: channel }, breaker: false, retry: { initialDelay: '100ms' } });
   const callbacks = new Map<string, (ok: boolean) => void>();
   notifier.onEvent((event) => {
@@ -124,31 +145,48 @@ async function viaNotifier(name: string, channel: NotificationChannel, count: nu
     const key = `${name}-${rate}-${index}`;
     callbacks.set(key, done);
     notifier
-      .send({ to: ['user@example.com'], subject: `Message ${index}`, text: 'Hello from the benchmark' }, { idempotencyKey: key })
+      .send(
+        { to: ['user@example.com'], subject: `Message ${index}`, text: 'Hello from the benchmark' },
+        { idempotencyKey: key },
+      )
       .catch(() => done(false));
   });
-  await notifier.close();
+  await notifier.close({ timeout: 0 });
   return result;
 }
 
 async function main(): Promise<void> {
-  const pin = spawnSync('sh', ['-c', 'command -v taskset']).status === 0 && (await import('node:os')).availableParallelism() >= 2;
+  const pin =
+    spawnSync('sh', ['-c', 'command -v taskset']).status === 0 && (await import('node:os')).availableParallelism() >= 2;
   const self = fileURLToPath(import.meta.url);
   const sinkArgs = [...process.execArgv, self, '--sink'];
   const sink = pin ? spawn('taskset', ['-c', '0', process.execPath, ...sinkArgs]) : spawn(process.execPath, sinkArgs);
   if (pin) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
   sink.stderr.pipe(process.stderr);
   const ports = await new Promise<{ smtp: number; http: number }>((resolve) => {
-    sink.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()) as { smtp: number; http: number }));
+    sink.stdout.once('data', (chunk: Buffer) =>
+      resolve(JSON.parse(chunk.toString()) as { smtp: number; http: number }),
+    );
   });
   const webhookUrl = `http://127.0.0.1:${ports.http}/hook`;
   console.log(`sinks: smtp :${ports.smtp}, http :${ports.http}; ${MESSAGES} messages at ${RATE} msg/s; pinned=${pin}`);
 
   const rawSmtp = async (count: number, rate: number): Promise<RunResult> => {
-    const transport = createTransport({ pool: true, host: '127.0.0.1', port: ports.smtp, maxConnections: POOL, maxMessages: 100 });
+    const transport = createTransport({
+      pool: true,
+      host: '127.0.0.1',
+      port: ports.smtp,
+      maxConnections: POOL,
+      maxMessages: 100,
+    });
     const result = await drive(count, rate, (index, done) => {
       transport
-        .sendMail({ from: 'bench@example.com', to: 'user@example.com', subject: `Message ${index}`, text: 'Hello from the benchmark' })
+        .sendMail({
+          from: 'bench@example.com',
+          to: 'user@example.com',
+          subject: `Message ${index}`,
+          text: 'Hello from the benchmark',
+        })
         .then(
           () => done(true),
           () => done(false),
@@ -159,38 +197,77 @@ async function main(): Promise<void> {
   };
   const rawWebhook = (count: number, rate: number): Promise<RunResult> => {
     const key = Buffer.from(SECRET.slice(6), 'base64');
-    return drive(count, rate, (index, done) => {
-      const body = JSON.stringify({ type: 'notification', data: { subject: `Message ${index}`, text: 'Hello from the benchmark' } });
-      const id = `raw-${rate}-${index}`;
-      const timestamp = Math.floor(Date.now() / 1000);
-      const signature = `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
-      fetch(webhookUrl, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
-      }).then(
-        async (response) => {
-          await response.arrayBuffer();
-          done(response.ok);
-        },
-        () => done(false),
-      );
-    });
+    // Same concurrency as the webhook channel below: unbounded fetch opens a socket per request.
+    let inFlight = 0;
+    const waiting: (() => void)[] = [];
+    const limited = (task: () => Promise<void>): void => {
+      const run = (): void => {
+        inFlight++;
+        void task().finally(() => {
+          inFlight--;
+          waiting.shift()?.();
+        });
+      };
+      if (inFlight < WEBHOOK_CONCURRENCY) run();
+      else waiting.push(run);
+    };
+    return drive(count, rate, (index, done) =>
+      limited(async () => {
+        const body = JSON.stringify({
+          type: 'notification',
+          data: { subject: `Message ${index}`, text: 'Hello from the benchmark' },
+        });
+        const id = `raw-${rate}-${index}`;
+        const timestamp = Math.floor(Date.now() / 1000);
+        const signature = `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+        await fetch(webhookUrl, {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'webhook-id': id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signature,
+          },
+        }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            done(response.ok);
+          },
+          () => done(false),
+        );
+      }),
+    );
   };
   const notifySmtp = (count: number, rate: number) =>
-    viaNotifier('email', smtpChannel({ host: '127.0.0.1', port: ports.smtp, from: 'bench@example.com', maxConnections: POOL }), count, rate);
+    viaNotifier(
+      'email',
+      smtpChannel({ host: '127.0.0.1', port: ports.smtp, from: 'bench@example.com', maxConnections: POOL }),
+      count,
+      rate,
+    );
   const notifyWebhook = (count: number, rate: number) =>
-    viaNotifier('hooks', webhookChannel({ url: webhookUrl, secret: SECRET, concurrency: 50 }), count, rate);
+    viaNotifier(
+      'hooks',
+      webhookChannel({ url: webhookUrl, secret: SECRET, concurrency: WEBHOOK_CONCURRENCY }),
+      count,
+      rate,
+    );
 
   // Warm-up so connection pools and the JIT are settled.
-  for (const run of [rawSmtp, notifySmtp, rawWebhook, notifyWebhook]) await run(500, Infinity);
+  for (const run of [rawSmtp, notifySmtp, rawWebhook, notifyWebhook]) {
+    const warm = await run(Math.min(200, MESSAGES), Infinity);
+    if (process.env.BENCH_DEBUG) console.log(run.name, warm);
+  }
 
   const paced: Record<string, RunResult> = {};
+  console.log('running paced contenders…');
   paced['raw nodemailer pool (anchor)'] = await rawSmtp(MESSAGES, RATE);
   paced['notify smtpChannel'] = await notifySmtp(MESSAGES, RATE);
   paced['raw fetch + HMAC (anchor)'] = await rawWebhook(MESSAGES, RATE);
   paced['notify webhookChannel'] = await notifyWebhook(MESSAGES, RATE);
   const unpaced: Record<string, RunResult> = {};
+  console.log('running unpaced contenders…');
   unpaced['raw nodemailer pool (anchor)'] = await rawSmtp(MESSAGES, Infinity);
   unpaced['notify smtpChannel'] = await notifySmtp(MESSAGES, Infinity);
   unpaced['raw fetch + HMAC (anchor)'] = await rawWebhook(MESSAGES, Infinity);
@@ -199,10 +276,12 @@ async function main(): Promise<void> {
 
   const table = (title: string, results: Record<string, RunResult>) => {
     console.log(`\n${title}`);
-    console.log(`  ${'contender'.padEnd(32)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/msg'.padStart(11)} failures`);
+    console.log(
+      `  ${'contender'.padEnd(32)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/msg'.padStart(11)} failed unfinished`,
+    );
     for (const [name, result] of Object.entries(results)) {
       console.log(
-        `  ${name.padEnd(32)} ${result.throughput.toFixed(0).padStart(8)} ${result.p50.toFixed(1).padStart(8)} ${result.p95.toFixed(1).padStart(8)} ${result.p99.toFixed(1).padStart(8)} ${result.cpuMicrosPerMessage.toFixed(0).padStart(11)} ${result.failures}`,
+        `  ${name.padEnd(32)} ${result.throughput.toFixed(0).padStart(8)} ${result.p50.toFixed(1).padStart(8)} ${result.p95.toFixed(1).padStart(8)} ${result.p99.toFixed(1).padStart(8)} ${result.cpuMicrosPerMessage.toFixed(0).padStart(11)} ${String(result.failures).padStart(6)} ${result.unfinished}`,
       );
     }
   };
@@ -210,8 +289,18 @@ async function main(): Promise<void> {
   table(`Unpaced (all ${MESSAGES} offered at once)`, unpaced);
   const pick = (results: Record<string, RunResult>, field: keyof RunResult) =>
     Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result[field]]));
-  report('SMTP: CPU per message at 1,000 msg/s', pick({ a: paced['raw nodemailer pool (anchor)']!, b: paced['notify smtpChannel']! }, 'cpuMicrosPerMessage'), 'a', 'µs');
-  report('Webhook: CPU per message at 1,000 msg/s', pick({ a: paced['raw fetch + HMAC (anchor)']!, b: paced['notify webhookChannel']! }, 'cpuMicrosPerMessage'), 'a', 'µs');
+  report(
+    'SMTP: CPU per message at 1,000 msg/s',
+    pick({ a: paced['raw nodemailer pool (anchor)'], b: paced['notify smtpChannel'] }, 'cpuMicrosPerMessage'),
+    'a',
+    'µs',
+  );
+  report(
+    'Webhook: CPU per message at 1,000 msg/s',
+    pick({ a: paced['raw fetch + HMAC (anchor)'], b: paced['notify webhookChannel'] }, 'cpuMicrosPerMessage'),
+    'a',
+    'µs',
+  );
   report('Unpaced throughput', pick(unpaced, 'throughput'), 'raw nodemailer pool (anchor)', 'msg/s');
   const target = Object.entries(paced)
     .filter(([name]) => name.startsWith('notify'))

@@ -3,7 +3,6 @@ import type {
   AlertView,
   BreakerView,
   DashboardSources,
-  HealthCheckResult,
   HealthDoc,
   QueueView,
   RouteStats,
@@ -80,14 +79,20 @@ function createHistory(length: number) {
 const round = (value: number | undefined, digits = 6): number | undefined =>
   value === undefined || !Number.isFinite(value) ? undefined : Number(value.toFixed(digits));
 
+// Observed values are usually numbers or strings; anything else is shown as JSON, never "[object Object]".
+const formatObserved = (value: unknown): string =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
+
 function flattenHealth(document: HealthDoc): { status: string; checks: HealthRow[] } {
   const checks: HealthRow[] = [];
   for (const [name, results] of Object.entries(document.checks ?? {})) {
-    for (const result of results as readonly HealthCheckResult[]) {
+    for (const result of results) {
       const observed =
         result.observedValue === undefined
           ? undefined
-          : `${String(result.observedValue)}${result.observedUnit ? ` ${result.observedUnit}` : ''}`;
+          : `${formatObserved(result.observedValue)}${result.observedUnit ? ` ${result.observedUnit}` : ''}`;
       checks.push({
         name: result.componentId && !name.startsWith(result.componentId) ? `${result.componentId} ${name}` : name,
         status: String(result.status),
@@ -98,6 +103,8 @@ function flattenHealth(document: HealthDoc): { status: string; checks: HealthRow
   }
   return { status: String(document.status), checks };
 }
+
+const routeKey = (stats: RouteStats): string => `${stats.method} ${stats.route ?? '(unmatched)'}`;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -129,48 +136,64 @@ export function createSnapshotCollector(options: SnapshotCollectorOptions) {
     }
   };
 
+  // Routes seen recently but idle this tick stay on the page (rate 0, a gap
+  // in the latency chart) until they leave the history window.
+  const knownRoutes = new Map<string, { method: string; route: string | undefined; idleTicks: number }>();
+
+  const routeRows = (stats: readonly RouteStats[]): RouteRow[] => {
+    const current = new Map(stats.map((entry) => [routeKey(entry), entry]));
+    for (const [key, known] of knownRoutes) {
+      if (current.has(key)) continue;
+      if (++known.idleTicks > options.historyLength) knownRoutes.delete(key);
+      else current.set(key, { method: known.method, route: known.route, rate: 0, errorRatio: 0 });
+    }
+    return [...current]
+      .sort(([, a], [, b]) => b.rate - a.rate)
+      .slice(0, options.maxRoutes)
+      .map(([key, entry]): RouteRow => {
+        const known = knownRoutes.get(key);
+        if (entry.rate > 0 || known === undefined)
+          knownRoutes.set(key, { method: entry.method, route: entry.route, idleTicks: 0 });
+        const p95 = round(entry.p95);
+        const rate = round(entry.rate, 3) ?? 0;
+        const errorRatio = round(entry.errorRatio, 4) ?? 0;
+        return {
+          method: entry.method,
+          route: entry.route,
+          rate,
+          p50: round(entry.p50),
+          p95,
+          p99: round(entry.p99),
+          errorRatio,
+          ...(entry.count === undefined ? {} : { count: entry.count }),
+          history: {
+            p95: history.push(`p95 ${key}`, p95 ?? null),
+            rate: history.push(`rate ${key}`, rate) as number[],
+            errorRatio: history.push(`errors ${key}`, errorRatio) as number[],
+          },
+        };
+      });
+  };
+
   return async (id: string): Promise<DashboardSnapshot> => {
     const errors: Record<string, string> = {};
     const healthPromise =
       sources.health === undefined
         ? undefined
-        : options
-            .timeout(Promise.resolve().then(() => sources.health!()))
-            .then(
-              (document) => {
-                if (document === undefined) errors.health = 'health run did not finish within one tick';
-                return document;
-              },
-              (error: unknown) => {
-                errors.health = messageOf(error);
-                return undefined;
-              },
-            );
+        : options.timeout(Promise.resolve().then(() => sources.health!())).then(
+            (document) => {
+              if (document === undefined) errors.health = 'health run did not finish within one tick';
+              return document;
+            },
+            (error: unknown) => {
+              errors.health = messageOf(error);
+              return undefined;
+            },
+          );
     history.nextRound();
 
     const routeStats = sources.routes && call('routes', errors, () => [...sources.routes!()]);
-    const routes = routeStats
-      ?.sort((a, b) => b.rate - a.rate)
-      .slice(0, options.maxRoutes)
-      .map((stats): RouteRow => {
-        const key = `${stats.method} ${stats.route ?? '(unmatched)'}`;
-        const p95 = round(stats.p95);
-        return {
-          method: stats.method,
-          route: stats.route,
-          rate: round(stats.rate, 3) ?? 0,
-          p50: round(stats.p50),
-          p95,
-          p99: round(stats.p99),
-          errorRatio: round(stats.errorRatio, 4) ?? 0,
-          ...(stats.count === undefined ? {} : { count: stats.count }),
-          history: {
-            p95: history.push(`p95 ${key}`, p95 ?? null),
-            rate: history.push(`rate ${key}`, round(stats.rate, 3) ?? 0) as number[],
-            errorRatio: history.push(`errors ${key}`, round(stats.errorRatio, 4) ?? 0) as number[],
-          },
-        };
-      });
+    const routes = routeStats && routeRows(routeStats);
     const queues = sources.queues
       ? call('queues', errors, () =>
           sources.queues!().map((queue) => ({
@@ -192,7 +215,9 @@ export function createSnapshotCollector(options: SnapshotCollectorOptions) {
       title: options.title,
       capabilities: { silence: options.silence },
       ...(sources.routes ? { routes: routes ?? [] } : {}),
-      ...(sources.health ? { health: healthDocument ? flattenHealth(healthDocument) : { status: 'unknown', checks: [] } } : {}),
+      ...(sources.health
+        ? { health: healthDocument ? flattenHealth(healthDocument) : { status: 'unknown', checks: [] } }
+        : {}),
       ...(sources.alerts ? { alerts: alerts ?? [] } : {}),
       ...(sources.breakers ? { breakers: breakers ?? [] } : {}),
       ...(sources.queues ? { queues: queues ?? [] } : {}),

@@ -3,7 +3,7 @@
 // polling `snapshot.json` when EventSource is missing or the server refuses
 // the stream. Everything is rendered with textContent (never innerHTML), so
 // label values cannot inject markup.
-/* global document, window, EventSource, fetch, setTimeout, clearTimeout */
+/* global document, window, EventSource */
 
 const SVG = 'http://www.w3.org/2000/svg';
 const ACTION_HEADER = 'X-Telltale-Dashboard';

@@ -88,6 +88,10 @@ describe('adapters', () => {
       await app.close();
     });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    await exercise(base, () => clock.advanceAsync(0), () => Promise.resolve(silenced));
+    await exercise(
+      base,
+      () => clock.advanceAsync(0),
+      () => Promise.resolve(silenced),
+    );
   });
 });

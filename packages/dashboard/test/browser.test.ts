@@ -11,7 +11,7 @@ import { createDashboard, type AlertView, type RouteStats } from '@telltale/dash
 import { withDashboard } from '@telltale/dashboard/node';
 import { chromium, type Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { missingPeer } from '../../../test-support/peers.js';
 import { eventually } from './support.js';
 
@@ -41,7 +41,16 @@ function createRecorder(now: () => number) {
       const rows = [...durations].map(([route, list]) => {
         const sorted = [...list].sort((a, b) => a - b);
         const at = (quantile: number) => sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))];
-        return { method: 'GET', route, rate: list.length / elapsed, p50: at(0.5), p95: at(0.95), p99: at(0.99), errorRatio: 0, count: list.length };
+        return {
+          method: 'GET',
+          route,
+          rate: list.length / elapsed,
+          p50: at(0.5),
+          p95: at(0.95),
+          p99: at(0.99),
+          errorRatio: 0,
+          count: list.length,
+        };
       });
       durations = new Map();
       since = now();
@@ -81,7 +90,11 @@ describe.skipIf(missing)('dashboard in a real browser (chromium)', () => {
               },
             ]
           : [],
-      health: () => Promise.resolve({ status: 'pass', checks: { 'db:responseTime': [{ status: 'pass', observedValue: 3, observedUnit: 'ms' }] } }),
+      health: () =>
+        Promise.resolve({
+          status: 'pass',
+          checks: { 'db:responseTime': [{ status: 'pass', observedValue: 3, observedUnit: 'ms' }] },
+        }),
       breakers: () => [{ name: 'payments', state: 'closed', failureRatio: 0 }],
       queues: () => [{ name: 'notify', depth: 2, deadLetters: 0 }],
       stt: () => [{ provider: 'pocketsphinx', status: 'healthy', fallbackRate: 0 }],
@@ -96,10 +109,13 @@ describe.skipIf(missing)('dashboard in a real browser (chromium)', () => {
         const url = new URL(request.url ?? '/', 'http://localhost');
         if (url.pathname !== '/work') return void response.writeHead(404).end();
         const started = performance.now();
-        setTimeout(() => {
-          recorder.record('/work', (performance.now() - started) / 1000);
-          response.end('done');
-        }, Number(url.searchParams.get('delay') ?? 0));
+        setTimeout(
+          () => {
+            recorder.record('/work', (performance.now() - started) / 1000);
+            response.end('done');
+          },
+          Number(url.searchParams.get('delay') ?? 0),
+        );
       }),
     );
     server.listen(0, '127.0.0.1');
@@ -117,8 +133,8 @@ describe.skipIf(missing)('dashboard in a real browser (chromium)', () => {
 
   it('shows p95 after traffic, shows an alert, silences it, and renders a non-blank page', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    onTestFinished(() => context.close());
     await context.addCookies([{ name: 'ops', value: 'yes', url: base }]);
-    console.log('step 1', Date.now() % 100000, dashboard.clients);
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -127,53 +143,51 @@ describe.skipIf(missing)('dashboard in a real browser (chromium)', () => {
     page.on('pageerror', (error) => problems.push(error.message));
 
     await page.goto(`${base}/_telltale`);
-    console.log('step 2', Date.now() % 100000, dashboard.clients);
     expect(page.url()).toBe(`${base}/_telltale/`);
     await page.getByText('Live', { exact: true }).waitFor({ timeout: 5000 });
-    console.log('step 3', Date.now() % 100000, dashboard.clients);
     await page.locator('#section-routes').waitFor({ state: 'visible' });
-    console.log('step 4', Date.now() % 100000, dashboard.clients);
     await page.getByText('No requests recorded yet.').waitFor();
-    console.log('step 5', Date.now() % 100000, dashboard.clients);
 
-    // Traffic: 20 requests of ~80 ms.
-    await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/work?delay=80`).then((response) => response.text())));
-    console.log('step 6', Date.now() % 100000, dashboard.clients);
-    const p95Cell = page.locator('tr[data-route="GET /work"] td.p95');
-    await p95Cell.waitFor({ timeout: 5000 });
-    console.log('step 7', Date.now() % 100000, dashboard.clients);
-    const p95Text = await p95Cell.textContent();
-    expect(p95Text).toMatch(/^\d+(\.\d+)? ms$/);
-    expect(Number.parseFloat(p95Text!)).toBeGreaterThanOrEqual(75);
+    // Steady traffic of ~80 ms requests while the page is watched.
+    let traffic = true;
+    const load = (async () => {
+      while (traffic)
+        await Promise.all([1, 2, 3].map(() => fetch(`${base}/work?delay=80`).then((response) => response.text())));
+    })();
+    try {
+      const p95Cell = page.locator('tr[data-route="GET /work"] td.p95', { hasText: / ms$/ });
+      await p95Cell.waitFor({ timeout: 5000 });
+      const p95Text = await p95Cell.textContent({ timeout: 1000 });
+      expect(p95Text).toMatch(/^\d+(\.\d+)? ms$/);
+      expect(Number.parseFloat(p95Text!)).toBeGreaterThanOrEqual(75);
+    } finally {
+      traffic = false;
+      await load;
+    }
     const chart = page.locator('tr[data-route="GET /work"] svg[role="img"]').first();
     expect(await chart.getAttribute('aria-label')).toMatch(/^p95 latency of GET \/work, last \d+ points: latest \d/);
 
     // The alert appears; silence it from the keyboard.
     const alertRow = page.locator('tr[data-alert-id="SlowWork{route=\\"/work\\"}"]');
     await alertRow.waitFor({ timeout: 5000 });
-    console.log('step 8', Date.now() % 100000, dashboard.clients);
     await page.locator('#silence-comment').fill('investigating');
-    console.log('step 9', Date.now() % 100000, dashboard.clients);
     const button = alertRow.getByRole('button', { name: /Silence alert SlowWork/ });
     await button.focus();
-    console.log('step 10', Date.now() % 100000, dashboard.clients);
     await page.keyboard.press('Enter');
-    console.log('step 11', Date.now() % 100000, dashboard.clients);
-    await page.locator('#action-status').getByText(/^Silenced SlowWork/).waitFor({ timeout: 5000 });
-    console.log('step 12', Date.now() % 100000, dashboard.clients);
+    await page
+      .locator('#action-status')
+      .getByText(/^Silenced SlowWork/)
+      .waitFor({ timeout: 5000 });
     await alertRow.getByText(/^Silenced until/).waitFor({ timeout: 5000 });
-    console.log('step 13', Date.now() % 100000, dashboard.clients);
     expect(silences).toEqual([{ id: 'SlowWork{route="/work"}', comment: 'investigating' }]);
 
     for (const section of ['health', 'breakers', 'queues', 'stt', 'process']) {
       expect(await page.locator(`#section-${section}`).isVisible()).toBe(true);
     }
     await page.locator('#process-delay').getByText(/ ms$/).waitFor();
-    console.log('step 14', Date.now() % 100000, dashboard.clients);
 
     const file = join(mkdtempSync(join(tmpdir(), 'telltale-dashboard-')), 'dashboard.png');
     await page.screenshot({ path: file, fullPage: true });
-    console.log('step 15', Date.now() % 100000, dashboard.clients);
     const png = PNG.sync.read(readFileSync(file));
     expect(png.width).toBe(1280);
     expect(png.height).toBeGreaterThan(400);
@@ -181,14 +195,13 @@ describe.skipIf(missing)('dashboard in a real browser (chromium)', () => {
     for (let offset = 0; offset < png.data.length; offset += 4 * 97) colours.add(png.data.readUInt32BE(offset));
     expect(colours.size).toBeGreaterThan(10);
     expect(problems).toEqual([]);
-    await context.close();
-    console.log('step 16', Date.now() % 100000, dashboard.clients);
   });
 
   it('falls back to polling when the stream is refused, and refuses actions without the cookie', async () => {
     // The first test's page has gone: its stream slot must be free again.
     await eventually(() => dashboard.clients === 0, 5000);
     const context = await browser.newContext();
+    onTestFinished(() => context.close());
     const first = await context.newPage();
     await first.goto(`${base}/_telltale/`);
     await first.getByText('Live', { exact: true }).waitFor({ timeout: 5000 });
@@ -207,6 +220,5 @@ describe.skipIf(missing)('dashboard in a real browser (chromium)', () => {
       return response.status;
     });
     expect(status).toBe(403);
-    await context.close();
   });
 });

@@ -45,7 +45,9 @@ describe('dashboard over real HTTP', () => {
     expect(page.text).not.toMatch(/https?:\/\//);
     const script = await fetchText(`${base}/dashboard.js`);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    const cached = await fetchText(`${base}/dashboard.js`, { headers: { 'if-none-match': script.headers.get('etag')! } });
+    const cached = await fetchText(`${base}/dashboard.js`, {
+      headers: { 'if-none-match': script.headers.get('etag')! },
+    });
     expect(cached.status).toBe(304);
     expect((await fetchText(`${base}/nope.js`)).status).toBe(404);
     // Only the page's own files are served (a whitelist, so no path can escape static/).
@@ -133,7 +135,9 @@ describe('dashboard over real HTTP', () => {
     const snapshot = JSON.parse(first.text) as DashboardSnapshot;
     expect(snapshot.routes).toHaveLength(1);
     expect(snapshot.capabilities.silence).toBe(false);
-    const again = await fetchText(`${base}/snapshot.json`, { headers: { 'if-none-match': first.headers.get('etag')! } });
+    const again = await fetchText(`${base}/snapshot.json`, {
+      headers: { 'if-none-match': first.headers.get('etag')! },
+    });
     expect(again.status).toBe(304);
   });
 
@@ -155,14 +159,21 @@ describe('dashboard over real HTTP', () => {
           throw new Error('metrics exploded');
         },
         breakers: () => [{ name: 'payments', state: 'open' }],
-        health: () => Promise.resolve({ status: 'warn', checks: { 'db:responseTime': [{ status: 'warn', observedValue: 250, observedUnit: 'ms' }] } }),
+        health: () =>
+          Promise.resolve({
+            status: 'warn',
+            checks: { 'db:responseTime': [{ status: 'warn', observedValue: 250, observedUnit: 'ms' }] },
+          }),
       },
     });
     const snapshot = JSON.parse((await fetchText(`${base}/snapshot.json`)).text) as DashboardSnapshot;
     expect(snapshot.errors).toEqual({ routes: 'metrics exploded' });
     expect(snapshot.routes).toEqual([]);
     expect(snapshot.breakers).toEqual([{ name: 'payments', state: 'open' }]);
-    expect(snapshot.health).toEqual({ status: 'warn', checks: [{ name: 'db:responseTime', status: 'warn', observed: '250 ms' }] });
+    expect(snapshot.health).toEqual({
+      status: 'warn',
+      checks: [{ name: 'db:responseTime', status: 'warn', observed: '250 ms' }],
+    });
     expect(snapshot.alerts).toBeUndefined();
   });
 
@@ -202,7 +213,9 @@ describe('dashboard over real HTTP', () => {
     const silence = vi.fn((target: AlertView, request: { until: Date; comment: string }) => {
       silenced.set(target.id, request.until.getTime());
     });
-    const act = vi.fn((request: { headers: Record<string, unknown> }) => request.headers.authorization === 'Bearer ops');
+    const act = vi.fn(
+      (request: { headers: Record<string, unknown> }) => request.headers.authorization === 'Bearer ops',
+    );
     const { base, clock } = await start({
       sources: { alerts: () => [{ ...alert, silencedUntil: silenced.get(alert.id) }] },
       actions: { silence },
@@ -225,7 +238,11 @@ describe('dashboard over real HTTP', () => {
     const ok = await post({ alertId: alert.id, duration: '2h', comment: 'deploying a fix' });
     expect(ok.status).toBe(200);
     const until = clock.now() + 2 * 3600_000;
-    expect(JSON.parse(ok.text)).toEqual({ silenced: alert.id, until: new Date(until).toISOString(), comment: 'deploying a fix' });
+    expect(JSON.parse(ok.text)).toEqual({
+      silenced: alert.id,
+      until: new Date(until).toISOString(),
+      comment: 'deploying a fix',
+    });
     expect(silence).toHaveBeenCalledTimes(1);
     expect(silence.mock.calls[0]![0]).toMatchObject({ id: alert.id });
     // The page sees the silence without waiting for the next tick.
@@ -233,6 +250,34 @@ describe('dashboard over real HTTP', () => {
     expect((JSON.parse(events[1]!.data) as DashboardSnapshot).alerts?.[0]?.silencedUntil).toBe(until);
     expect((JSON.parse(events[1]!.data) as DashboardSnapshot).capabilities.silence).toBe(true);
     stream.close();
+  });
+
+  it('keeps an idle route on the page with rate 0 and a gap in its p95 history', async () => {
+    let calls = 0;
+    const dashboard = createDashboard({
+      clock: createManualClock(),
+      history: 3,
+      sources: {
+        routes: () => (++calls === 1 ? [{ method: 'GET', route: '/a', rate: 2, p95: 0.1, errorRatio: 0.5 }] : []),
+      },
+    });
+    cleanups.push(() => dashboard.close());
+    await dashboard.snapshot();
+    const idle = await dashboard.snapshot();
+    expect(idle.routes).toEqual([
+      {
+        method: 'GET',
+        route: '/a',
+        rate: 0,
+        errorRatio: 0,
+        p50: undefined,
+        p95: undefined,
+        p99: undefined,
+        history: { p95: [0.1, null], rate: [2, 0], errorRatio: [0.5, 0] },
+      },
+    ]);
+    for (let tick = 0; tick < 3; tick++) await dashboard.snapshot();
+    expect((await dashboard.snapshot()).routes).toEqual([]);
   });
 
   it('rejects invalid options at construction', () => {

@@ -64,11 +64,18 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
           const event: ParsedEvent = { data: '' };
           let hasField = false;
           for (const line of frame.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1));
-            else if (line.startsWith('id: ')) ((event.id = line.slice(4)), (hasField = true));
-            else if (line.startsWith('event: ')) ((event.event = line.slice(7)), (hasField = true));
-            else if (line.startsWith('data: ')) ((event.data += line.slice(6)), (hasField = true));
-            else if (line.startsWith('retry: ')) event.retry = Number(line.slice(7));
+            if (line.startsWith(':')) {
+              comments.push(line.slice(1));
+              continue;
+            }
+            const colon = line.indexOf(': ');
+            const field = line.slice(0, colon);
+            const value = line.slice(colon + 2);
+            if (field === 'retry') event.retry = Number(value);
+            if (field === 'id') event.id = value;
+            if (field === 'event') event.event = value;
+            if (field === 'data') event.data += value;
+            if (field === 'id' || field === 'event' || field === 'data') hasField = true;
           }
           if (hasField) events.push(event);
         }
@@ -115,7 +122,10 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
 }
 
 /** Fetches with a body read as text. */
-export async function fetchText(url: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string }> {
+export async function fetchText(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const response = await fetch(url, { redirect: 'manual', ...init });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }

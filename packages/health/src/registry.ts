@@ -1,13 +1,9 @@
 import {
   createEmitter,
-  delay,
-  formatDuration,
   options as validate,
-  redactSecrets,
   resolveLogger,
   systemClock,
   TelltaleConfigError,
-  TelltaleError,
   type Disposable,
 } from '@telltale/core';
 import { createCheckEntry, type CheckConfig, type CheckEntry } from './check-entry.js';
@@ -22,7 +18,8 @@ import {
   type RegisterOptions,
 } from './registry-options.js';
 import type { CheckOutcome } from './run-check.js';
-import { trackServer, type DrainableServer, type ServerDrain } from './server-drain.js';
+import type { DrainableServer } from './server-drain.js';
+import { createShutdownSequence } from './shutdown.js';
 import { createHealthTelemetry } from './telemetry.js';
 import type { HealthCheck, HealthCheckDefaults, HealthDocument } from './types.js';
 
@@ -46,10 +43,25 @@ function freezeDocument(document: HealthDocument): HealthDocument {
 
 const isPending = (value: CheckOutcome | Promise<CheckOutcome>): boolean => value instanceof Promise;
 
-/** Lifecycle of a registry: `running`, then `shutting-down` after `beginShutdown()`, then `stopped`. */
+/**
+ * Lifecycle of a registry: `running`, then `shutting-down` after `beginShutdown()`, then `stopped`.
+ *
+ * @example
+ * ```ts
+ * registry.onStateChange((state: HealthRegistryState) => logger.info({ state }, 'health state'));
+ * ```
+ */
 export type HealthRegistryState = 'running' | 'shutting-down' | 'stopped';
 
-/** What {@link HealthRegistry.run} selects. */
+/**
+ * What {@link HealthRegistry.run} selects.
+ *
+ * @example
+ * ```ts
+ * const document = await registry.run({ tags: ['search'] });
+ * const postgres = await registry.run({ component: 'postgres' });
+ * ```
+ */
 export interface RunOptions {
   /** Only checks carrying at least one of these tags. Default: every check. */
   tags?: readonly string[];
@@ -57,7 +69,14 @@ export interface RunOptions {
   component?: string;
 }
 
-/** A registered check, as {@link HealthRegistry.checks} lists it. */
+/**
+ * A registered check, as {@link HealthRegistry.checks} lists it.
+ *
+ * @example
+ * ```ts
+ * const background = registry.checks().filter((check: RegisteredCheck) => check.interval !== undefined);
+ * ```
+ */
 export interface RegisteredCheck {
   name: string;
   key: string;
@@ -69,7 +88,14 @@ export interface RegisteredCheck {
   timeout: number;
 }
 
-/** Options of {@link HealthRegistry.onShutdown}. */
+/**
+ * Options of {@link HealthRegistry.onShutdown}.
+ *
+ * @example
+ * ```ts
+ * registry.onShutdown(() => consumer.stop(), { name: 'kafka consumer', timeout: '10s' });
+ * ```
+ */
 export interface ShutdownHandlerOptions {
   /** Shown in logs. */
   name?: string;
@@ -169,14 +195,12 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
   }
 
   const entries = new Map<string, CheckEntry>();
-  const servers = new Set<ServerDrain>();
-  const handlers = new Set<{ handler: () => unknown; name: string; timeout: number }>();
+  let handlerCount = 0;
   const stateChanges = createEmitter<HealthRegistryState>((error) =>
     logger.error({ err: error }, 'health state listener threw'),
   );
   const telemetry = createHealthTelemetry(options.meterProvider, () => entries.values());
   let state: HealthRegistryState = 'running';
-  let shutdown: Promise<void> | undefined;
 
   const setState = (next: HealthRegistryState): void => {
     state = next;
@@ -207,7 +231,9 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
     if (
       previous !== undefined &&
       previous.entries.length === selected.length &&
-      previous.entries.every((entry, index) => entry === selected[index] && previous.outcomes[index] === outcomes[index])
+      previous.entries.every(
+        (entry, index) => entry === selected[index] && previous.outcomes[index] === outcomes[index],
+      )
     ) {
       return previous.document;
     }
@@ -227,42 +253,24 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
     );
   };
 
-  const onSignal = (signal: NodeJS.Signals): void => {
-    logger.info({ signal }, 'shutdown signal received');
-    void registry.beginShutdown().finally(() => {
-      removeSignalListeners();
-      // Re-raise so the process ends the way the signal intended (exit code 128 + n).
-      process.kill(process.pid, signal);
-    });
-  };
-  const removeSignalListeners = (): void => {
-    for (const signal of signals) process.removeListener(signal, onSignal);
-  };
-  if (handleSignals) for (const signal of signals) process.once(signal, onSignal);
-
-  const runHandler = async (handler: { handler: () => unknown; name: string; timeout: number }): Promise<void> => {
-    const controller = new AbortController();
-    try {
-      await Promise.race([
-        Promise.resolve().then(handler.handler),
-        delay(handler.timeout, { clock, signal: controller.signal }).then(() => {
-          throw new TelltaleError(
-            'TELLTALE_TIMEOUT',
-            `shutdown handler "${handler.name}" timed out after ${formatDuration(handler.timeout)}`,
-          );
-        }),
-      ]);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      logger.error({ handler: handler.name, error: redactSecrets(message) }, 'shutdown handler failed');
-    } finally {
-      controller.abort();
-    }
-  };
-
   const closeChecks = (): void => {
     for (const entry of entries.values()) entry.close();
   };
+
+  const shutdown = createShutdownSequence({
+    clock,
+    logger,
+    shutdownDelay,
+    drainTimeout,
+    handlerTimeout,
+    signals: handleSignals ? signals : [],
+    onBegin: () => setState('shutting-down'),
+    onComplete() {
+      closeChecks();
+      telemetry.close();
+      setState('stopped');
+    },
+  });
 
   const registry: HealthRegistry = {
     register(name, check, registerOptions = {}) {
@@ -335,52 +343,19 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
       if (typeof handler !== 'function') {
         throw new TelltaleConfigError({ option: 'handler', value: handler, expected: 'a function' });
       }
-      const registered = {
+      handlerCount++;
+      return shutdown.addHandler({
         handler,
-        name: optionalString('name', handlerOptions.name) ?? `handler ${handlers.size + 1}`,
+        name: optionalString('name', handlerOptions.name) ?? `handler ${handlerCount}`,
         timeout: positiveDuration('timeout', handlerOptions.timeout, handlerTimeout),
-      };
-      handlers.add(registered);
-      return { dispose: () => handlers.delete(registered) };
+      });
     },
-    manageServer(server) {
-      if (typeof server?.closeAllConnections !== 'function') {
-        throw new TelltaleConfigError({
-          option: 'server',
-          value: server,
-          expected: 'a node:http or node:https server',
-        });
-      }
-      const tracked = trackServer(server);
-      servers.add(tracked);
-      return {
-        dispose() {
-          servers.delete(tracked);
-          tracked.dispose();
-        },
-      };
-    },
-    beginShutdown() {
-      shutdown ??= (async () => {
-        setState('shutting-down');
-        logger.info({ shutdownDelay: formatDuration(shutdownDelay) }, 'shutdown started: readiness now fails');
-        await delay(shutdownDelay, { clock });
-        const drained = await Promise.all([...servers].map((server) => server.drain(drainTimeout, clock)));
-        const forced = drained.reduce((sum, result) => sum + result.forced, 0);
-        if (forced > 0) logger.warn({ forced }, 'drain timeout: connections with in-flight requests were closed');
-        for (const handler of handlers) await runHandler(handler);
-        closeChecks();
-        telemetry.close();
-        setState('stopped');
-        logger.info('shutdown complete');
-      })();
-      return shutdown;
-    },
+    manageServer: (server) => shutdown.manageServer(server),
+    beginShutdown: () => shutdown.begin(),
     close() {
       closeChecks();
       telemetry.close();
-      removeSignalListeners();
-      for (const server of servers) server.dispose();
+      shutdown.close();
       return Promise.resolve();
     },
     [Symbol.asyncDispose]() {

@@ -3,7 +3,15 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '@telltale/core';
 
-/** A node:http or node:https server whose in-flight requests can be drained. */
+/**
+ * A node:http or node:https server whose in-flight requests can be drained.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:https';
+ * registry.manageServer(createServer({ key, cert }, handler).listen(8443));
+ * ```
+ */
 export type DrainableServer = HttpServer | HttpsServer;
 
 /** Tracks a server's in-flight requests so shutdown can wait for them. */

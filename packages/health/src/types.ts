@@ -31,7 +31,18 @@ export interface HealthCheckResult {
   output?: string;
 }
 
-/** What the registry passes to a check on each run. */
+/**
+ * What the registry passes to a check on each run.
+ *
+ * @example
+ * ```ts
+ * import type { HealthCheckContext } from '@telltale/health';
+ * const check = async ({ signal }: HealthCheckContext) => {
+ *   await fetch('http://search.internal/_cluster/health', { signal });
+ *   return { status: 'pass' as const };
+ * };
+ * ```
+ */
 export interface HealthCheckContext {
   /** Aborted when the check's `timeout` elapses or the registry closes: stop work and release resources. */
   signal: AbortSignal;

@@ -1,6 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 
-const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY', 'TRACE']);
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+]);
 
 /** `http.request.method`: the known methods as sent, anything else `_OTHER` (bounded cardinality). */
 export function normalizeMethod(method: string | undefined): string {

@@ -46,7 +46,11 @@ export function validateBuckets(option: string, value: unknown, fallback: readon
         typeof bound === 'number' && Number.isFinite(bound) && (index === 0 || bound > (value[index - 1] as number)),
     );
   if (!valid) {
-    throw new TelltaleConfigError({ option, value, expected: 'a non-empty array of strictly increasing finite numbers' });
+    throw new TelltaleConfigError({
+      option,
+      value,
+      expected: 'a non-empty array of strictly increasing finite numbers',
+    });
   }
   return Object.freeze([...(value as number[])]);
 }

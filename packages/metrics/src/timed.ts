@@ -41,14 +41,12 @@ export interface OperationMetrics {
 export function createOperationMetrics(options: OperationMetricsOptions = {}): OperationMetrics {
   check.object('options', options);
   const buckets = validateBuckets('buckets', options.buckets, OPERATION_DURATION_BUCKETS);
-  const instruments = instrumentSource(
-    options.meterProvider,
-    (meter): Histogram =>
-      meter.createHistogram('telltale.operation.duration', {
-        description: 'Duration of operations and job executions.',
-        unit: 's',
-        advice: { explicitBucketBoundaries: [...buckets] },
-      }),
+  const instruments = instrumentSource(options.meterProvider, (meter): Histogram =>
+    meter.createHistogram('telltale.operation.duration', {
+      description: 'Duration of operations and job executions.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...buckets] },
+    }),
   );
 
   const run = async <T>(name: string, fn: () => T | PromiseLike<T>, attributes?: Attributes): Promise<Awaited<T>> => {

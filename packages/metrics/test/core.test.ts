@@ -13,7 +13,12 @@ import { createTestMeter } from './support.js';
 const request = (method: string, url: string) =>
   ({ method, url, httpVersion: '1.1', socket: {}, headers: {} }) as unknown as IncomingMessage;
 const response = (statusCode: number, finished = true) =>
-  ({ statusCode, headersSent: finished, writableFinished: finished, getHeader: () => undefined }) as unknown as ServerResponse;
+  ({
+    statusCode,
+    headersSent: finished,
+    writableFinished: finished,
+    getHeader: () => undefined,
+  }) as unknown as ServerResponse;
 
 describe('histogramQuantile', () => {
   it('interpolates inside the bucket holding the rank, like Prometheus', () => {

@@ -116,7 +116,5 @@ export function labelLine(attributes: Attributes): string {
 
 /** Sorted canonical lines of series (or attribute sets), for exact comparisons. */
 export function describeSeries(series: readonly (HistogramSeries | Attributes)[]): string[] {
-  return series
-    .map((entry) => labelLine('attributes' in entry ? (entry.attributes as Attributes) : entry))
-    .sort();
+  return series.map((entry) => labelLine('attributes' in entry ? (entry.attributes as Attributes) : entry)).sort();
 }

@@ -62,7 +62,7 @@ export interface ResolvedOptions {
   serviceName: string;
   serviceVersion: string | undefined;
   resourceAttributes: Attributes;
-  prometheus: Required<Omit<PrometheusOptions, 'port' | 'prefix'>> & { port?: number; prefix?: string } | false;
+  prometheus: (Required<Omit<PrometheusOptions, 'port' | 'prefix'>> & { port?: number; prefix?: string }) | false;
   otlp: { url: string; headers: Record<string, string>; intervalMilliseconds: number } | undefined;
   runtimeMetrics: { monitoringPrecision: number } | false;
   views: ViewOptions[];
@@ -76,11 +76,19 @@ export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
   if (input.prometheus !== false) {
     const given = check.object('prometheus', input.prometheus);
     if (given.port !== undefined && (!Number.isInteger(given.port) || given.port < 0 || given.port > 65535)) {
-      throw new TelltaleConfigError({ option: 'prometheus.port', value: given.port, expected: 'an integer from 0 to 65535' });
+      throw new TelltaleConfigError({
+        option: 'prometheus.port',
+        value: given.port,
+        expected: 'an integer from 0 to 65535',
+      });
     }
     const endpoint = check.nonEmptyString('prometheus.endpoint', given.endpoint, '/metrics');
     if (!endpoint.startsWith('/')) {
-      throw new TelltaleConfigError({ option: 'prometheus.endpoint', value: endpoint, expected: 'a path starting with "/"' });
+      throw new TelltaleConfigError({
+        option: 'prometheus.endpoint',
+        value: endpoint,
+        expected: 'a path starting with "/"',
+      });
     }
     prometheus = {
       port: given.port,
@@ -95,7 +103,8 @@ export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
   if (input.otlp !== undefined) {
     const given = check.object('otlp', input.otlp);
     const url = check.nonEmptyString('otlp.url', given.url);
-    if (!URL.canParse(url)) throw new TelltaleConfigError({ option: 'otlp.url', value: url, expected: 'an absolute URL' });
+    if (!URL.canParse(url))
+      throw new TelltaleConfigError({ option: 'otlp.url', value: url, expected: 'an absolute URL' });
     otlp = {
       url,
       headers: { ...given.headers },
@@ -106,10 +115,18 @@ export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
   if (input.runtimeMetrics === false) runtimeMetrics = false;
   else if (typeof input.runtimeMetrics === 'object') {
     runtimeMetrics = {
-      monitoringPrecision: check.duration('runtimeMetrics.monitoringPrecision', input.runtimeMetrics.monitoringPrecision, 10),
+      monitoringPrecision: check.duration(
+        'runtimeMetrics.monitoringPrecision',
+        input.runtimeMetrics.monitoringPrecision,
+        10,
+      ),
     };
   } else if (input.runtimeMetrics !== undefined && input.runtimeMetrics !== true) {
-    throw new TelltaleConfigError({ option: 'runtimeMetrics', value: input.runtimeMetrics, expected: 'a boolean or an options object' });
+    throw new TelltaleConfigError({
+      option: 'runtimeMetrics',
+      value: input.runtimeMetrics,
+      expected: 'a boolean or an options object',
+    });
   }
   return {
     serviceName,

@@ -128,7 +128,10 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       endpoint: resolved.prometheus.endpoint,
     });
     server.listening.catch((error: unknown) =>
-      logger.error({ err: error, port: resolved.prometheus !== false ? resolved.prometheus.port : undefined }, '@telltale/node: metrics port failed to listen'),
+      logger.error(
+        { err: error, port: resolved.prometheus !== false ? resolved.prometheus.port : undefined },
+        '@telltale/node: metrics port failed to listen',
+      ),
     );
   }
 

@@ -107,7 +107,10 @@ describe.skipIf(missing)('a real Prometheus scraping metricsHandler on the app p
       if (up[0]?.value[1] === '1' && byRoute.length > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(up.map((result) => result.value[1]), log).toEqual(['1']);
+    expect(
+      up.map((result) => result.value[1]),
+      log,
+    ).toEqual(['1']);
     const counts = Object.fromEntries(byRoute.map((result) => [result.metric.http_route ?? '', result.value[1]]));
     // The 404 has no http_route label, so it sums under the empty route.
     expect(counts).toEqual({ '/users/:id': '3', '': '1' });

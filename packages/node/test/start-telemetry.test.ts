@@ -41,7 +41,9 @@ describe('startTelemetry', () => {
       expect(exposition.body.match(ROUTE_COUNT)?.[1]).toBe('2');
       expect(exposition.body).toContain('# TYPE http_server_request_duration histogram');
       expect(exposition.body).toMatch(/^http_server_request_duration_bucket\{[^}]*le="0\.005"\}/m);
-      expect(exposition.body).toMatch(/^telltale_operation_duration_count\{operation_name="reports.build",outcome="success"/m);
+      expect(exposition.body).toMatch(
+        /^telltale_operation_duration_count\{operation_name="reports.build",outcome="success"/m,
+      );
       expect(exposition.body).toMatch(/^nodejs_eventloop_utilization\{/m);
       expect(exposition.body).toMatch(/^v8js_memory_heap_used\{/m);
       expect(exposition.body).toMatch(/^target_info\{[^}]*service_name="orders"[^}]*service_version="1\.2\.3"/m);

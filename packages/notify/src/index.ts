@@ -8,7 +8,7 @@ export type {
   DeadLetter,
   NotifyEvent,
   ChannelStats,
-} from './notifier.js';
+} from './notifier-types.js';
 export type { ChannelBreakerOptions } from './breaker.js';
 export type { NotificationMessage, NormalizedMessage, Recipient, MessageLink, Severity } from './message.js';
 export type { NotificationChannel, Delivery, DeliveryResult, RateLimit } from './channel.js';

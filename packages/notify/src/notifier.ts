@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { MeterProvider } from '@opentelemetry/api';
 import {
   createEmitter,
   options as check,
@@ -8,160 +7,26 @@ import {
   systemClock,
   TelltaleConfigError,
   TelltaleError,
-  type Clock,
-  type Disposable,
-  type Logger,
   type TimerHandle,
 } from '@telltale/core';
-import { backoffDelay, type Jitter } from './backoff.js';
-import { circuitOpenWait, createChannelBreaker, type ChannelBreaker, type ChannelBreakerOptions } from './breaker.js';
+import { backoffDelay } from './backoff.js';
+import { circuitOpenWait, createChannelBreaker, type ChannelBreaker } from './breaker.js';
 import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
 import { Deque } from './deque.js';
 import { classify, NotifyDeliveryError, type FailureClassification } from './errors.js';
 import { validateKey, validateMessage, type NotificationMessage } from './message.js';
-import {
-  memoryStore,
-  type DeliveryErrorSummary,
-  type IdempotencyEntry,
-  type OutboxRecord,
-  type OutboxStore,
-} from './store.js';
+import type {
+  ChannelStats,
+  DeadLetter,
+  Notifier,
+  NotifierOptions,
+  NotifyEvent,
+  SendOptions,
+  SendReceipt,
+} from './notifier-types.js';
+import { memoryStore, type DeliveryErrorSummary, type IdempotencyEntry, type OutboxRecord } from './store.js';
 import { createTelemetry } from './telemetry.js';
 import { createTokenBucket, type TokenBucket } from './token-bucket.js';
-
-/** Retry policy of the delivery queue. */
-export interface RetryOptions {
-  /** Attempts per delivery before dead-lettering (rate-limited attempts are not counted); default 8. */
-  maxAttempts?: number;
-  /** First backoff; default `'1s'`. */
-  initialDelay?: number | string;
-  /** Largest backoff; default `'5m'`. */
-  maxDelay?: number | string;
-  /** Jitter: `'equal'` (default: half fixed, half random), `'full'` or `'none'`. */
-  jitter?: Jitter;
-  /** Cap on a provider's `Retry-After` / rate-limit reset wait; default `'15m'`. */
-  maxRetryAfter?: number | string;
-  /** Dead-letter a delivery still undelivered this long after acceptance; default `'24h'`. */
-  expireAfter?: number | string;
-}
-
-/** Options of {@link createNotifier}. */
-export interface NotifierOptions {
-  /** Channels by name, e.g. `{ email: smtpChannel(...), ops: slackChannel(...) }`. */
-  channels: Readonly<Record<string, NotificationChannel>>;
-  /** Outbox persistence; default {@link memoryStore} (not durable). */
-  store?: OutboxStore;
-  /** Retry policy. */
-  retry?: RetryOptions;
-  /** Per-channel rate limits overriding the channels' defaults; `false` removes a limit. */
-  rateLimits?: Readonly<Record<string, RateLimit | false>>;
-  /** Per-channel concurrency overriding the channels' defaults (fallback 4). */
-  concurrency?: Readonly<Record<string, number>>;
-  /** Per-channel circuit breaker settings, or `false` for none. */
-  breaker?: ChannelBreakerOptions | false;
-  /** How long an idempotency key suppresses duplicates; default `'24h'`. */
-  dedupWindow?: number | string;
-  /** Most deliveries waiting at once; `send` rejects with `TELLTALE_NOTIFY_QUEUE_FULL` beyond it. Default 100000. */
-  maxQueueSize?: number;
-  /** Pino-compatible logger; silent by default. Messages' bodies are never logged. */
-  logger?: Partial<Logger>;
-  /** OpenTelemetry meter provider; default the global one. */
-  meterProvider?: MeterProvider;
-  /** Clock, for tests. */
-  clock?: Clock;
-  /** Random source in [0, 1) for jitter, for tests. */
-  random?: () => number;
-}
-
-/** Options of {@link Notifier.send}. */
-export interface SendOptions {
-  /**
-   * Deduplicates sends within the dedup window and is passed to providers
-   * that accept one (`webhook-id`, PagerDuty `dedup_key`, SMTP `Message-ID`,
-   * SendGrid `custom_args`). Default: a random key (no deduplication).
-   */
-  idempotencyKey?: string;
-  /** `'accepted'` (default) resolves once queued; `'delivered'` once every channel delivered. */
-  await?: 'accepted' | 'delivered';
-  /** Only these channels; default all. */
-  channels?: readonly string[];
-  /** Stops waiting for `'delivered'` (the message stays queued). */
-  signal?: AbortSignal;
-}
-
-/** What {@link Notifier.send} resolves with. */
-export interface SendReceipt {
-  /** Id shared by this message's deliveries. */
-  messageId: string;
-  /** The idempotency key used. */
-  idempotencyKey: string;
-  /** True when the key was seen within the dedup window and nothing new was queued. */
-  duplicate: boolean;
-  /** Channels the message was queued for. */
-  channels: readonly string[];
-  /** With `await: 'delivered'`: per channel result. */
-  results?: Readonly<Record<string, DeliveryResult>>;
-}
-
-/** A dead-lettered delivery. */
-export interface DeadLetter {
-  /** Delivery id (use with `redrive({ ids })`). */
-  id: string;
-  messageId: string;
-  channel: string;
-  idempotencyKey: string;
-  message: OutboxRecord['message'];
-  attempts: number;
-  enqueuedAt: number;
-  deadAt: number;
-  /** The last error. */
-  error: DeliveryErrorSummary;
-}
-
-/** Events from {@link Notifier.onEvent}. */
-export interface NotifyEvent {
-  type: 'delivered' | 'retry' | 'rate-limited' | 'circuit-open' | 'dead-letter' | 'channel-disabled' | 'duplicate';
-  channel: string;
-  deliveryId: string;
-  idempotencyKey: string;
-  /** Attempts so far. */
-  attempt: number;
-  /** Wait before the next attempt. */
-  delayMs?: number;
-  /** The error behind a retry, pause or dead letter. */
-  error?: DeliveryErrorSummary;
-}
-
-/** Per-channel queue state from {@link Notifier.stats}. */
-export interface ChannelStats {
-  pending: number;
-  inFlight: number;
-  deadLetters: number;
-  /** Set when a 410-style answer disabled the endpoint; `redrive` re-enables it. */
-  disabled?: DeliveryErrorSummary;
-  /** Epoch ms until which a rate limit or open breaker pauses the channel. */
-  pausedUntil?: number;
-  breaker?: string;
-}
-
-/** The notifier. See {@link createNotifier}. */
-export interface Notifier {
-  /** Validates and queues a message for every channel (or `options.channels`). */
-  send(message: NotificationMessage, options?: SendOptions): Promise<SendReceipt>;
-  /** Resolves when nothing is waiting or in flight (scheduled retries included). */
-  flush(options?: { signal?: AbortSignal; timeout?: number | string }): Promise<void>;
-  /** Dead-lettered deliveries, oldest first. */
-  deadLetters(filter?: { channel?: string }): DeadLetter[];
-  /** Requeues dead letters (all, a channel's, or the given ids) with a fresh retry budget; re-enables disabled channels. */
-  redrive(filter?: { channel?: string; ids?: readonly string[] }): Promise<number>;
-  /** Queue state per channel. */
-  stats(): Record<string, ChannelStats>;
-  /** Listens to delivery events. */
-  onEvent(listener: (event: NotifyEvent) => void): Disposable;
-  /** Stops accepting, waits (up to `timeout`, default `'30s'`) for work that is due, then aborts and closes channels and store. */
-  close(options?: { timeout?: number | string }): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
 
 interface Lane {
   name: string;

@@ -373,6 +373,42 @@ describe('createNotifier: queue', () => {
     });
   });
 
+  it('lets a duplicate send await the original delivery, and an aborted wait leaves the message queued', async () => {
+    const clock = createManualClock({ now: 0 });
+    let calls = 0;
+    const inbox = memoryChannel({
+      behavior: () => {
+        if (++calls === 1) throw failing('retryable');
+      },
+    });
+    const { notifier } = setup({ clock, channels: { inbox } });
+    const original = notifier.send({ subject: 'x' }, { idempotencyKey: 'dup', await: 'delivered' });
+    await clock.advanceAsync(0);
+    const duplicate = notifier.send({ subject: 'x' }, { idempotencyKey: 'dup', await: 'delivered' });
+    const controller = new AbortController();
+    const aborted = notifier.send({ subject: 'y' }, { idempotencyKey: 'other', await: 'delivered', signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
+    await clock.advanceAsync(1000);
+    await expect(original).resolves.toMatchObject({ duplicate: false });
+    await expect(duplicate).resolves.toMatchObject({ duplicate: true });
+    expect(inbox.delivered.map((delivery) => delivery.message.subject).sort()).toEqual(['x', 'y']);
+  });
+
+  it('dead-letters rate-limited deliveries that outlive expireAfter', async () => {
+    const clock = createManualClock({ now: 0 });
+    const inbox = memoryChannel({
+      behavior: () => {
+        throw failing('rate-limited', 60_000);
+      },
+    });
+    const { notifier } = setup({ clock, channels: { inbox }, retry: { expireAfter: '2m' } });
+    await notifier.send({ subject: 'x' });
+    await clock.advanceAsync(200_000);
+    expect(inbox.attempts).toHaveLength(3);
+    expect(notifier.deadLetters()[0]?.error.classification).toBe('rate-limited');
+  });
+
   it('validates options at construction', () => {
     const inbox = memoryChannel();
     expect(() => createNotifier({ channels: {} })).toThrow(/channels/);

@@ -1,6 +1,14 @@
-import { abortError, options as check } from '@telltale/core';
+import { options as check } from '@telltale/core';
 import { bulkheadRejectedError } from './errors.js';
-import type { ExecuteOptions, Next, Operation, Policy, Priority, Run } from './policy.js';
+import {
+  abortedBy,
+  type ExecuteOptions,
+  type Next,
+  type Operation,
+  type Policy,
+  type Priority,
+  type Run,
+} from './policy.js';
 import { executeAlone } from './standalone.js';
 
 /** Options for {@link bulkhead}. */
@@ -134,24 +142,15 @@ export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
       if (active < concurrency && queued === 0) return runNow(next, run);
       const lane = laneOf(run);
       if (queued >= capacity && !(prioritized && evictBelow(lane))) return refuse(run, 'queue-full');
-      const signal = run.signal;
+      const cancellation = run.cancellation;
       return new Promise<T>((resolve, reject) => {
-        const onAbort = (): void => {
-          const list = lanes[lane];
-          const index = list.indexOf(waiter);
-          if (index !== -1) {
-            list.splice(index, 1);
-            queued--;
-          }
-          reject(abortError(signal));
-        };
         const waiter: Waiter = {
           start: () => {
-            signal?.removeEventListener('abort', onAbort);
+            stopListening();
             runNow(next, run).then(resolve, reject);
           },
           fail: (error) => {
-            signal?.removeEventListener('abort', onAbort);
+            stopListening();
             run.emit?.(name, 'bulkhead-rejected', { attempt: run.attempt, error });
             // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
             reject(error);
@@ -159,7 +158,15 @@ export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
         };
         lanes[lane].push(waiter);
         queued++;
-        signal?.addEventListener('abort', onAbort, { once: true });
+        const stopListening = cancellation.onAbort(() => {
+          const list = lanes[lane];
+          const index = list.indexOf(waiter);
+          if (index !== -1) {
+            list.splice(index, 1);
+            queued--;
+          }
+          reject(abortedBy(cancellation));
+        });
       });
     },
   };

@@ -1,6 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import {
-  abortError,
   createEmitter,
   options as check,
   resolveLogger,
@@ -9,17 +8,18 @@ import {
   type Clock,
   type Disposable,
   type DurationInput,
+  type Emitter,
   type Logger,
   type TimerHandle,
 } from '@telltale/core';
 import CircuitBreaker from 'opossum';
 import { circuitOpenError, closedError, isLocalRefusal } from './errors.js';
-import type { ExecuteOptions, Next, Operation, Policy, Run } from './policy.js';
+import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { RollingWindow } from './rolling-window.js';
 import { acquireRotator } from './rotator.js';
 import { executeAlone } from './standalone.js';
 import { registerBreaker } from './telemetry.js';
-import { timeout as timeoutPolicy } from './timeout.js';
+import { timeout as timeoutPolicy, type TimeoutPolicy } from './timeout.js';
 
 /** Breaker states. `isolated` is a manual open that only `reset()` ends. */
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -127,6 +127,357 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+interface Settings {
+  readonly name: string;
+  readonly failureRatio: number;
+  readonly minimumThroughput: number;
+  readonly window: number;
+  readonly windowBuckets: number;
+  readonly halfOpenAfter: number;
+  readonly halfOpenProbes: number;
+  readonly halfOpenWaiting: 'reject' | 'wait';
+  readonly isFailure: ((error: unknown) => boolean) | undefined;
+  readonly slowCall: { duration: number; ratio: number } | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+function settingsFrom(input: CircuitBreakerOptions): Settings {
+  const window = check.duration('circuitBreaker.window', input.window, '10s');
+  const windowBuckets = check.positiveInteger('circuitBreaker.windowBuckets', input.windowBuckets, 10);
+  if (window < windowBuckets) {
+    throw new TelltaleConfigError({
+      option: 'circuitBreaker.window',
+      value: input.window,
+      expected: `a duration >= windowBuckets (${windowBuckets}) ms`,
+    });
+  }
+  let slowCall: Settings['slowCall'];
+  if (input.slowCall !== undefined) {
+    const slow = check.object('circuitBreaker.slowCall', input.slowCall);
+    slowCall = {
+      duration: check.duration('circuitBreaker.slowCall.duration', slow.duration),
+      ratio: check.numberInRange('circuitBreaker.slowCall.ratio', slow.ratio, 0.0001, 1),
+    };
+  }
+  return {
+    name: check.nonEmptyString('circuitBreaker.name', input.name, 'circuit-breaker'),
+    failureRatio: check.numberInRange('circuitBreaker.failureRatio', input.failureRatio, 0.0001, 1, 0.5),
+    minimumThroughput: check.positiveInteger('circuitBreaker.minimumThroughput', input.minimumThroughput, 10),
+    window,
+    windowBuckets,
+    halfOpenAfter: check.duration('circuitBreaker.halfOpenAfter', input.halfOpenAfter, '30s'),
+    halfOpenProbes: check.positiveInteger('circuitBreaker.halfOpenProbes', input.halfOpenProbes, 1),
+    halfOpenWaiting: check.oneOf('circuitBreaker.halfOpenWaiting', input.halfOpenWaiting, ['reject', 'wait'], 'reject'),
+    isFailure: check.optionalFunction<(error: unknown) => boolean>('circuitBreaker.isFailure', input.isFailure),
+    slowCall,
+    clock: input.clock ?? systemClock,
+    logger: resolveLogger(input.logger),
+  };
+}
+
+/** opossum's action: run the rest of the chain. Shared by every breaker. */
+const runNext = (next: Next<unknown>, run: Run): Promise<unknown> => next(run);
+
+/**
+ * The breaker. A class rather than closures: ten thousand breakers share
+ * one set of methods, which keeps a breaker close to opossum's own size.
+ */
+class Breaker implements CircuitBreakerPolicy {
+  readonly kind = 'circuit-breaker' as const;
+  readonly name: string;
+  private readonly settings: Settings;
+  private readonly engine: CircuitBreaker;
+  private readonly rotator: { release(): void };
+  private readonly limit: TimeoutPolicy | undefined;
+  private readonly slowWindow: RollingWindow | undefined;
+  /** Created on the first `onStateChange`: most breakers never get a listener. */
+  private changes: Emitter<CircuitStateChange> | undefined;
+  private readonly unregister: () => void;
+  private current: CircuitState = 'closed';
+  private since: number;
+  private halfOpenAt: number | undefined;
+  private halfOpenTimer: TimerHandle | undefined;
+  private probesStarted = 0;
+  private probesSucceeded = 0;
+  private waiters: Waiter[] = [];
+  private closed = false;
+
+  constructor(input: CircuitBreakerOptions) {
+    const settings = settingsFrom(input);
+    this.settings = settings;
+    this.name = settings.name;
+    const { clock, window, windowBuckets } = settings;
+    this.limit =
+      input.timeout === undefined ? undefined : timeoutPolicy({ duration: input.timeout, name: this.name, clock });
+    this.since = clock.now();
+    const rotator = acquireRotator(clock, Math.floor(window / windowBuckets));
+    this.rotator = rotator;
+    const restore = input.restore;
+    this.engine = new CircuitBreaker(runNext, {
+      name: this.name,
+      // Timeouts are ours, per call: opossum's abort controller is shared by every call (#780, #861).
+      timeout: false,
+      resetTimeout: NEVER,
+      // opossum opens when the rate *exceeds* the threshold; we document "reaches".
+      errorThresholdPercentage: settings.failureRatio * 100 - 1e-9,
+      volumeThreshold: settings.minimumThroughput,
+      rollingCountTimeout: window,
+      rollingCountBuckets: windowBuckets,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      rotateBucketController: rotator.emitter,
+      errorFilter: (error: unknown) => !this.isFailure(error),
+      // opossum's own restore path for the window counts.
+      status: restore
+        ? { fires: restore.window.calls, failures: restore.window.failures, successes: restore.window.successes }
+        : undefined,
+    } as CircuitBreaker.Options & { status?: unknown });
+    this.slowWindow = settings.slowCall ? new RollingWindow(clock, window, windowBuckets, 2) : undefined;
+    // opossum decides "too many failures" over its rolling window; we own every other transition.
+    this.engine.on('open', () => {
+      if (this.current === 'closed') this.transition('open', 'failure-ratio');
+    });
+    if (restore) this.restore(restore);
+    this.unregister = registerBreaker(this, input.meterProvider);
+  }
+
+  get state(): CircuitState {
+    return this.current;
+  }
+
+  execute<T>(operation: Operation<T>, options?: ExecuteOptions): Promise<T> {
+    return executeAlone(this, operation, options);
+  }
+
+  wrap<T>(next: Next<T>, run: Run): Promise<T> {
+    if (this.closed) return Promise.reject(closedError(`Circuit breaker "${this.name}"`));
+    if (this.current === 'closed') return this.callClosed(next, run);
+    if (this.current === 'open' && this.halfOpenAt !== undefined && this.settings.clock.now() >= this.halfOpenAt) {
+      this.transition('half-open', 'half-open-after');
+    }
+    if (this.current === 'half-open') {
+      if (this.probesStarted < this.settings.halfOpenProbes) return this.probe(next, run);
+      if (this.settings.halfOpenWaiting === 'wait') return this.waitForProbes(next, run);
+    }
+    return this.reject(run);
+  }
+
+  isolate(): void {
+    this.transition('isolated', 'isolate');
+  }
+
+  reset(): void {
+    this.transition('closed', 'reset');
+  }
+
+  onStateChange(listener: (change: CircuitStateChange) => void): Disposable {
+    this.changes ??= createEmitter<CircuitStateChange>((error) =>
+      this.settings.logger.error({ err: error, breaker: this.name }, 'onStateChange listener threw'),
+    );
+    return this.changes.on(listener);
+  }
+
+  healthCheck(options: BreakerHealthOptions = {}): () => BreakerHealthResult {
+    const whenOpen = check.oneOf('healthCheck.whenOpen', options.whenOpen, ['fail', 'warn'], 'fail');
+    const whenHalfOpen = check.oneOf(
+      'healthCheck.whenHalfOpen',
+      options.whenHalfOpen,
+      ['pass', 'warn', 'fail'],
+      'warn',
+    );
+    return Object.assign(
+      (): BreakerHealthResult => {
+        const state = this.current;
+        if (state === 'closed') return { status: 'pass', observedValue: state };
+        const status = state === 'half-open' ? whenHalfOpen : whenOpen;
+        return { status, observedValue: state, output: `circuit breaker "${this.name}" is ${state}` };
+      },
+      { measurement: 'state', componentType: 'component' },
+    );
+  }
+
+  toJSON(): CircuitBreakerSnapshot {
+    const stats = this.engine.stats;
+    return {
+      name: this.name,
+      state: this.current,
+      since: this.since,
+      halfOpenAt: this.halfOpenAt,
+      window: { calls: stats.fires, failures: stats.failures, successes: stats.successes },
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearHalfOpenTimer();
+    this.release(closedError(`Circuit breaker "${this.name}"`));
+    this.engine.shutdown();
+    this.rotator.release();
+    this.unregister();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  private isFailure(error: unknown): boolean {
+    if (isLocalRefusal(error)) return false;
+    const isFailure = this.settings.isFailure;
+    return isFailure ? isFailure(error) : true;
+  }
+
+  private guarded<T>(next: Next<T>, run: Run): Promise<T> {
+    return this.limit ? this.limit.wrap(next, run) : next(run);
+  }
+
+  private callClosed<T>(next: Next<T>, run: Run): Promise<T> {
+    const engineNext: Next<T> = this.limit ? (inner) => this.guarded(next, inner) : next;
+    if (!this.slowWindow) return this.engine.fire(engineNext, run) as Promise<T>;
+    const started = this.settings.clock.now();
+    return (this.engine.fire(engineNext, run) as Promise<T>).then(
+      (value) => {
+        this.recordSlow(started);
+        return value;
+      },
+      (error: unknown) => {
+        this.recordSlow(started);
+        throw error;
+      },
+    );
+  }
+
+  private recordSlow(started: number): void {
+    const { slowWindow } = this;
+    const { slowCall, clock, minimumThroughput } = this.settings;
+    if (!slowWindow || !slowCall) return;
+    const slow = clock.now() - started >= slowCall.duration;
+    slowWindow.add(CALLS);
+    if (slow) slowWindow.add(SLOW);
+    if (!slow || this.current !== 'closed') return;
+    const calls = slowWindow.sum(CALLS);
+    if (calls >= minimumThroughput && slowWindow.sum(SLOW) / calls >= slowCall.ratio) {
+      this.transition('open', 'slow-call-ratio');
+    }
+  }
+
+  private probe<T>(next: Next<T>, run: Run): Promise<T> {
+    this.probesStarted++;
+    return this.guarded(next, run).then(
+      (value) => {
+        if (this.current === 'half-open' && ++this.probesSucceeded >= this.settings.halfOpenProbes) {
+          this.transition('closed', 'probes-succeeded');
+        }
+        return value;
+      },
+      (error: unknown) => {
+        if (this.current === 'half-open') {
+          if (this.isFailure(error)) this.transition('open', 'probe-failed');
+          else if (isLocalRefusal(error)) this.probesStarted--; // an aborted probe proves nothing: free its slot
+        }
+        throw error;
+      },
+    );
+  }
+
+  private reject<T>(run: Run): Promise<T> {
+    const { halfOpenAt } = this;
+    const retryAfter = halfOpenAt === undefined ? undefined : Math.max(0, halfOpenAt - this.settings.clock.now());
+    const error = circuitOpenError(this.name, this.current, retryAfter);
+    run.emit?.(this.name, 'circuit-rejected', { attempt: run.attempt, error });
+    return Promise.reject(error);
+  }
+
+  private waitForProbes<T>(next: Next<T>, run: Run): Promise<T> {
+    return new Promise<void>((resolve, reject) => {
+      const cancellation = run.cancellation;
+      const entry: Waiter = {
+        resolve: () => {
+          stopListening();
+          resolve();
+        },
+        reject: (error) => {
+          stopListening();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
+          reject(error);
+        },
+      };
+      this.waiters.push(entry);
+      const stopListening = cancellation.onAbort(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        reject(abortedBy(cancellation));
+      });
+    }).then(() => this.wrap(next, run));
+  }
+
+  private restore(snapshot: CircuitBreakerSnapshot): void {
+    const { clock } = this.settings;
+    const at = clock.now();
+    if (snapshot.state === 'isolated') this.transition('isolated', 'restore');
+    else if (snapshot.state === 'half-open' || (snapshot.state === 'open' && (snapshot.halfOpenAt ?? 0) <= at)) {
+      this.transition('half-open', 'restore');
+    } else if (snapshot.state === 'open') {
+      this.transition('open', 'restore');
+      this.clearHalfOpenTimer();
+      const halfOpenAt = snapshot.halfOpenAt ?? at + this.settings.halfOpenAfter;
+      this.halfOpenAt = halfOpenAt;
+      this.halfOpenTimer = clock.setTimeout(() => this.transition('half-open', 'half-open-after'), halfOpenAt - at);
+    }
+  }
+
+  private clearHalfOpenTimer(): void {
+    if (this.halfOpenTimer !== undefined) this.settings.clock.clearTimeout(this.halfOpenTimer);
+    this.halfOpenTimer = undefined;
+  }
+
+  private transition(to: CircuitState, reason: string): void {
+    const from = this.current;
+    if (from === to) return;
+    const { clock, halfOpenAfter, logger } = this.settings;
+    this.current = to;
+    this.since = clock.now();
+    this.clearHalfOpenTimer();
+    this.halfOpenAt = undefined;
+    if (to === 'open') {
+      this.halfOpenAt = this.since + halfOpenAfter;
+      this.halfOpenTimer = clock.setTimeout(() => this.transition('half-open', 'half-open-after'), halfOpenAfter);
+    } else if (to === 'half-open') {
+      this.probesStarted = 0;
+      this.probesSucceeded = 0;
+    }
+    if (to === 'closed') {
+      this.engine.close();
+      this.forgetWindow();
+      this.release(undefined);
+    } else {
+      if (!this.engine.opened) this.engine.open();
+      if (to !== 'half-open') this.release(circuitOpenError(this.name, to));
+    }
+    logger.info({ breaker: this.name, from, to, reason }, 'circuit breaker state changed');
+    this.changes?.emit({ name: this.name, from, to, at: this.since, reason });
+  }
+
+  /** Settles the calls waiting for half-open probes: proceed (`undefined`) or reject. */
+  private release(error: unknown): void {
+    const waiters = this.waiters;
+    if (waiters.length === 0) return;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
+
+  /** Closing starts a fresh window: old failures must not reopen the breaker at once. */
+  private forgetWindow(): void {
+    const status = this.engine.status as unknown as { rotateBucket: () => void };
+    for (let bucket = 0; bucket < this.settings.windowBuckets; bucket++) status.rotateBucket();
+    this.slowWindow?.reset();
+  }
+}
+
 /**
  * A circuit breaker on opossum's rolling window, with its traps fixed:
  * `minimumThroughput` (default 10) so one failure never opens it; a
@@ -151,295 +502,5 @@ interface Waiter {
  * ```
  */
 export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerPolicy {
-  const input = check.object('circuitBreaker', options);
-  const name = check.nonEmptyString('circuitBreaker.name', input.name, 'circuit-breaker');
-  const failureRatio = check.numberInRange('circuitBreaker.failureRatio', input.failureRatio, 0.0001, 1, 0.5);
-  const minimumThroughput = check.positiveInteger('circuitBreaker.minimumThroughput', input.minimumThroughput, 10);
-  const window = check.duration('circuitBreaker.window', input.window, '10s');
-  const windowBuckets = check.positiveInteger('circuitBreaker.windowBuckets', input.windowBuckets, 10);
-  const halfOpenAfter = check.duration('circuitBreaker.halfOpenAfter', input.halfOpenAfter, '30s');
-  const halfOpenProbes = check.positiveInteger('circuitBreaker.halfOpenProbes', input.halfOpenProbes, 1);
-  const halfOpenWaiting = check.oneOf(
-    'circuitBreaker.halfOpenWaiting',
-    input.halfOpenWaiting,
-    ['reject', 'wait'],
-    'reject',
-  );
-  const isFailureOption = check.optionalFunction<(error: unknown) => boolean>(
-    'circuitBreaker.isFailure',
-    input.isFailure,
-  );
-  const clock = input.clock ?? systemClock;
-  const logger = resolveLogger(input.logger);
-  if (window < windowBuckets) {
-    throw new TelltaleConfigError({
-      option: 'circuitBreaker.window',
-      value: input.window,
-      expected: `a duration >= windowBuckets (${windowBuckets}) ms`,
-    });
-  }
-  let slowCall: { duration: number; ratio: number } | undefined;
-  if (input.slowCall !== undefined) {
-    const slow = check.object('circuitBreaker.slowCall', input.slowCall);
-    slowCall = {
-      duration: check.duration('circuitBreaker.slowCall.duration', slow.duration),
-      ratio: check.numberInRange('circuitBreaker.slowCall.ratio', slow.ratio, 0.0001, 1),
-    };
-  }
-  const limit = input.timeout === undefined ? undefined : timeoutPolicy({ duration: input.timeout, name, clock });
-
-  const isFailure = (error: unknown): boolean =>
-    !isLocalRefusal(error) && (isFailureOption ? isFailureOption(error) : true);
-  const bucketInterval = Math.floor(window / windowBuckets);
-  const rotator = acquireRotator(clock, bucketInterval);
-  const restore = input.restore;
-  const engine = new CircuitBreaker((next: Next<unknown>, run: Run) => next(run), {
-    name,
-    // Timeouts are ours, per call: opossum's abort controller is shared by every call (#780, #861).
-    timeout: false,
-    resetTimeout: NEVER,
-    // opossum opens when the rate *exceeds* the threshold; we document "reaches".
-    errorThresholdPercentage: failureRatio * 100 - 1e-9,
-    volumeThreshold: minimumThroughput,
-    rollingCountTimeout: window,
-    rollingCountBuckets: windowBuckets,
-    rollingPercentilesEnabled: false,
-    enableSnapshots: false,
-    rotateBucketController: rotator.emitter,
-    errorFilter: (error: unknown) => !isFailure(error),
-    ...(restore
-      ? {
-          status: {
-            fires: restore.window.calls,
-            failures: restore.window.failures,
-            successes: restore.window.successes,
-          },
-        }
-      : {}),
-  } as CircuitBreaker.Options & { status?: unknown });
-  const slowWindow = slowCall ? new RollingWindow(clock, window, windowBuckets, 2) : undefined;
-
-  const changes = createEmitter<CircuitStateChange>((error) =>
-    logger.error({ err: error, breaker: name }, 'onStateChange listener threw'),
-  );
-  let state: CircuitState = 'closed';
-  let since = clock.now();
-  let halfOpenAt: number | undefined;
-  let halfOpenTimer: TimerHandle | undefined;
-  let probesStarted = 0;
-  let probesSucceeded = 0;
-  let waiters: Waiter[] = [];
-  let closed = false;
-
-  const transition = (to: CircuitState, reason: string): void => {
-    const from = state;
-    if (from === to) return;
-    state = to;
-    since = clock.now();
-    if (halfOpenTimer !== undefined) {
-      clock.clearTimeout(halfOpenTimer);
-      halfOpenTimer = undefined;
-    }
-    halfOpenAt = undefined;
-    if (to === 'open') {
-      halfOpenAt = since + halfOpenAfter;
-      halfOpenTimer = clock.setTimeout(() => transition('half-open', 'half-open-after'), halfOpenAfter);
-    }
-    if (to === 'half-open') {
-      probesStarted = 0;
-      probesSucceeded = 0;
-    }
-    if (to === 'closed') {
-      engine.close();
-      forgetWindow();
-      release(waiters, undefined);
-    } else if (!engine.opened) {
-      engine.open();
-    }
-    if (to === 'open' || to === 'isolated') release(waiters, circuitOpenError(name, to));
-    logger.info({ breaker: name, from, to, reason }, 'circuit breaker state changed');
-    changes.emit({ name, from, to, at: since, reason });
-  };
-
-  const release = (list: Waiter[], error: unknown): void => {
-    if (list.length === 0) return;
-    waiters = [];
-    for (const waiter of list) {
-      if (error === undefined) waiter.resolve();
-      else waiter.reject(error);
-    }
-  };
-
-  const forgetWindow = (): void => {
-    const status = engine.status as unknown as { rotateBucket: () => void };
-    for (let bucket = 0; bucket < windowBuckets; bucket++) status.rotateBucket();
-    slowWindow?.reset();
-  };
-
-  // opossum decides "too many failures" over its rolling window; we own every other transition.
-  engine.on('open', () => {
-    if (state === 'closed') transition('open', 'failure-ratio');
-  });
-
-  if (restore) {
-    const at = clock.now();
-    if (restore.state === 'isolated') transition('isolated', 'restore');
-    else if (restore.state === 'half-open' || (restore.state === 'open' && (restore.halfOpenAt ?? 0) <= at)) {
-      transition('half-open', 'restore');
-    } else if (restore.state === 'open') {
-      transition('open', 'restore');
-      clock.clearTimeout(halfOpenTimer!);
-      halfOpenAt = restore.halfOpenAt ?? at + halfOpenAfter;
-      halfOpenTimer = clock.setTimeout(() => transition('half-open', 'half-open-after'), halfOpenAt - at);
-    }
-  }
-
-  const guarded = <T>(next: Next<T>, run: Run): Promise<T> => (limit ? limit.wrap(next, run) : next(run));
-
-  const recordSlow = (started: number): void => {
-    if (!slowWindow || !slowCall) return;
-    const slow = clock.now() - started >= slowCall.duration;
-    slowWindow.add(CALLS);
-    if (slow) slowWindow.add(SLOW);
-    if (!slow || state !== 'closed') return;
-    const calls = slowWindow.sum(CALLS);
-    if (calls >= minimumThroughput && slowWindow.sum(SLOW) / calls >= slowCall.ratio)
-      transition('open', 'slow-call-ratio');
-  };
-
-  const callClosed = <T>(next: Next<T>, run: Run): Promise<T> => {
-    const engineNext: Next<unknown> = (inner) => guarded(next, inner);
-    if (!slowWindow) return engine.fire(engineNext, run) as Promise<T>;
-    const started = clock.now();
-    return (engine.fire(engineNext, run) as Promise<T>).then(
-      (value) => {
-        recordSlow(started);
-        return value;
-      },
-      (error: unknown) => {
-        recordSlow(started);
-        throw error;
-      },
-    );
-  };
-
-  const probe = <T>(next: Next<T>, run: Run): Promise<T> => {
-    probesStarted++;
-    return guarded(next, run).then(
-      (value) => {
-        if (state === 'half-open' && ++probesSucceeded >= halfOpenProbes) transition('closed', 'probes-succeeded');
-        return value;
-      },
-      (error: unknown) => {
-        if (state === 'half-open') {
-          if (isFailure(error)) transition('open', 'probe-failed');
-          else if (isLocalRefusal(error)) probesStarted--; // an aborted probe proves nothing: free its slot
-        }
-        throw error;
-      },
-    );
-  };
-
-  const reject = <T>(run: Run): Promise<T> => {
-    const error = circuitOpenError(
-      name,
-      state,
-      halfOpenAt === undefined ? undefined : Math.max(0, halfOpenAt - clock.now()),
-    );
-    run.emit?.(name, 'circuit-rejected', { attempt: run.attempt, error });
-    return Promise.reject(error);
-  };
-
-  const waitForProbes = <T>(next: Next<T>, run: Run): Promise<T> =>
-    new Promise<void>((resolve, reject) => {
-      const signal = run.signal;
-      const onAbort = (): void => {
-        waiters = waiters.filter((waiter) => waiter !== entry);
-        reject(abortError(signal));
-      };
-      const entry: Waiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
-          reject(error);
-        },
-      };
-      waiters.push(entry);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }).then(() => policy.wrap(next, run));
-
-  const policy: CircuitBreakerPolicy = {
-    kind: 'circuit-breaker',
-    name,
-    get state() {
-      return state;
-    },
-    execute<T>(operation: Operation<T>, executeOptions?: ExecuteOptions): Promise<T> {
-      return executeAlone(policy, operation, executeOptions);
-    },
-    wrap<T>(next: Next<T>, run: Run): Promise<T> {
-      if (closed) return Promise.reject(closedError(`Circuit breaker "${name}"`));
-      if (state === 'open' && halfOpenAt !== undefined && clock.now() >= halfOpenAt)
-        transition('half-open', 'half-open-after');
-      switch (state) {
-        case 'closed':
-          return callClosed(next, run);
-        case 'half-open':
-          if (probesStarted < halfOpenProbes) return probe(next, run);
-          return halfOpenWaiting === 'wait' ? waitForProbes(next, run) : reject(run);
-        default:
-          return reject(run);
-      }
-    },
-    isolate: () => transition('isolated', 'isolate'),
-    reset: () => transition('closed', 'reset'),
-    onStateChange: (listener) => changes.on(listener),
-    healthCheck(healthOptions: BreakerHealthOptions = {}) {
-      const whenOpen = check.oneOf('healthCheck.whenOpen', healthOptions.whenOpen, ['fail', 'warn'], 'fail');
-      const whenHalfOpen = check.oneOf(
-        'healthCheck.whenHalfOpen',
-        healthOptions.whenHalfOpen,
-        ['pass', 'warn', 'fail'],
-        'warn',
-      );
-      return Object.assign(
-        (): BreakerHealthResult => {
-          if (state === 'closed') return { status: 'pass', observedValue: state };
-          const status = state === 'half-open' ? whenHalfOpen : whenOpen;
-          return { status, observedValue: state, output: `circuit breaker "${name}" is ${state}` };
-        },
-        { measurement: 'state', componentType: 'component' },
-      );
-    },
-    toJSON() {
-      const stats = engine.stats;
-      return {
-        name,
-        state,
-        since,
-        halfOpenAt,
-        window: { calls: stats.fires, failures: stats.failures, successes: stats.successes },
-      };
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      if (halfOpenTimer !== undefined) clock.clearTimeout(halfOpenTimer);
-      halfOpenTimer = undefined;
-      release(waiters, closedError(`Circuit breaker "${name}"`));
-      engine.shutdown();
-      rotator.release();
-      unregister();
-    },
-    [Symbol.asyncDispose]() {
-      policy.close();
-      return Promise.resolve();
-    },
-  };
-  const unregister = registerBreaker(policy, input.meterProvider);
-  return policy;
+  return new Breaker(check.object('circuitBreaker', options));
 }

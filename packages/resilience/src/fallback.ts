@@ -48,7 +48,7 @@ export function fallback<F>(
       return next(run).catch(async (error: unknown) => {
         if (!shouldHandle(error)) throw error;
         run.emit?.(name, 'fallback', { attempt: run.attempt, error });
-        const context: ExecutionContext = { signal: run.signal ?? new AbortController().signal, attempt: run.attempt };
+        const context: ExecutionContext = { signal: run.cancellation.signal, attempt: run.attempt };
         return (await handler(error, context)) as unknown as T;
       });
     },

@@ -7,7 +7,8 @@ import {
   type DurationInput,
   type TimerHandle,
 } from '@telltale/core';
-import { linkSignal, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
+import { Scope } from './cancellation.js';
+import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { executeAlone } from './standalone.js';
 
 /** Options for {@link hedge}. */
@@ -54,43 +55,42 @@ export function hedge(options: HedgeOptions): HedgePolicy {
       return executeAlone(policy, operation, executeOptions);
     },
     wrap<T>(next: Next<T>, run: Run): Promise<T> {
-      const outer = run.signal;
-      if (outer?.aborted) return Promise.reject(abortError(outer));
+      const outer = run.cancellation;
+      if (outer.aborted) return Promise.reject(abortedBy(outer));
       return new Promise<T>((resolve, reject) => {
-        const copies: { controller: AbortController; unlink: () => void }[] = [];
+        const copies: Scope[] = [];
         let failures = 0;
         let lastError: unknown;
         let settled = false;
         let timer: TimerHandle | undefined;
 
-        const finish = (winner?: AbortController): void => {
+        const finish = (winner?: Scope): void => {
           settled = true;
           if (timer !== undefined) clock.clearTimeout(timer);
-          outer?.removeEventListener('abort', onAbort);
+          stopListening();
           const reason = new TelltaleError('TELLTALE_ABORTED', 'Hedged copy no longer needed');
           for (const copy of copies) {
-            copy.unlink();
             // The winner's signal stays live: its response body may still be streaming.
-            if (copy.controller !== winner) copy.controller.abort(reason);
+            if (copy !== winner) copy.abort(reason);
+            copy.dispose();
           }
         };
-        const onAbort = (): void => {
+        const stopListening = outer.onAbort(() => {
           if (settled) return;
           finish();
-          reject(abortError(outer));
-        };
+          reject(abortedBy(outer));
+        });
         const launch = (): void => {
           if (settled || copies.length > maxHedges) return;
           if (timer !== undefined) clock.clearTimeout(timer);
-          const controller = new AbortController();
-          const copy = { controller, unlink: linkSignal(outer, controller) };
-          copies.push(copy);
+          const scope = new Scope(outer);
+          copies.push(scope);
           if (copies.length > 1) run.emit?.(name, 'hedge', { attempt: run.attempt });
           if (copies.length <= maxHedges) timer = clock.setTimeout(launch, after);
-          next({ ...run, signal: controller.signal }).then(
+          next({ ...run, cancellation: scope }).then(
             (value) => {
               if (settled) return;
-              finish(controller);
+              finish(scope);
               resolve(value);
             },
             (error: unknown) => {
@@ -106,7 +106,6 @@ export function hedge(options: HedgeOptions): HedgePolicy {
             },
           );
         };
-        outer?.addEventListener('abort', onAbort, { once: true });
         launch();
       });
     },

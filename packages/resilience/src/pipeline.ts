@@ -88,6 +88,7 @@ export function pipeline(nameOrOptions: string | PipelineOptions, ...policies: P
   }
 
   const terminal = <T>(run: Run): Promise<T> => {
+    if (run.continuation) return run.continuation(run) as Promise<T>;
     const telemetry = instruments();
     if (!telemetry.recording) return invoke<T>(run);
     const started = performance.now();
@@ -129,9 +130,11 @@ export function pipeline(nameOrOptions: string | PipelineOptions, ...policies: P
     },
     wrap<T>(next: Next<T>, run: Run): Promise<T> {
       // Nested pipeline: run our chain, then continue with the outer chain's rest.
-      const operation: Operation<unknown> = (context) =>
-        next({ ...run, signal: context.signal, attempt: context.attempt });
-      return entry({ ...run, operation }) as Promise<T>;
+      const outerContinuation = run.continuation;
+      return entry({
+        ...run,
+        continuation: (inner) => next({ ...inner, continuation: outerContinuation }),
+      }) as Promise<T>;
     },
   };
 }

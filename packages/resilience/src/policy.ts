@@ -1,4 +1,5 @@
-import { abortError } from '@telltale/core';
+import { TelltaleError } from '@telltale/core';
+import { fromSignal, type Cancellation } from './cancellation.js';
 
 /** What each attempt of an operation receives. */
 export interface ExecutionContext {
@@ -50,9 +51,12 @@ export type EventFields = Omit<ResilienceEvent, 'pipeline' | 'strategy' | 'event
  */
 export interface Run {
   readonly operation: Operation<unknown>;
-  readonly signal: AbortSignal | undefined;
+  /** Cancellation of this run; `cancellation.signal` materialises an AbortSignal lazily. */
+  readonly cancellation: Cancellation;
   readonly attempt: number;
   readonly priority: Priority | undefined;
+  /** Set while a nested pipeline runs: the outer chain's rest, called instead of the operation. */
+  readonly continuation?: Next<unknown> | undefined;
   /** Reports an event; `undefined` when nobody listens. */
   readonly emit: ((strategy: string, event: string, fields?: EventFields) => void) | undefined;
 }
@@ -83,17 +87,28 @@ export interface Policy {
   wrap<T>(next: Next<T>, run: Run): Promise<T>;
 }
 
-/** A signal that never aborts, given to operations when the caller passed none. */
-const NEVER_ABORTED = new AbortController().signal;
+/** The operation's context; `signal` is read through so no AbortSignal is built unless used. */
+class AttemptContext implements ExecutionContext {
+  constructor(
+    private readonly cancellation: Cancellation,
+    readonly attempt: number,
+  ) {}
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+}
+
+/** The `TELLTALE_ABORTED` error for an aborted run (cause: the abort reason). */
+export function abortedBy(cancellation: Cancellation): TelltaleError {
+  return new TelltaleError('TELLTALE_ABORTED', 'The operation was aborted', { cause: cancellation.reason });
+}
 
 /** Calls the run's operation with its context; synchronous throws become rejections. */
 export function invoke<T>(run: Run): Promise<T> {
-  const signal = run.signal;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const cancellation = run.cancellation;
+  if (cancellation.aborted) return Promise.reject(abortedBy(cancellation));
   try {
-    return Promise.resolve(
-      run.operation({ signal: signal ?? NEVER_ABORTED, attempt: run.attempt }) as T | PromiseLike<T>,
-    );
+    return Promise.resolve(run.operation(new AttemptContext(cancellation, run.attempt)) as T | PromiseLike<T>);
   } catch (error) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
     return Promise.reject(error);
@@ -102,19 +117,5 @@ export function invoke<T>(run: Run): Promise<T> {
 
 /** Builds the run for a top-level `execute`. */
 export function startRun(operation: Operation<unknown>, options: ExecuteOptions | undefined, emit: Run['emit']): Run {
-  return { operation, signal: options?.signal, attempt: 1, priority: options?.priority, emit };
+  return { operation, cancellation: fromSignal(options?.signal), attempt: 1, priority: options?.priority, emit };
 }
-
-/** Links `child` to `parent`: aborting the parent aborts the child. Returns an unlink function. */
-export function linkSignal(parent: AbortSignal | undefined, child: AbortController): () => void {
-  if (!parent) return noop;
-  if (parent.aborted) {
-    child.abort(parent.reason);
-    return noop;
-  }
-  const onAbort = (): void => child.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return () => parent.removeEventListener('abort', onAbort);
-}
-
-function noop(): void {}

@@ -1,5 +1,4 @@
 import {
-  abortError,
   delay,
   options as check,
   systemClock,
@@ -10,7 +9,7 @@ import {
 import pRetry from 'p-retry';
 import { exponential, type Backoff } from './backoff.js';
 import { isLocalRefusal, retryBudgetExhaustedError } from './errors.js';
-import type { ExecuteOptions, Next, Operation, Policy, Run } from './policy.js';
+import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { retryAfterFromError } from './retry-after.js';
 import type { RetryBudget } from './retry-budget.js';
 import { executeAlone } from './standalone.js';
@@ -120,7 +119,7 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
     run: Run,
     state: { started: number; previousDelay: number },
   ): Promise<void> => {
-    if (run.signal?.aborted) throw abortError(run.signal);
+    if (run.cancellation.aborted) throw abortedBy(run.cancellation);
     if (failed >= maxAttempts || isLocalRefusal(error) || (retryOn && !retryOn(error))) throw error;
     let wait = Math.max(0, backoff.delay(failed, state.previousDelay));
     if (retryAfterCap !== undefined) {
@@ -139,7 +138,7 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
     state.previousDelay = wait;
     run.emit?.(name, 'retry', { attempt: failed + 1, delayMs: wait, error });
     onRetry?.({ attempt: failed + 1, delayMs: wait, error });
-    if (wait > 0) await delay(wait, { signal: run.signal, clock });
+    if (wait > 0) await delay(wait, { signal: run.cancellation.signal, clock });
   };
 
   const retryAfterFirstFailure = async <T>(firstError: unknown, next: Next<T>, run: Run): Promise<T> => {

@@ -45,11 +45,15 @@ const breakers = new Set<RegisteredBreaker>();
 export function registerBreaker(breaker: ObservedBreaker, provider: MeterProvider | undefined): () => void {
   const entry: RegisteredBreaker = { reference: new WeakRef(breaker), provider };
   breakers.add(entry);
-  telemetryFor(provider)();
+  // Make sure the gauge exists for this provider (once per provider, not per breaker).
+  if (provider === undefined) globalResolver();
+  else if (!byProvider.has(provider)) telemetryFor(provider)();
   return () => breakers.delete(entry);
 }
 
 const byProvider = new WeakMap<MeterProvider, Instruments>();
+let globalResolverCache: (() => Instruments) | undefined;
+const globalResolver = (): Instruments => (globalResolverCache ??= telemetryFor(undefined))();
 
 function create(provider: MeterProvider, meter: Meter): Instruments {
   const attemptDuration = meter.createHistogram('telltale.resilience.attempt.duration', {

@@ -8,7 +8,8 @@ import {
   type TimerHandle,
 } from '@telltale/core';
 import { timeoutError } from './errors.js';
-import type { ExecuteOptions, Next, Operation, Policy, Run } from './policy.js';
+import { Scope } from './cancellation.js';
+import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { executeAlone } from './standalone.js';
 
 /** Options for {@link timeout} when given as an object. */
@@ -30,7 +31,6 @@ export interface TimeoutPolicy extends Policy {
 
 interface Deadline {
   at: number;
-  controller: AbortController;
   fail: (error?: unknown) => void;
   previous: Deadline | undefined;
   next: Deadline | undefined;
@@ -117,45 +117,46 @@ export function timeout(duration: DurationInput | TimeoutOptions): TimeoutPolicy
       return executeAlone(policy, operation, options);
     },
     wrap<T>(next: Next<T>, run: Run): Promise<T> {
-      const controller = new AbortController();
-      const outer = run.signal;
-      if (outer?.aborted) return Promise.reject(abortError(outer));
+      const outer = run.cancellation;
+      if (outer.aborted) return Promise.reject(abortedBy(outer));
+      const scope = new Scope(outer);
       return new Promise<T>((resolve, reject) => {
         let settled = false;
-        const onAbort = (): void => entry.fail(abortError(outer));
-        const unlink = (): void => outer?.removeEventListener('abort', onAbort);
         const entry: Deadline = {
           at: clock.now() + milliseconds,
-          controller,
           previous: undefined,
           next: undefined,
           fail(cause?: unknown) {
             if (settled) return;
             settled = true;
-            unlink();
             deadlines.remove(entry);
+            stopListening();
             const error = cause ?? timeoutError(milliseconds, name);
-            if (cause === undefined) run.emit?.(name, 'timeout', { attempt: run.attempt, error });
-            controller.abort(error);
+            if (cause === undefined) {
+              run.emit?.(name, 'timeout', { attempt: run.attempt, error });
+              scope.abort(error);
+            }
+            scope.dispose();
             // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
             reject(error);
           },
         };
+        // The caller's abort rejects at once, even if the operation ignores its signal.
+        const stopListening = scope.onAbort(() => entry.fail(abortedBy(outer)));
         deadlines.add(entry);
-        outer?.addEventListener('abort', onAbort, { once: true });
-        next({ ...run, signal: controller.signal }).then(
+        next({ ...run, cancellation: scope }).then(
           (value) => {
             if (settled) return;
             settled = true;
             deadlines.remove(entry);
-            unlink();
+            scope.dispose();
             resolve(value);
           },
           (error: unknown) => {
             if (settled) return;
             settled = true;
             deadlines.remove(entry);
-            unlink();
+            scope.dispose();
             // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- errors pass through untouched
             reject(error);
           },

@@ -37,7 +37,10 @@ export function assignSpeakers(
       if (turn.start > word.end) break;
       const amount = Math.min(word.end, turn.end) - Math.max(word.start, turn.start);
       // Zero-length words still belong to the turn containing them.
-      if (amount > 0 || (amount === 0 && word.start === word.end && turn.start <= word.start && word.start <= turn.end)) {
+      if (
+        amount > 0 ||
+        (amount === 0 && word.start === word.end && turn.start <= word.start && word.start <= turn.end)
+      ) {
         overlap.set(turn.speaker, (overlap.get(turn.speaker) ?? 0) + amount);
       }
     }
@@ -60,4 +63,3 @@ export function assignSpeakers(
     return copy;
   });
 }
-

@@ -26,23 +26,34 @@ function providersFrom(env: CliIo['env'], wanted: string[] | undefined): SttProv
   const base = (name: string): { baseUrl?: string } => (env[name] ? { baseUrl: env[name] } : {});
   const factories: Record<string, () => SttProvider | undefined> = {
     pocketsphinx: () =>
-      wanted || spawnSync('sh', ['-c', 'command -v pocketsphinx_continuous']).status === 0 ? pocketsphinxProvider() : undefined,
-    openai: () => (env.OPENAI_API_KEY ? openaiProvider({ apiKey: env.OPENAI_API_KEY, ...base('OPENAI_BASE_URL') }) : undefined),
+      wanted || spawnSync('sh', ['-c', 'command -v pocketsphinx_continuous']).status === 0
+        ? pocketsphinxProvider()
+        : undefined,
+    openai: () =>
+      env.OPENAI_API_KEY ? openaiProvider({ apiKey: env.OPENAI_API_KEY, ...base('OPENAI_BASE_URL') }) : undefined,
     deepgram: () =>
-      env.DEEPGRAM_API_KEY ? deepgramProvider({ apiKey: env.DEEPGRAM_API_KEY, ...base('DEEPGRAM_BASE_URL') }) : undefined,
+      env.DEEPGRAM_API_KEY
+        ? deepgramProvider({ apiKey: env.DEEPGRAM_API_KEY, ...base('DEEPGRAM_BASE_URL') })
+        : undefined,
     google: () =>
-      env.GOOGLE_API_KEY ? googleSpeechProvider({ apiKey: env.GOOGLE_API_KEY, ...base('GOOGLE_SPEECH_BASE_URL') }) : undefined,
+      env.GOOGLE_API_KEY
+        ? googleSpeechProvider({ apiKey: env.GOOGLE_API_KEY, ...base('GOOGLE_SPEECH_BASE_URL') })
+        : undefined,
     assemblyai: () =>
-      env.ASSEMBLYAI_API_KEY ? assemblyAiProvider({ apiKey: env.ASSEMBLYAI_API_KEY, ...base('ASSEMBLYAI_BASE_URL') }) : undefined,
+      env.ASSEMBLYAI_API_KEY
+        ? assemblyAiProvider({ apiKey: env.ASSEMBLYAI_API_KEY, ...base('ASSEMBLYAI_BASE_URL') })
+        : undefined,
   };
   const names = wanted ?? Object.keys(factories);
-  return names.map((name) => {
-    const factory = factories[name];
-    if (!factory) throw new Error(`unknown provider "${name}" (known: ${Object.keys(factories).join(', ')})`);
-    const provider = factory();
-    if (!provider && wanted) throw new Error(`provider "${name}" is not configured (set its API key)`);
-    return provider;
-  }).filter((provider): provider is SttProvider => provider !== undefined);
+  return names
+    .map((name) => {
+      const factory = factories[name];
+      if (!factory) throw new Error(`unknown provider "${name}" (known: ${Object.keys(factories).join(', ')})`);
+      const provider = factory();
+      if (!provider && wanted) throw new Error(`provider "${name}" is not configured (set its API key)`);
+      return provider;
+    })
+    .filter((provider): provider is SttProvider => provider !== undefined);
 }
 
 /**

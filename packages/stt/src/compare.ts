@@ -140,7 +140,14 @@ export async function compareProviders(
         }
         const first = transcript.attempts?.[0]?.provider;
         if (first !== undefined && first !== transcript.provider) fallbacks++;
-        const result: ItemComparison = { provider: provider.id, item: item.id, latencyMs, producedBy: transcript.provider, hypothesis: transcript.text, wer };
+        const result: ItemComparison = {
+          provider: provider.id,
+          item: item.id,
+          latencyMs,
+          producedBy: transcript.provider,
+          hypothesis: transcript.text,
+          wer,
+        };
         items.push(result);
         options.onItem?.(result);
       } catch (error) {
@@ -204,6 +211,8 @@ export function formatComparison(report: ComparisonReport): string {
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }

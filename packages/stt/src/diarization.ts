@@ -2,7 +2,6 @@ import { assignSpeakers, type AssignSpeakersOptions, type SpeakerTurn } from './
 import { buildTranscript } from './transcript.js';
 import type { Transcript, TranscriptWord } from './types.js';
 
-
 /** Options of {@link mergeTurns}. */
 export interface MergeTurnsOptions {
   /** Merge consecutive same-speaker words separated by at most this many seconds (default 1). */
@@ -26,7 +25,8 @@ export function mergeTurns(words: readonly TranscriptWord[], options: MergeTurns
   for (const word of words) {
     if (word.speaker === undefined) continue;
     const last = turns.at(-1);
-    if (last && last.speaker === word.speaker && word.start - last.end <= maxGap) last.end = Math.max(last.end, word.end);
+    if (last && last.speaker === word.speaker && word.start - last.end <= maxGap)
+      last.end = Math.max(last.end, word.end);
     else turns.push({ start: word.start, end: word.end, speaker: word.speaker });
   }
   return turns;
@@ -51,7 +51,10 @@ export interface SmoothIslandsOptions {
  * // A A B A → A A A A
  * ```
  */
-export function smoothSpeakerIslands(words: readonly TranscriptWord[], options: SmoothIslandsOptions = {}): TranscriptWord[] {
+export function smoothSpeakerIslands(
+  words: readonly TranscriptWord[],
+  options: SmoothIslandsOptions = {},
+): TranscriptWord[] {
   const maxWords = options.maxWords ?? 1;
   const maxDuration = options.maxDuration ?? 0.5;
   const result = words.map((word) => ({ ...word }));
@@ -64,7 +67,14 @@ export function smoothSpeakerIslands(words: readonly TranscriptWord[], options: 
     const after = result[end + 1]?.speaker;
     const length = end - index + 1;
     const duration = result[end]!.end - result[index]!.start;
-    if (speaker !== undefined && before !== undefined && before === after && before !== speaker && length <= maxWords && duration <= maxDuration) {
+    if (
+      speaker !== undefined &&
+      before !== undefined &&
+      before === after &&
+      before !== speaker &&
+      length <= maxWords &&
+      duration <= maxDuration
+    ) {
       for (let position = index; position <= end; position++) result[position]!.speaker = before;
     }
     index = end + 1;
@@ -101,7 +111,8 @@ export function relabelSentences(words: readonly TranscriptWord[]): TranscriptWo
     let majority: string | undefined;
     let best = -1;
     for (const [speaker, total] of totals) if (total > best) [majority, best] = [speaker, total];
-    if (majority !== undefined) for (let position = start; position <= index; position++) result[position]!.speaker = majority;
+    if (majority !== undefined)
+      for (let position = start; position <= index; position++) result[position]!.speaker = majority;
     start = index + 1;
   }
   return result;

@@ -31,7 +31,10 @@ import { createSttTelemetry } from './telemetry.js';
 import type { AttemptReport, AudioInput, SttProvider, TranscribeOptions, Transcript } from './types.js';
 
 /** Breaker settings applied to each provider (name, failure rule and clock are set for you). */
-export type FallbackBreakerOptions = Omit<CircuitBreakerOptions, 'name' | 'isFailure' | 'clock' | 'meterProvider' | 'logger'>;
+export type FallbackBreakerOptions = Omit<
+  CircuitBreakerOptions,
+  'name' | 'isFailure' | 'clock' | 'meterProvider' | 'logger'
+>;
 
 /** Retry settings applied to each provider before moving on (`retryOn` is set for you). */
 export type FallbackRetryOptions = Omit<RetryOptions, 'retryOn' | 'clock' | 'name' | 'respectRetryAfter'> & {
@@ -148,33 +151,62 @@ function shortMessage(error: unknown): string {
  */
 export function createFallbackTranscriber(options: FallbackTranscriberOptions): FallbackTranscriber {
   validate.object('createFallbackTranscriber', options);
-  const providers = options.providers;
-  if (!Array.isArray(providers) || providers.length === 0) {
-    throw new TelltaleConfigError({ option: 'providers', value: providers, expected: 'a non-empty array of SttProvider' });
+  if (!Array.isArray(options.providers) || options.providers.length === 0) {
+    throw new TelltaleConfigError({
+      option: 'providers',
+      value: options.providers,
+      expected: 'a non-empty array of SttProvider',
+    });
   }
-  providers.forEach((provider: SttProvider, index) => {
-    if (typeof provider !== 'object' || provider === null || typeof provider.transcribe !== 'function' || typeof provider.id !== 'string') {
-      throw new TelltaleConfigError({ option: `providers[${index}]`, value: provider, expected: 'an SttProvider ({ id, transcribe })' });
+  const providers: readonly SttProvider[] = options.providers;
+  providers.forEach((provider, index) => {
+    if (
+      typeof provider !== 'object' ||
+      provider === null ||
+      typeof provider.transcribe !== 'function' ||
+      typeof provider.id !== 'string'
+    ) {
+      throw new TelltaleConfigError({
+        option: `providers[${index}]`,
+        value: provider,
+        expected: 'an SttProvider ({ id, transcribe })',
+      });
     }
     if (providers.findIndex((other) => other.id === provider.id) !== index) {
-      throw new TelltaleConfigError({ option: `providers[${index}].id`, value: provider.id, expected: 'a unique provider id' });
+      throw new TelltaleConfigError({
+        option: `providers[${index}].id`,
+        value: provider.id,
+        expected: 'a unique provider id',
+      });
     }
   });
   const id = validate.nonEmptyString('id', options.id, 'fallback');
   const attemptTimeout = validate.duration('attemptTimeout', options.attemptTimeout);
-  if (attemptTimeout <= 0) throw new TelltaleConfigError({ option: 'attemptTimeout', value: options.attemptTimeout, expected: 'a duration > 0' });
+  if (attemptTimeout <= 0)
+    throw new TelltaleConfigError({
+      option: 'attemptTimeout',
+      value: options.attemptTimeout,
+      expected: 'a duration > 0',
+    });
   const hedgeAfter = options.hedgeAfter === undefined ? undefined : validate.duration('hedgeAfter', options.hedgeAfter);
   const isAcceptable =
-    validate.optionalFunction<(transcript: Transcript) => boolean>('isAcceptable', options.isAcceptable) ?? (() => true);
+    validate.optionalFunction<(transcript: Transcript) => boolean>('isAcceptable', options.isAcceptable) ??
+    (() => true);
   const probeOptions = options.probe === false ? undefined : validate.object('probe', options.probe);
   const probeInterval = probeOptions ? validate.duration('probe.interval', probeOptions.interval, '30s') : 0;
   const probeTimeout = probeOptions ? validate.duration('probe.timeout', probeOptions.timeout, attemptTimeout) : 0;
-  const probeAudio: AudioInput = probeOptions?.audio ?? { data: silentWav(0.5), mediaType: 'audio/wav', filename: 'probe.wav' };
+  const probeAudio: AudioInput = probeOptions?.audio ?? {
+    data: silentWav(0.5),
+    mediaType: 'audio/wav',
+    filename: 'probe.wav',
+  };
   const retryOptions = options.retry === false ? undefined : validate.object('retry', options.retry);
   const maxRetryAfter = validate.duration('retry.maxRetryAfter', retryOptions?.maxRetryAfter, '1s');
   const clock = options.clock ?? systemClock;
   const logger = resolveLogger(options.logger);
-  const changes = createEmitter<ProviderStateChange>((error) => logger.error({ err: error }, 'onStateChange listener threw'));
+  const changes = createEmitter<ProviderStateChange>((error) =>
+    logger.error({ err: error }, 'onStateChange listener threw'),
+  );
   let closed = false;
 
   const isFailure = (error: unknown): boolean => {
@@ -226,7 +258,9 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
     return entry;
   });
 
-  const telemetry = createSttTelemetry(options.meterProvider, () => entries.map((entry) => [entry.id, entry.breaker.state]));
+  const telemetry = createSttTelemetry(options.meterProvider, () =>
+    entries.map((entry) => [entry.id, entry.breaker.state]),
+  );
 
   // With probing, only a closed provider takes real traffic; without it, half-open lets requests probe.
   const available = (entry: Entry): boolean =>
@@ -296,7 +330,9 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
         lastStart = startedAt;
         const base: Settled = { entry, report, startedAt, controller };
         const promise: Promise<Settled> = entry.pipeline
-          .execute(({ signal }) => entry.provider.transcribe(audio, { ...request, signal }), { signal: controller.signal })
+          .execute(({ signal }) => entry.provider.transcribe(audio, { ...request, signal }), {
+            signal: controller.signal,
+          })
           .then(
             (transcript) => ({ ...base, transcript }),
             (error: unknown) => ({ ...base, error }),
@@ -324,7 +360,8 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
       const settled = await Promise.race<Settled | typeof HEDGE>([...running, ...(hedge ? [hedge.promise] : [])]);
       hedge?.cancel();
       if (settled === HEDGE) {
-        if (start(true)) telemetry.fallback(attempts.filter((attempt) => !attempt.hedged).at(-1)?.provider ?? id, 'hedge');
+        if (start(true))
+          telemetry.fallback(attempts.filter((attempt) => !attempt.hedged).at(-1)?.provider ?? id, 'hedge');
         continue;
       }
       for (const [promise, value] of controllers) {
@@ -368,10 +405,18 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
         else report.outcome = 'failure';
         if (report.outcome === 'failure' && kind) report.kind = kind;
         if (report.outcome === 'skipped') report.kind = 'breaker-open';
-        const reason = report.outcome === 'failure' ? (kind ?? 'failure') : report.outcome === 'skipped' ? 'breaker-open' : 'timeout';
+        const reason =
+          report.outcome === 'failure'
+            ? (kind ?? 'failure')
+            : report.outcome === 'skipped'
+              ? 'breaker-open'
+              : 'timeout';
         telemetry.attempt(entry.id, reason, report.latencyMs / 1000);
         telemetry.fallback(entry.id, reason);
-        logger.warn({ provider: entry.id, outcome: report.outcome, kind }, 'speech-to-text provider failed; falling back');
+        logger.warn(
+          { provider: entry.id, outcome: report.outcome, kind },
+          'speech-to-text provider failed; falling back',
+        );
         // Auth and quota failures will not heal by retrying: take the provider out now.
         if ((kind === 'permanent' || kind === 'quota-exhausted') && probeOptions && entry.breaker.state === 'closed') {
           entry.lastReason = `${kind}-error`;
@@ -387,14 +432,15 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
     );
   }
 
-  async function close(): Promise<void> {
-    if (closed) return;
+  function close(): Promise<void> {
+    if (closed) return Promise.resolve();
     closed = true;
     for (const entry of entries) {
       cancelProbe(entry);
       entry.probing?.abort(new TelltaleError('TELLTALE_CLOSED', 'transcriber closed'));
       entry.breaker.close();
     }
+    return Promise.resolve();
   }
 
   return {

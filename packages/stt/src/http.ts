@@ -43,7 +43,11 @@ export function resolveHttpOptions(
     throw new TelltaleConfigError({ option: provider, value: input, expected: 'an options object' });
   }
   if (typeof input.apiKey !== 'string' || input.apiKey.trim() === '') {
-    throw new TelltaleConfigError({ option: `${provider}.apiKey`, value: '[redacted]', expected: 'a non-empty string' });
+    throw new TelltaleConfigError({
+      option: `${provider}.apiKey`,
+      value: '[redacted]',
+      expected: 'a non-empty string',
+    });
   }
   const baseUrl = input.baseUrl ?? defaultBaseUrl;
   try {
@@ -98,7 +102,7 @@ export function describeBody(body: unknown): string | undefined {
     return redactSecrets((error as { message: string }).message.slice(0, 200));
   }
   for (const key of ['err_msg', 'message', 'detail']) {
-    if (typeof record[key] === 'string') return redactSecrets((record[key] as string).slice(0, 200));
+    if (typeof record[key] === 'string') return redactSecrets(record[key].slice(0, 200));
   }
   return undefined;
 }
@@ -198,7 +202,11 @@ export function checkLimits(
       { provider, kind: 'unsupported', providerCode: 'file_too_large' },
     );
   }
-  if (limits.maxSeconds !== undefined && audio.durationSeconds !== undefined && audio.durationSeconds > limits.maxSeconds) {
+  if (
+    limits.maxSeconds !== undefined &&
+    audio.durationSeconds !== undefined &&
+    audio.durationSeconds > limits.maxSeconds
+  ) {
     throw new SttProviderError(
       `${provider} accepts at most ${limits.maxSeconds} s of audio; this audio lasts ${audio.durationSeconds.toFixed(1)} s`,
       { provider, kind: 'unsupported', providerCode: 'audio_too_long' },
@@ -213,7 +221,8 @@ export function numberOr(value: unknown): number | undefined {
 
 /** Asserts `value` is an object record, else throws a malformed-response error. */
 export function record(context: HttpContext, value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(context, `${what} is not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed(context, `${what} is not an object`);
   return value as Record<string, unknown>;
 }
 

@@ -22,8 +22,28 @@ const IRREGULAR: Readonly<Record<string, string>> = {
   "y'all": 'you all',
 };
 const IS_PRONOUNS = new Set(['it', 'that', 'what', 'there', 'here', 'he', 'she', 'who', 'where', 'how', 'this']);
-const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
-  'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const ONES = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const SCALES: [number, string][] = [
   [1e9, 'billion'],
@@ -72,7 +92,11 @@ export function numberToWords(value: number): string {
   return words.join(' ');
 }
 
-const digits = (text: string): string => text.split('').map((digit) => ONES[Number(digit)]).join(' ');
+const digits = (text: string): string =>
+  text
+    .split('')
+    .map((digit) => ONES[Number(digit)])
+    .join(' ');
 
 function spellNumbers(text: string): string {
   return text
@@ -81,7 +105,8 @@ function spellNumbers(text: string): string {
     .replace(/\$(\d+)/g, '$1 dollars')
     .replace(/\d+(?:\.\d+)?/g, (match) => {
       const [whole = '0', fraction] = match.split('.');
-      const spoken = (whole.length > 1 && whole.startsWith('0')) || whole.length > 12 ? digits(whole) : numberToWords(Number(whole));
+      const spoken =
+        (whole.length > 1 && whole.startsWith('0')) || whole.length > 12 ? digits(whole) : numberToWords(Number(whole));
       if (fraction === undefined) return ` ${spoken} `;
       return ` ${spoken} point ${digits(fraction)} `;
     });
@@ -128,9 +153,7 @@ export function normalizeText(text: string, options: NormalizeTextOptions = {}):
   if (options.lowercase !== false) result = result.toLowerCase();
   if (options.numbers !== false) result = spellNumbers(result);
   if (options.punctuation !== false) {
-    result = result
-      .replace(/[^\p{L}\p{N}'\s]+/gu, ' ')
-      .replace(/(^|\s)'+|'+(?=\s|$)/g, '$1');
+    result = result.replace(/[^\p{L}\p{N}'\s]+/gu, ' ').replace(/(^|\s)'+|'+(?=\s|$)/g, '$1');
   }
   let words = result.split(/\s+/).filter((word) => word !== '');
   if (options.contractions !== false) words = words.flatMap((word) => expandContraction(word).split(' '));

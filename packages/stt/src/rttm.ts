@@ -29,9 +29,13 @@ export function parseRttm(text: string): RttmTurn[] {
     const duration = Number(fields[4]);
     const speaker = fields[7];
     if (fields.length < 8 || !Number.isFinite(start) || !Number.isFinite(duration) || duration < 0 || !speaker) {
-      throw new TelltaleError('TELLTALE_INVALID_INPUT', `Invalid RTTM SPEAKER line ${index + 1}: ${line.slice(0, 80)}`, {
-        details: { line: index + 1 },
-      });
+      throw new TelltaleError(
+        'TELLTALE_INVALID_INPUT',
+        `Invalid RTTM SPEAKER line ${index + 1}: ${line.slice(0, 80)}`,
+        {
+          details: { line: index + 1 },
+        },
+      );
     }
     const turn: RttmTurn = { file: fields[1]!, channel: fields[2]!, start, end: start + duration, speaker };
     const confidence = Number(fields[8]);
@@ -51,7 +55,10 @@ export function parseRttm(text: string): RttmTurn[] {
  * // 'SPEAKER call 1 0.000 1.500 <NA> <NA> S1 <NA> <NA>\n'
  * ```
  */
-export function toRttm(turns: readonly SpeakerTurn[], options: { file?: string; channel?: string | number } = {}): string {
+export function toRttm(
+  turns: readonly SpeakerTurn[],
+  options: { file?: string; channel?: string | number } = {},
+): string {
   const file = options.file ?? 'audio';
   const channel = String(options.channel ?? 1);
   return turns

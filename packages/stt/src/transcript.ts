@@ -105,7 +105,9 @@ export function buildTranscript(provider: string, raw: RawTranscript): Transcrip
     return result;
   });
   // Speakers only on segments (OpenAI diarized_json, utterance-level APIs): carry them to the words.
-  const turns = segments.filter((segment): segment is TranscriptSegment & { speaker: string } => segment.speaker !== undefined);
+  const turns = segments.filter(
+    (segment): segment is TranscriptSegment & { speaker: string } => segment.speaker !== undefined,
+  );
   if (turns.length > 0 && words.length > 0 && words.every((word) => word.speaker === undefined)) {
     words.splice(0, words.length, ...assignSpeakers(words, turns, { fillNearest: true }));
   }

@@ -41,7 +41,8 @@ const SCLITE_COSTS = { substitution: 4, insertion: 3, deletion: 3 };
 function tokens(text: string, normalize: WordErrorRateOptions['normalize']): string[] {
   let prepared = text;
   if (typeof normalize === 'function') prepared = normalize(text);
-  else if (normalize !== false) prepared = normalizeText(text, normalize === true || normalize === undefined ? {} : normalize);
+  else if (normalize !== false)
+    prepared = normalizeText(text, normalize === true || normalize === undefined ? {} : normalize);
   return prepared.split(/\s+/).filter((word) => word !== '');
 }
 
@@ -57,7 +58,11 @@ function tokens(text: string, normalize: WordErrorRateOptions['normalize']): str
  * result.substitutions; // 1
  * ```
  */
-export function wordErrorRate(reference: string, hypothesis: string, options: WordErrorRateOptions = {}): WordErrorResult {
+export function wordErrorRate(
+  reference: string,
+  hypothesis: string,
+  options: WordErrorRateOptions = {},
+): WordErrorResult {
   const ref = tokens(reference, options.normalize);
   const hyp = tokens(hypothesis, options.normalize);
   const costs = options.costs ?? SCLITE_COSTS;
@@ -126,8 +131,9 @@ export function wordErrorRate(reference: string, hypothesis: string, options: Wo
  * ```
  */
 export function combineWordErrors(results: readonly WordErrorResult[]): Omit<WordErrorResult, 'alignment'> {
-  const sum = (key: 'substitutions' | 'deletions' | 'insertions' | 'hits' | 'referenceWords' | 'hypothesisWords'): number =>
-    results.reduce((total, result) => total + result[key], 0);
+  const sum = (
+    key: 'substitutions' | 'deletions' | 'insertions' | 'hits' | 'referenceWords' | 'hypothesisWords',
+  ): number => results.reduce((total, result) => total + result[key], 0);
   const referenceWords = sum('referenceWords');
   const errors = sum('substitutions') + sum('deletions') + sum('insertions');
   return {

@@ -28,12 +28,19 @@ const COMPLETED = {
 function happy(pollsBeforeDone: number) {
   let polls = 0;
   return (request: Received, response: ServerResponse) => {
-    if (request.headers.authorization !== 'aai-secret') return json(response, 401, { error: 'Authentication error, API token missing/invalid' });
-    if (request.url.pathname === '/v2/upload') return json(response, 200, { upload_url: 'https://cdn.assemblyai.com/upload/abc' });
-    if (request.url.pathname === '/v2/transcript' && request.method === 'POST') return json(response, 200, { id: 'tr_1', status: 'queued' });
+    if (request.headers.authorization !== 'aai-secret')
+      return json(response, 401, { error: 'Authentication error, API token missing/invalid' });
+    if (request.url.pathname === '/v2/upload')
+      return json(response, 200, { upload_url: 'https://cdn.assemblyai.com/upload/abc' });
+    if (request.url.pathname === '/v2/transcript' && request.method === 'POST')
+      return json(response, 200, { id: 'tr_1', status: 'queued' });
     if (request.url.pathname === '/v2/transcript/tr_1') {
       polls++;
-      return json(response, 200, polls <= pollsBeforeDone ? { id: 'tr_1', status: polls === 1 ? 'queued' : 'processing' } : COMPLETED);
+      return json(
+        response,
+        200,
+        polls <= pollsBeforeDone ? { id: 'tr_1', status: polls === 1 ? 'queued' : 'processing' } : COMPLETED,
+      );
     }
     return json(response, 404, { error: 'Not found' });
   };
@@ -107,7 +114,9 @@ describe('assemblyAiProvider', () => {
     [500, { error: 'Internal server error' }, 'retryable'],
   ])('classifies %i on upload', async (status, body, kind) => {
     vendor.handle((_request, response) => json(response, status, body, { 'retry-after': '3' }));
-    const failure = (await provider().transcribe(wavInput()).catch((caught: unknown) => caught)) as SttProviderError;
+    const failure = (await provider()
+      .transcribe(wavInput())
+      .catch((caught: unknown) => caught)) as SttProviderError;
     expect(failure.kind).toBe(kind);
     expect(failure.message).toContain(body.error);
   });
@@ -127,6 +136,8 @@ describe('assemblyAiProvider', () => {
       if (request.url.pathname === '/v2/upload') return json(response, 200, { upload_url: 'u' });
       return json(response, 200, { id: 'tr_5', status: 'processing' });
     });
-    await expect(provider().transcribe(wavInput(), { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
+    await expect(provider().transcribe(wavInput(), { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      code: 'TELLTALE_ABORTED',
+    });
   });
 });

@@ -15,7 +15,15 @@ const word = (text: string, start: number, end: number, speaker: number) => ({
   speaker_confidence: 0.7,
 });
 const RESPONSE = {
-  metadata: { transaction_key: 'deprecated', request_id: 'dg-req-1', sha256: 'abc', created: '2026-11-23T02:00:00.000Z', duration: 3.2, channels: 1, models: ['m'] },
+  metadata: {
+    transaction_key: 'deprecated',
+    request_id: 'dg-req-1',
+    sha256: 'abc',
+    created: '2026-11-23T02:00:00.000Z',
+    duration: 3.2,
+    channels: 1,
+    models: ['m'],
+  },
   results: {
     channels: [
       {
@@ -23,15 +31,38 @@ const RESPONSE = {
           {
             transcript: 'Hello there. General Kenobi.',
             confidence: 0.99,
-            words: [word('Hello', 0.1, 0.4, 1), word('there.', 0.45, 0.9, 1), word('General', 1.2, 1.7, 0), word('Kenobi.', 1.75, 2.4, 0)],
+            words: [
+              word('Hello', 0.1, 0.4, 1),
+              word('there.', 0.45, 0.9, 1),
+              word('General', 1.2, 1.7, 0),
+              word('Kenobi.', 1.75, 2.4, 0),
+            ],
           },
         ],
         detected_language: 'en',
       },
     ],
     utterances: [
-      { start: 0.1, end: 0.9, confidence: 0.98, channel: 0, transcript: 'Hello there.', words: [], speaker: 1, id: 'u1' },
-      { start: 1.2, end: 2.4, confidence: 0.98, channel: 0, transcript: 'General Kenobi.', words: [], speaker: 0, id: 'u2' },
+      {
+        start: 0.1,
+        end: 0.9,
+        confidence: 0.98,
+        channel: 0,
+        transcript: 'Hello there.',
+        words: [],
+        speaker: 1,
+        id: 'u1',
+      },
+      {
+        start: 1.2,
+        end: 2.4,
+        confidence: 0.98,
+        channel: 0,
+        transcript: 'General Kenobi.',
+        words: [],
+        speaker: 0,
+        id: 'u2',
+      },
     ],
   },
 };
@@ -84,14 +115,38 @@ describe('deepgramProvider', () => {
   });
 
   it.each([
-    [402, { err_code: 'ASR_PAYMENT_REQUIRED', err_msg: 'Project does not have enough credits for an ASR request', request_id: 'r' }, 'quota-exhausted'],
-    [429, { err_code: 'TOO_MANY_REQUESTS', err_msg: 'Too many requests. Please try again later', request_id: 'r' }, 'rate-limited'],
+    [
+      402,
+      {
+        err_code: 'ASR_PAYMENT_REQUIRED',
+        err_msg: 'Project does not have enough credits for an ASR request',
+        request_id: 'r',
+      },
+      'quota-exhausted',
+    ],
+    [
+      429,
+      { err_code: 'TOO_MANY_REQUESTS', err_msg: 'Too many requests. Please try again later', request_id: 'r' },
+      'rate-limited',
+    ],
     [401, { err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.', request_id: 'r' }, 'permanent'],
-    [400, { err_code: 'Bad Request', err_msg: 'Bad Request: failed to process audio: corrupt or unsupported data', request_id: 'r' }, 'permanent'],
+    [
+      400,
+      {
+        err_code: 'Bad Request',
+        err_msg: 'Bad Request: failed to process audio: corrupt or unsupported data',
+        request_id: 'r',
+      },
+      'permanent',
+    ],
     [502, { err_code: 'Bad Gateway', err_msg: 'upstream', request_id: 'r' }, 'retryable'],
   ])('classifies %i', async (status, body, kind) => {
-    vendor.handle((_request, response) => json(response, status, body, { 'dg-request-id': 'dg-err', 'retry-after': '1' }));
-    const failure = (await provider().transcribe(wavInput()).catch((caught: unknown) => caught)) as SttProviderError;
+    vendor.handle((_request, response) =>
+      json(response, status, body, { 'dg-request-id': 'dg-err', 'retry-after': '1' }),
+    );
+    const failure = (await provider()
+      .transcribe(wavInput())
+      .catch((caught: unknown) => caught)) as SttProviderError;
     expect(failure.kind).toBe(kind);
     expect(failure.providerCode).toBe(body.err_code);
     expect(failure.requestId).toBe('dg-err');
@@ -101,16 +156,26 @@ describe('deepgramProvider', () => {
 
   it('rejects malformed bodies without crashing', async () => {
     vendor.handle((_request, response) => json(response, 200, { metadata: {}, results: { channels: [] } }));
-    await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ kind: 'retryable', message: /results.channels is empty/ });
+    await expect(provider().transcribe(wavInput())).rejects.toMatchObject({
+      kind: 'retryable',
+      message: /results.channels is empty/,
+    });
     vendor.handle((_request, response) => json(response, 200, { metadata: {} }));
     await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ message: /results is not an object/ });
-    vendor.handle((_request, response) => json(response, 200, { results: { channels: [{ alternatives: [{ transcript: 'a', words: [{ word: 'a' }] }] }] } }));
-    await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ message: /words\[0\] lacks a text, start or end/ });
+    vendor.handle((_request, response) =>
+      json(response, 200, { results: { channels: [{ alternatives: [{ transcript: 'a', words: [{ word: 'a' }] }] }] } }),
+    );
+    await expect(provider().transcribe(wavInput())).rejects.toMatchObject({
+      message: /words\[0\] lacks a text, start or end/,
+    });
   });
 
   it('treats silence (empty transcript) as a valid result', async () => {
     vendor.handle((_request, response) =>
-      json(response, 200, { metadata: { request_id: 'x', duration: 1 }, results: { channels: [{ alternatives: [{ transcript: '', confidence: 0, words: [] }] }], utterances: [] } }),
+      json(response, 200, {
+        metadata: { request_id: 'x', duration: 1 },
+        results: { channels: [{ alternatives: [{ transcript: '', confidence: 0, words: [] }] }], utterances: [] },
+      }),
     );
     const transcript = await provider().transcribe(wavInput());
     expect(transcript).toMatchObject({ text: '', words: [], segments: [] });
@@ -118,6 +183,8 @@ describe('deepgramProvider', () => {
 
   it('is abortable while the server hangs', async () => {
     vendor.handle(hang);
-    await expect(provider().transcribe(wavInput(), { signal: AbortSignal.timeout(40) })).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
+    await expect(provider().transcribe(wavInput(), { signal: AbortSignal.timeout(40) })).rejects.toMatchObject({
+      code: 'TELLTALE_ABORTED',
+    });
   });
 });

@@ -28,21 +28,34 @@ function make(options: FallbackTranscriberOptions): FallbackTranscriber {
 }
 
 const quickRetry = { maxAttempts: 2, backoff: exponential({ initial: '1ms', max: '2ms', jitter: 'none' }) };
-const failing = (kind: SttProviderError['kind'], extra: Partial<{ retryAfterMs: number }> = {}) => async () => {
-  throw new SttProviderError(`scripted ${kind}`, { provider: 'p', kind, ...extra });
-};
+const failing =
+  (kind: SttProviderError['kind'], extra: Partial<{ retryAfterMs: number }> = {}) =>
+  () =>
+    Promise.reject(new SttProviderError(`scripted ${kind}`, { provider: 'p', kind, ...extra }));
 
 describe('createFallbackTranscriber against real vendor servers', () => {
   it('falls back on 503s then a hang, stops touching the open primary, and the probe restores it', async () => {
-    const primary = await startVendor((_request, response) => json(response, 503, { err_code: 'SERVICE_UNAVAILABLE', err_msg: 'down' }));
+    const primary = await startVendor((_request, response) =>
+      json(response, 503, { err_code: 'SERVICE_UNAVAILABLE', err_msg: 'down' }),
+    );
     const secondary = await startVendor((_request, response) =>
-      json(response, 200, { text: 'from openai', words: [{ word: 'from', start: 0, end: 0.2 }, { word: 'openai', start: 0.3, end: 0.6 }], segments: [] }),
+      json(response, 200, {
+        text: 'from openai',
+        words: [
+          { word: 'from', start: 0, end: 0.2 },
+          { word: 'openai', start: 0.3, end: 0.6 },
+        ],
+        segments: [],
+      }),
     );
     vendors.push(primary, secondary);
     await fetch(`${secondary.url}/warm-up`); // the first fetch of a process loads undici: keep it out of the timings
     const changes: ProviderStateChange[] = [];
     const stt = make({
-      providers: [deepgramProvider({ apiKey: 'dg', baseUrl: primary.url }), openaiProvider({ apiKey: 'oa', baseUrl: secondary.url })],
+      providers: [
+        deepgramProvider({ apiKey: 'dg', baseUrl: primary.url }),
+        openaiProvider({ apiKey: 'oa', baseUrl: secondary.url }),
+      ],
       attemptTimeout: 250,
       breaker: { failureRatio: 0.5, minimumThroughput: 4, window: '30s', halfOpenAfter: '1h' },
       retry: quickRetry,
@@ -74,7 +87,10 @@ describe('createFallbackTranscriber against real vendor servers', () => {
     expect(primary.requests.length).toBe(touched);
 
     primary.handle((_request, response) =>
-      json(response, 200, { metadata: { request_id: 'r' }, results: { channels: [{ alternatives: [{ transcript: '', words: [] }] }] } }),
+      json(response, 200, {
+        metadata: { request_id: 'r' },
+        results: { channels: [{ alternatives: [{ transcript: '', words: [] }] }] },
+      }),
     );
     await stt.probeNow();
     expect(stt.states().deepgram).toBe('closed');
@@ -105,7 +121,12 @@ describe('createFallbackTranscriber', () => {
 
   it('moves on from unsupported audio without blaming the provider', async () => {
     const primary = scripted('primary', failing('unsupported'));
-    const stt = make({ providers: [primary, scripted('backup')], attemptTimeout: 1000, retry: quickRetry, breaker: { minimumThroughput: 1 } });
+    const stt = make({
+      providers: [primary, scripted('backup')],
+      attemptTimeout: 1000,
+      retry: quickRetry,
+      breaker: { minimumThroughput: 1 },
+    });
     const result = await stt.transcribe(wavInput());
     expect(result.attempts?.[0]).toMatchObject({ outcome: 'failure', kind: 'unsupported' });
     expect(primary.calls).toHaveLength(1);
@@ -114,19 +135,26 @@ describe('createFallbackTranscriber', () => {
 
   it('falls back at once on a rate limit whose Retry-After is too long, but retries a short one', async () => {
     const primary = scripted('primary', failing('rate-limited', { retryAfterMs: 30_000 }));
-    const stt = make({ providers: [primary, scripted('backup')], attemptTimeout: 1000, retry: { ...quickRetry, maxRetryAfter: '50ms' } });
+    const stt = make({
+      providers: [primary, scripted('backup')],
+      attemptTimeout: 1000,
+      retry: { ...quickRetry, maxRetryAfter: '50ms' },
+    });
     expect((await stt.transcribe(wavInput())).provider).toBe('backup');
     expect(primary.calls).toHaveLength(1);
-    primary.behave(async (call) => {
-      if (call === 2) throw new SttProviderError('slow down', { provider: 'primary', kind: 'rate-limited', retryAfterMs: 10 });
-      return transcriptOf('primary');
-    });
+    primary.behave((call) =>
+      call === 2
+        ? Promise.reject(
+            new SttProviderError('slow down', { provider: 'primary', kind: 'rate-limited', retryAfterMs: 10 }),
+          )
+        : Promise.resolve(transcriptOf('primary')),
+    );
     expect((await stt.transcribe(wavInput())).provider).toBe('primary');
     expect(primary.calls).toHaveLength(3);
   });
 
   it('treats an empty transcript of silence as a result, not a failure', async () => {
-    const primary = scripted('primary', async () => transcriptOf('primary', ''));
+    const primary = scripted('primary', () => Promise.resolve(transcriptOf('primary', '')));
     const backup = scripted('backup');
     const stt = make({ providers: [primary, backup], attemptTimeout: 1000 });
     const result = await stt.transcribe(wavInput());
@@ -136,7 +164,7 @@ describe('createFallbackTranscriber', () => {
 
   it('moves on when isAcceptable rejects a transcript', async () => {
     const stt = make({
-      providers: [scripted('primary', async () => transcriptOf('primary', 'garbage')), scripted('backup')],
+      providers: [scripted('primary', () => Promise.resolve(transcriptOf('primary', 'garbage'))), scripted('backup')],
       attemptTimeout: 1000,
       isAcceptable: (transcript) => transcript.text !== 'garbage',
     });
@@ -194,16 +222,19 @@ describe('createFallbackTranscriber', () => {
     });
     const backup = scripted('backup');
     const stt = make({ providers: [primary, backup], attemptTimeout: 5000 });
-    await expect(stt.transcribe(wavInput(), { signal: AbortSignal.timeout(30) })).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
+    await expect(stt.transcribe(wavInput(), { signal: AbortSignal.timeout(30) })).rejects.toMatchObject({
+      code: 'TELLTALE_ABORTED',
+    });
     expect(backup.calls).toHaveLength(0);
   });
 
   it('probes an isolated provider in the background and restores it', async () => {
     let healthy = false;
-    const primary = scripted('primary', async () => {
-      if (!healthy) throw new SttProviderError('bad key', { provider: 'primary', kind: 'permanent' });
-      return transcriptOf('primary', '');
-    });
+    const primary = scripted('primary', () =>
+      healthy
+        ? Promise.resolve(transcriptOf('primary', ''))
+        : Promise.reject(new SttProviderError('bad key', { provider: 'primary', kind: 'permanent' })),
+    );
     const stt = make({ providers: [primary, scripted('backup')], attemptTimeout: 1000, probe: { interval: 20 } });
     await stt.transcribe(wavInput());
     expect(stt.states().primary).toBe('isolated');
@@ -233,8 +264,14 @@ describe('createFallbackTranscriber', () => {
 
   it('validates its options', () => {
     expect(() => createFallbackTranscriber({ providers: [], attemptTimeout: 1000 })).toThrow(TelltaleConfigError);
-    expect(() => createFallbackTranscriber({ providers: [scripted('a'), scripted('a')], attemptTimeout: 1000 })).toThrow(/unique provider id/);
-    expect(() => createFallbackTranscriber({ providers: [scripted('a')], attemptTimeout: 'soon' })).toThrow(/attemptTimeout/);
-    expect(() => createFallbackTranscriber({ providers: [scripted('a')], attemptTimeout: 1, hedgeAfter: -1 })).toThrow(/hedgeAfter/);
+    expect(() =>
+      createFallbackTranscriber({ providers: [scripted('a'), scripted('a')], attemptTimeout: 1000 }),
+    ).toThrow(/unique provider id/);
+    expect(() => createFallbackTranscriber({ providers: [scripted('a')], attemptTimeout: 'soon' })).toThrow(
+      /attemptTimeout/,
+    );
+    expect(() => createFallbackTranscriber({ providers: [scripted('a')], attemptTimeout: 1, hedgeAfter: -1 })).toThrow(
+      /hedgeAfter/,
+    );
   });
 });

@@ -15,12 +15,37 @@ const gword = (word: string, start: string, end: string, speakerTag?: number) =>
 });
 const DIARIZED = {
   results: [
-    { alternatives: [{ transcript: 'hello there', confidence: 0.92, words: [gword('hello', '0.100s', '0.400s'), gword('there', '0.400s', '0.900s')] }], resultEndTime: '1s', languageCode: 'en-us' },
-    { alternatives: [{ transcript: 'general kenobi', confidence: 0.9, words: [gword('general', '1.200s', '1.700s'), gword('kenobi', '1.700s', '2.400s')] }], resultEndTime: '2.5s', languageCode: 'en-us' },
     {
       alternatives: [
         {
-          words: [gword('hello', '0.100s', '0.400s', 2), gword('there', '0.400s', '0.900s', 2), gword('general', '1.200s', '1.700s', 1), gword('kenobi', '1.700s', '2.400s', 1)],
+          transcript: 'hello there',
+          confidence: 0.92,
+          words: [gword('hello', '0.100s', '0.400s'), gword('there', '0.400s', '0.900s')],
+        },
+      ],
+      resultEndTime: '1s',
+      languageCode: 'en-us',
+    },
+    {
+      alternatives: [
+        {
+          transcript: 'general kenobi',
+          confidence: 0.9,
+          words: [gword('general', '1.200s', '1.700s'), gword('kenobi', '1.700s', '2.400s')],
+        },
+      ],
+      resultEndTime: '2.5s',
+      languageCode: 'en-us',
+    },
+    {
+      alternatives: [
+        {
+          words: [
+            gword('hello', '0.100s', '0.400s', 2),
+            gword('there', '0.400s', '0.900s', 2),
+            gword('general', '1.200s', '1.700s', 1),
+            gword('kenobi', '1.700s', '2.400s', 1),
+          ],
         },
       ],
       resultEndTime: '2.5s',
@@ -35,7 +60,9 @@ const rpcError = (code: number, status: string, message: string, reason?: string
     code,
     message,
     status,
-    ...(reason ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }] } : {}),
+    ...(reason
+      ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }] }
+      : {}),
   },
 });
 
@@ -105,7 +132,11 @@ describe('googleSpeechProvider', () => {
   it('reports a failed operation with its rpc code', async () => {
     vendor.handle((request, response) => {
       if (request.method === 'POST') return json(response, 200, { name: 'op-9' });
-      return json(response, 200, { name: 'op-9', done: true, error: { code: 3, message: 'Invalid recognition config' } });
+      return json(response, 200, {
+        name: 'op-9',
+        done: true,
+        error: { code: 3, message: 'Invalid recognition config' },
+      });
     });
     await expect(provider({ longRunningAfter: '1s' }).transcribe(wavInput(2))).rejects.toMatchObject({
       kind: 'permanent',
@@ -115,39 +146,67 @@ describe('googleSpeechProvider', () => {
   });
 
   it('gives up polling after operationTimeout', async () => {
-    vendor.handle((request, response) => json(response, 200, request.method === 'POST' ? { name: 'slow' } : { name: 'slow' }));
-    await expect(provider({ longRunningAfter: '1s', operationTimeout: '50ms' }).transcribe(wavInput(2))).rejects.toMatchObject({
+    vendor.handle((request, response) =>
+      json(response, 200, request.method === 'POST' ? { name: 'slow' } : { name: 'slow' }),
+    );
+    await expect(
+      provider({ longRunningAfter: '1s', operationTimeout: '50ms' }).transcribe(wavInput(2)),
+    ).rejects.toMatchObject({
       kind: 'retryable',
       providerCode: 'DEADLINE_EXCEEDED',
     });
   });
 
   it.each([
-    [429, rpcError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for quota metric requests per minute', 'RATE_LIMIT_EXCEEDED'), 'rate-limited'],
-    [403, rpcError(403, 'PERMISSION_DENIED', 'This API method requires billing to be enabled', 'BILLING_DISABLED'), 'quota-exhausted'],
-    [400, rpcError(400, 'INVALID_ARGUMENT', 'Sync input too long. For audio longer than 1 min use LongRunningRecognize'), 'permanent'],
+    [
+      429,
+      rpcError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for quota metric requests per minute', 'RATE_LIMIT_EXCEEDED'),
+      'rate-limited',
+    ],
+    [
+      403,
+      rpcError(403, 'PERMISSION_DENIED', 'This API method requires billing to be enabled', 'BILLING_DISABLED'),
+      'quota-exhausted',
+    ],
+    [
+      400,
+      rpcError(400, 'INVALID_ARGUMENT', 'Sync input too long. For audio longer than 1 min use LongRunningRecognize'),
+      'permanent',
+    ],
     [401, rpcError(401, 'UNAUTHENTICATED', 'API key not valid'), 'permanent'],
     [503, rpcError(503, 'UNAVAILABLE', 'The service is currently unavailable.'), 'retryable'],
   ])('classifies %i by rpc status', async (status, body, kind) => {
     vendor.handle((_request, response) => json(response, status, body));
-    const failure = (await provider().transcribe(wavInput()).catch((caught: unknown) => caught)) as SttProviderError;
+    const failure = (await provider()
+      .transcribe(wavInput())
+      .catch((caught: unknown) => caught)) as SttProviderError;
     expect(failure.kind).toBe(kind);
     expect(failure.providerCode).toBe(body.error.status);
   });
 
   it('rejects malformed bodies and audio over the inline limit', async () => {
-    vendor.handle((_request, response) => json(response, 200, { results: [{ alternatives: [{ transcript: 'x', words: [{ word: 'x', startTime: 'soon' }] }] }] }));
+    vendor.handle((_request, response) =>
+      json(response, 200, {
+        results: [{ alternatives: [{ transcript: 'x', words: [{ word: 'x', startTime: 'soon' }] }] }],
+      }),
+    );
     await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ message: /lacks a text, start or end/ });
     vendor.handle((_request, response) => json(response, 200, { results: {} }));
     await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ message: /results is not an array/ });
     const before = vendor.requests.length;
-    await expect(provider().transcribe({ data: silentWav(400), mediaType: 'audio/wav' })).rejects.toMatchObject({ kind: 'unsupported' });
+    await expect(provider().transcribe({ data: silentWav(400), mediaType: 'audio/wav' })).rejects.toMatchObject({
+      kind: 'unsupported',
+    });
     expect(vendor.requests.length).toBe(before);
   });
 
   it('returns an empty transcript for silence (no results)', async () => {
     vendor.handle((_request, response) => json(response, 200, { totalBilledTime: '1s', requestId: '1' }));
-    await expect(provider().transcribe(wavInput())).resolves.toMatchObject({ text: '', words: [], metadata: { billedSeconds: 1 } });
+    await expect(provider().transcribe(wavInput())).resolves.toMatchObject({
+      text: '',
+      words: [],
+      metadata: { billedSeconds: 1 },
+    });
   });
 
   it('parses protobuf durations', () => {

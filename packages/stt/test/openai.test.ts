@@ -18,8 +18,30 @@ const VERBOSE = {
     { word: 'Kenobi', start: 1.75, end: 2.4 },
   ],
   segments: [
-    { id: 0, seek: 0, start: 0.0, end: 0.9, text: ' Hello there.', tokens: [1], temperature: 0, avg_logprob: -0.2, compression_ratio: 1, no_speech_prob: 0.01 },
-    { id: 1, seek: 0, start: 1.2, end: 2.4, text: ' General Kenobi.', tokens: [2], temperature: 0, avg_logprob: -0.2, compression_ratio: 1, no_speech_prob: 0.01 },
+    {
+      id: 0,
+      seek: 0,
+      start: 0.0,
+      end: 0.9,
+      text: ' Hello there.',
+      tokens: [1],
+      temperature: 0,
+      avg_logprob: -0.2,
+      compression_ratio: 1,
+      no_speech_prob: 0.01,
+    },
+    {
+      id: 1,
+      seek: 0,
+      start: 1.2,
+      end: 2.4,
+      text: ' General Kenobi.',
+      tokens: [2],
+      temperature: 0,
+      avg_logprob: -0.2,
+      compression_ratio: 1,
+      no_speech_prob: 0.01,
+    },
   ],
 };
 const DIARIZED = {
@@ -71,7 +93,9 @@ describe('openaiProvider', () => {
 
   it('asks a diarizing model for diarized_json and maps speakers to S1, S2 by first appearance', async () => {
     vendor.handle((_request, response) => json(response, 200, DIARIZED));
-    const transcript = await provider({ diarizationModel: 'gpt-4o-transcribe-diarize' }).transcribe(wavInput(), { diarize: true });
+    const transcript = await provider({ diarizationModel: 'gpt-4o-transcribe-diarize' }).transcribe(wavInput(), {
+      diarize: true,
+    });
     const form = await formData(vendor.requests.at(-1)!);
     expect(form.get('model')).toBe('gpt-4o-transcribe-diarize');
     expect(form.get('response_format')).toBe('diarized_json');
@@ -91,15 +115,45 @@ describe('openaiProvider', () => {
   });
 
   it.each([
-    [429, error('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'), {}, 'quota-exhausted', 'TELLTALE_STT_QUOTA_EXHAUSTED'],
-    [429, error('Rate limit reached for whisper-1', 'requests', 'rate_limit_exceeded'), { 'retry-after': '2' }, 'rate-limited', 'TELLTALE_STT_RATE_LIMITED'],
-    [401, error('Incorrect API key provided: sk-test-***.', 'invalid_request_error', 'invalid_api_key'), {}, 'permanent', 'TELLTALE_STT_REJECTED'],
+    [
+      429,
+      error(
+        'You exceeded your current quota, please check your plan and billing details.',
+        'insufficient_quota',
+        'insufficient_quota',
+      ),
+      {},
+      'quota-exhausted',
+      'TELLTALE_STT_QUOTA_EXHAUSTED',
+    ],
+    [
+      429,
+      error('Rate limit reached for whisper-1', 'requests', 'rate_limit_exceeded'),
+      { 'retry-after': '2' },
+      'rate-limited',
+      'TELLTALE_STT_RATE_LIMITED',
+    ],
+    [
+      401,
+      error('Incorrect API key provided: sk-test-***.', 'invalid_request_error', 'invalid_api_key'),
+      {},
+      'permanent',
+      'TELLTALE_STT_REJECTED',
+    ],
     [400, error('Invalid file format.', 'invalid_request_error', null), {}, 'permanent', 'TELLTALE_STT_REJECTED'],
-    [413, error('Maximum content size limit (26214400) exceeded', 'server_error', null), {}, 'unsupported', 'TELLTALE_STT_UNSUPPORTED_AUDIO'],
+    [
+      413,
+      error('Maximum content size limit (26214400) exceeded', 'server_error', null),
+      {},
+      'unsupported',
+      'TELLTALE_STT_UNSUPPORTED_AUDIO',
+    ],
     [503, error('The server is overloaded', 'server_error', null), {}, 'retryable', 'TELLTALE_STT_UNAVAILABLE'],
   ])('classifies HTTP %i errors', async (status, body, headers, kind, code) => {
     vendor.handle((_request, response) => json(response, status, body, { 'x-request-id': 'req_err', ...headers }));
-    const failure = (await provider().transcribe(wavInput()).catch((caught: unknown) => caught)) as SttProviderError;
+    const failure = (await provider()
+      .transcribe(wavInput())
+      .catch((caught: unknown) => caught)) as SttProviderError;
     expect(isSttProviderError(failure)).toBe(true);
     expect(failure.kind).toBe(kind);
     expect(failure.code).toBe(code);
@@ -115,7 +169,10 @@ describe('openaiProvider', () => {
       response.writeHead(200, { 'content-type': 'text/html' });
       response.end('<html>gateway</html>');
     });
-    await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ kind: 'retryable', message: /malformed response: body is not JSON/ });
+    await expect(provider().transcribe(wavInput())).rejects.toMatchObject({
+      kind: 'retryable',
+      message: /malformed response: body is not JSON/,
+    });
     vendor.handle((_request, response) => json(response, 200, { words: 'nope', text: 'x' }));
     await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ message: /words is not an array/ });
     vendor.handle((_request, response) => json(response, 200, { task: 'transcribe' }));
@@ -125,7 +182,10 @@ describe('openaiProvider', () => {
   it('refuses audio over 25 MB before sending anything', async () => {
     const before = vendor.requests.length;
     const big = { data: new Uint8Array(25 * 1024 * 1024 + 1), mediaType: 'audio/mpeg' };
-    await expect(provider().transcribe(big)).rejects.toMatchObject({ kind: 'unsupported', providerCode: 'file_too_large' });
+    await expect(provider().transcribe(big)).rejects.toMatchObject({
+      kind: 'unsupported',
+      providerCode: 'file_too_large',
+    });
     expect(vendor.requests.length).toBe(before);
   });
 
@@ -139,7 +199,10 @@ describe('openaiProvider', () => {
 
   it('classifies refused connections as retryable', async () => {
     const refused = openaiProvider({ apiKey: 'k', baseUrl: 'http://127.0.0.1:1' });
-    await expect(refused.transcribe(wavInput())).rejects.toMatchObject({ kind: 'retryable', providerCode: 'network_error' });
+    await expect(refused.transcribe(wavInput())).rejects.toMatchObject({
+      kind: 'retryable',
+      providerCode: 'network_error',
+    });
   });
 
   it('validates options at construction', () => {

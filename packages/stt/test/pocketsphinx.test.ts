@@ -17,13 +17,13 @@ import { missingPeer } from '../../../test-support/peers.js';
 
 /**
  * Measured on Debian 12 (pocketsphinx 0.8+5prealpha+1-15, pocketsphinx-en-us, espeak-ng
- * 1.51): this two-voice clip scores WER ≈ 0.47-0.53 (synthetic voices are far from the
- * acoustic model's training speech; the first speaker's sentence is recognised almost
- * perfectly, the second one loses several words). The threshold leaves room for small
- * decoder/voice differences while still failing on a broken pipeline (wrong sample rate,
- * wrong model, lost words: WER ≥ 0.9).
+ * 1.51, sox 14.4.2): this two-voice clip scores WER 0.333 (S2 D0 I3, N 15): the first
+ * voice's sentence is recognised perfectly, the second loses "about" and "budget" and gains
+ * a few words (synthetic voices are far from the acoustic model's training speech). The
+ * decoder is deterministic, so the threshold only leaves room for other package versions;
+ * a broken pipeline (wrong sample rate, wrong model, lost audio) scores ≥ 0.9.
  */
-const WER_THRESHOLD = 0.7;
+const WER_THRESHOLD = 0.5;
 const FIRST = 'i would like to order a pizza';
 const SECOND = 'we need to talk about the project budget';
 
@@ -99,7 +99,9 @@ describe.skipIf(missing)('pocketsphinxProvider on speech synthesised by espeak-n
 
   it(`transcribes two voices with WER under ${WER_THRESHOLD}`, () => {
     const result = wordErrorRate(`${FIRST} ${SECOND}`, transcript.text);
-    console.info(`pocketsphinx WER ${result.wer.toFixed(3)} (S${result.substitutions} D${result.deletions} I${result.insertions} N${result.referenceWords}): "${transcript.text}"`);
+    console.info(
+      `pocketsphinx WER ${result.wer.toFixed(3)} (S${result.substitutions} D${result.deletions} I${result.insertions} N${result.referenceWords}): "${transcript.text}"`,
+    );
     expect(result.wer).toBeLessThan(WER_THRESHOLD);
     expect(transcript.provider).toBe('pocketsphinx');
     expect(transcript.warnings).toEqual(['pocketsphinx does not diarize; no speakers returned']);

@@ -5,13 +5,17 @@ import { describe, expect, it } from 'vitest';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const probe = fileURLToPath(new URL('./fixtures/telemetry-probe.ts', import.meta.url));
-type Collected = Record<string, { unit: string; points: { attributes: Record<string, unknown>; value: any }[] }>;
+type Collected = Record<string, { unit: string; points: { attributes: Record<string, unknown>; value: unknown }[] }>;
 
 // A child process, as the OpenTelemetry SDK cannot load inside vitest workers (see the fixture).
 describe('telemetry with the real OpenTelemetry SDK', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@telltale/source', '--import', 'tsx', probe], {
-    cwd: repositoryRoot,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--conditions=@telltale/source', '--import', 'tsx', probe],
+    {
+      cwd: repositoryRoot,
+    },
+  );
   const collected = JSON.parse(stdout) as Collected;
 
   it('records each attempt in telltale.stt.request.duration (seconds) by provider and outcome', () => {
@@ -23,12 +27,17 @@ describe('telemetry with the real OpenTelemetry SDK', async () => {
         { provider: 'backup', outcome: 'success' },
       ]),
     );
-    expect(durations.points.every((point) => point.value.count === 1)).toBe(true);
+    expect(durations.points.every((point) => (point.value as { count: number }).count === 1)).toBe(true);
   });
 
   it('counts fallbacks by provider and reason, and audio seconds by provider', () => {
-    expect(collected['telltale.stt.fallbacks']!.points).toEqual([{ attributes: { provider: 'primary', reason: 'permanent' }, value: 1 }]);
-    expect(collected['telltale.stt.audio.duration']).toEqual({ unit: 's', points: [{ attributes: { provider: 'backup' }, value: 1.5 }] });
+    expect(collected['telltale.stt.fallbacks']!.points).toEqual([
+      { attributes: { provider: 'primary', reason: 'permanent' }, value: 1 },
+    ]);
+    expect(collected['telltale.stt.audio.duration']).toEqual({
+      unit: 's',
+      points: [{ attributes: { provider: 'backup' }, value: 1.5 }],
+    });
   });
 
   it('reports breaker state per provider as a 0/1 gauge', () => {

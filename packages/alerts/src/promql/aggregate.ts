@@ -1,4 +1,4 @@
-import { labelsKey, METRIC_NAME, type Labels } from '../store/labels.js';
+import { keyOfNames, keyWithout, METRIC_NAME, type Labels } from '../store/labels.js';
 import type { AggregateNode } from './ast.js';
 import { quantile } from './quantile.js';
 import type { Sample } from './values.js';
@@ -18,17 +18,6 @@ function groupLabels(labels: Labels, node: AggregateNode): Labels {
   return result;
 }
 
-function compareForBottom(left: number, right: number): number {
-  if (Number.isNaN(left)) return Number.isNaN(right) ? 0 : 1;
-  if (Number.isNaN(right)) return -1;
-  return left - right;
-}
-
-interface Group {
-  labels: Labels;
-  samples: Sample[];
-}
-
 function compareForTop(left: number, right: number): number {
   // NaN sorts below every number for topk and above for bottomk, as Prometheus does.
   if (Number.isNaN(left)) return Number.isNaN(right) ? 0 : -1;
@@ -36,35 +25,54 @@ function compareForTop(left: number, right: number): number {
   return left - right;
 }
 
-function reduce(operator: string, values: readonly number[]): number {
+function compareForBottom(left: number, right: number): number {
+  if (Number.isNaN(left)) return Number.isNaN(right) ? 0 : 1;
+  if (Number.isNaN(right)) return -1;
+  return left - right;
+}
+
+/** Running state of one output group; streaming so no per-group arrays are needed. */
+interface Group {
+  readonly labels: Labels;
+  readonly samples: Sample[];
+  count: number;
+  sum: number;
+  mean: number;
+  squares: number;
+  min: number;
+  max: number;
+}
+
+const KEEPS_SAMPLES = new Set(['topk', 'bottomk', 'quantile']);
+
+function add(group: Group, value: number): void {
+  group.count++;
+  group.sum += value;
+  const delta = value - group.mean;
+  group.mean += delta / group.count;
+  group.squares += delta * (value - group.mean);
+  if (value < group.min || Number.isNaN(group.min)) group.min = value;
+  if (value > group.max || Number.isNaN(group.max)) group.max = value;
+}
+
+function result(operator: string, group: Group): number {
   switch (operator) {
     case 'sum':
-      return values.reduce((sum, value) => sum + value, 0);
-    case 'avg': {
-      let mean = 0;
-      values.forEach((value, index) => (mean += (value - mean) / (index + 1)));
-      return mean;
-    }
+      return group.sum;
+    case 'avg':
+      return group.mean;
     case 'count':
-      return values.length;
+      return group.count;
     case 'group':
       return 1;
     case 'min':
-      return values.reduce((min, value) => (value < min || Number.isNaN(min) ? value : min));
+      return group.min;
     case 'max':
-      return values.reduce((max, value) => (value > max || Number.isNaN(max) ? value : max));
+      return group.max;
     case 'stddev':
-    case 'stdvar': {
-      let mean = 0;
-      let aux = 0;
-      values.forEach((value, index) => {
-        const delta = value - mean;
-        mean += delta / (index + 1);
-        aux += delta * (value - mean);
-      });
-      const result = aux / values.length;
-      return operator === 'stddev' ? Math.sqrt(result) : result;
-    }
+      return Math.sqrt(group.squares / group.count);
+    case 'stdvar':
+      return group.squares / group.count;
     default:
       return Number.NaN;
   }
@@ -73,29 +81,41 @@ function reduce(operator: string, values: readonly number[]): number {
 /** Evaluates an aggregation (`sum by (...)`, `topk`, `quantile`, ...) over an instant vector. */
 export function aggregate(node: AggregateNode, samples: readonly Sample[], parameter: number): Sample[] {
   const groups = new Map<string, Group>();
+  const names = node.without ? node.grouping : [...node.grouping].sort();
+  const keepSamples = KEEPS_SAMPLES.has(node.operator);
   for (const sample of samples) {
-    const labels = groupLabels(sample.labels, node);
-    const key = labelsKey(labels);
+    const key = node.without ? keyWithout(sample.labels, names) : keyOfNames(sample.labels, names);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { labels, samples: [] }));
-    group.samples.push(sample);
+    if (!group) {
+      group = {
+        labels: groupLabels(sample.labels, node),
+        samples: [],
+        count: 0,
+        sum: 0,
+        mean: 0,
+        squares: 0,
+        min: Number.NaN,
+        max: Number.NaN,
+      };
+      groups.set(key, group);
+    }
+    if (keepSamples) group.samples.push(sample);
+    else add(group, sample.value);
   }
-  const result: Sample[] = [];
+  const output: Sample[] = [];
   for (const group of groups.values()) {
     if (node.operator === 'topk' || node.operator === 'bottomk') {
       const k = Math.trunc(parameter);
       if (!(k >= 1)) continue;
       const sorted = [...group.samples].sort((left, right) =>
-        node.operator === 'topk'
-          ? compareForTop(right.value, left.value)
-          : compareForBottom(left.value, right.value),
+        node.operator === 'topk' ? compareForTop(right.value, left.value) : compareForBottom(left.value, right.value),
       );
-      result.push(...sorted.slice(0, k));
+      output.push(...sorted.slice(0, k));
     } else if (node.operator === 'quantile') {
-      result.push({ labels: group.labels, value: quantile(parameter, group.samples.map((sample) => sample.value)) });
+      output.push({ labels: group.labels, value: quantile(parameter, group.samples.map((sample) => sample.value)) });
     } else {
-      result.push({ labels: group.labels, value: reduce(node.operator, group.samples.map((sample) => sample.value)) });
+      output.push({ labels: group.labels, value: result(node.operator, group) });
     }
   }
-  return result;
+  return output;
 }

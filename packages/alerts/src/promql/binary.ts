@@ -1,4 +1,4 @@
-import { labelsKey, METRIC_NAME, withoutMetricName, type Labels } from '../store/labels.js';
+import { keyOfNames, keyWithout, labelsKey, METRIC_NAME, withoutMetricName, type Labels } from '../store/labels.js';
 import type { BinaryNode, VectorMatching } from './ast.js';
 import { COMPARISON_OPERATORS } from './ast.js';
 import { evaluationError, type Sample } from './values.js';
@@ -55,19 +55,13 @@ export function vectorScalar(node: BinaryNode, samples: readonly Sample[], scala
   return result;
 }
 
+const sortedMatchingLabels = new WeakMap<VectorMatching, readonly string[]>();
+
 function signature(labels: Labels, matching: VectorMatching): string {
-  const selected: Record<string, string> = {};
-  if (matching.on) {
-    for (const name of matching.labels) {
-      const value = labels[name];
-      if (value !== undefined) selected[name] = value;
-    }
-  } else {
-    for (const [name, value] of Object.entries(labels)) {
-      if (name !== METRIC_NAME && !matching.labels.includes(name)) selected[name] = value;
-    }
-  }
-  return labelsKey(selected);
+  if (!matching.on) return keyWithout(labels, matching.labels);
+  let names = sortedMatchingLabels.get(matching);
+  if (!names) sortedMatchingLabels.set(matching, (names = [...matching.labels].sort()));
+  return keyOfNames(labels, names);
 }
 
 /** `and`, `or`, `unless` between two instant vectors. */
@@ -89,15 +83,26 @@ export function setOperation(node: BinaryNode, left: readonly Sample[], right: r
 function resultLabels(left: Labels, right: Labels, node: BinaryNode): Labels {
   const matching = node.matching!;
   const isComparison = COMPARISON_OPERATORS.has(node.operator);
-  let result: Record<string, string> = { ...left };
-  if (!isComparison || node.returnBool) delete result[METRIC_NAME];
-  if (matching.cardinality === 'one-to-one') {
-    if (matching.on) {
-      const kept: Record<string, string> = {};
-      for (const name of matching.labels) if (result[name] !== undefined) kept[name] = result[name];
-      result = kept;
-    } else {
-      for (const name of matching.labels) delete result[name];
+  const dropName = !isComparison || node.returnBool;
+  const oneToOne = matching.cardinality === 'one-to-one';
+  // Fast path: nothing to remove or add, so the (immutable) left label set is the result.
+  if (
+    (!dropName || !(METRIC_NAME in left)) &&
+    matching.include.length === 0 &&
+    (!oneToOne || (!matching.on && !matching.labels.some((name) => name in left)))
+  ) {
+    return left;
+  }
+  const result: Record<string, string> = {};
+  if (oneToOne && matching.on) {
+    for (const name of matching.labels) {
+      if (left[name] !== undefined && !(dropName && name === METRIC_NAME)) result[name] = left[name];
+    }
+  } else {
+    for (const name of Object.keys(left)) {
+      if (dropName && name === METRIC_NAME) continue;
+      if (oneToOne && matching.labels.includes(name)) continue;
+      result[name] = left[name]!;
     }
   }
   for (const name of matching.include) {

@@ -1,5 +1,5 @@
 import type { SeriesStore } from '../store/series-store.js';
-import { withoutMetricName, type Labels } from '../store/labels.js';
+import { keyWithout, withoutMetricName, type Labels } from '../store/labels.js';
 import type { ExpressionNode, MatrixSelectorNode, VectorSelectorNode } from './ast.js';
 import { aggregate } from './aggregate.js';
 import { setOperation, vectorScalar, vectorVector, applyOperator } from './binary.js';
@@ -91,16 +91,9 @@ class Evaluator {
     const start = end - node.range;
     const result: RangeSeries[] = [];
     for (const series of this.context.store.select(node.selector.name, node.selector.matchers)) {
-      const times: number[] = [];
-      const values: number[] = [];
       // Range selectors are left-open since Prometheus 3.0: (start, end].
-      const last = series.indexAfter(end);
-      for (let index = series.indexAfter(start); index < last; index++) {
-        if (series.isStaleAt(index)) continue;
-        times.push(series.timeAt(index));
-        values.push(series.valueAt(index));
-      }
-      if (values.length > 0) result.push({ labels: series.labels, times, values });
+      const window = series.window(series.indexAfter(start), series.indexAfter(end));
+      if (window.end > window.start) result.push(window);
     }
     return result;
   }
@@ -177,11 +170,12 @@ function histogramQuantile(q: number, samples: readonly Sample[]): Sample[] {
     if (le === undefined) continue;
     const upperBound = parseBound(le);
     if (Number.isNaN(upperBound)) continue;
-    const { le: _le, ...rest } = withoutMetricName(sample.labels);
-    const labels: Labels = rest;
-    const key = JSON.stringify(Object.entries(labels).sort());
+    const key = keyWithout(sample.labels, ['le']);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { labels, buckets: [] }));
+    if (!group) {
+      const { le: _le, ...labels } = withoutMetricName(sample.labels);
+      groups.set(key, (group = { labels, buckets: [] }));
+    }
     group.buckets.push({ upperBound, count: sample.value });
   }
   return [...groups.values()].map((group) => ({ labels: group.labels, value: bucketQuantile(q, group.buckets) }));

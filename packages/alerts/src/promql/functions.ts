@@ -12,21 +12,23 @@ export function extrapolatedRate(
   isCounter: boolean,
   isRate: boolean,
 ): number | undefined {
-  const { times, values } = series;
-  const count = values.length;
+  const { times, values, start, end } = series;
+  const count = end - start;
   if (count < 2) return undefined;
   const rangeStart = time - (node.range + node.selector.offset);
   const rangeEnd = time - node.selector.offset;
-  let result = values[count - 1]! - values[0]!;
+  const first = values[start]!;
+  let result = values[end - 1]! - first;
   if (isCounter) {
-    let last = values[0]!;
-    for (const value of values) {
+    let last = first;
+    for (let index = start + 1; index < end; index++) {
+      const value = values[index]!;
       if (value < last) result += last;
       last = value;
     }
   }
-  const firstTime = times[0]!;
-  const lastTime = times[count - 1]!;
+  const firstTime = times[start]!;
+  const lastTime = times[end - 1]!;
   let durationToStart = (firstTime - rangeStart) / 1000;
   let durationToEnd = (rangeEnd - lastTime) / 1000;
   const sampledInterval = (lastTime - firstTime) / 1000;
@@ -36,7 +38,7 @@ export function extrapolatedRate(
   if (isCounter) {
     // Counters cannot go below zero: do not extrapolate past the zero point.
     let durationToZero = durationToStart;
-    if (result > 0 && values[0]! >= 0) durationToZero = sampledInterval * (values[0]! / result);
+    if (result > 0 && first >= 0) durationToZero = sampledInterval * (first / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   if (durationToEnd >= threshold) durationToEnd = averageBetweenSamples / 2;
@@ -46,24 +48,22 @@ export function extrapolatedRate(
 }
 
 function instantDelta(series: RangeSeries, isRate: boolean): number | undefined {
-  const { times, values } = series;
-  const count = values.length;
-  if (count < 2) return undefined;
-  const last = values[count - 1]!;
-  const previous = values[count - 2]!;
-  let result = isRate && last < previous ? last : last - previous;
+  const { times, values, start, end } = series;
+  if (end - start < 2) return undefined;
+  const last = values[end - 1]!;
+  const previous = values[end - 2]!;
+  const result = isRate && last < previous ? last : last - previous;
   if (!isRate) return result;
-  const interval = (times[count - 1]! - times[count - 2]!) / 1000;
-  if (interval === 0) return undefined;
-  result /= interval;
-  return result;
+  const interval = (times[end - 1]! - times[end - 2]!) / 1000;
+  return interval === 0 ? undefined : result / interval;
 }
 
-function variance(values: readonly number[]): number {
+function variance(values: Float64Array, start: number, end: number): number {
   let count = 0;
   let mean = 0;
   let aux = 0;
-  for (const value of values) {
+  for (let index = start; index < end; index++) {
+    const value = values[index]!;
     count++;
     const delta = value - mean;
     mean += delta / count;
@@ -80,8 +80,8 @@ export function rangeFunction(
   time: number,
   parameter: number,
 ): number | undefined {
-  const values = series.values;
-  if (values.length === 0) return undefined;
+  const { values, start, end } = series;
+  if (end <= start) return undefined;
   switch (name) {
     case 'rate':
       return extrapolatedRate(series, node, time, true, true);
@@ -95,30 +95,39 @@ export function rangeFunction(
       return instantDelta(series, false);
     case 'avg_over_time': {
       let mean = 0;
-      values.forEach((value, index) => (mean += (value - mean) / (index + 1)));
+      for (let index = start; index < end; index++) mean += (values[index]! - mean) / (index - start + 1);
       return mean;
     }
-    case 'sum_over_time':
-      return values.reduce((sum, value) => sum + value, 0);
-    case 'min_over_time':
-      return values.reduce((min, value) => (value < min || Number.isNaN(min) ? value : min));
-    case 'max_over_time':
-      return values.reduce((max, value) => (value > max || Number.isNaN(max) ? value : max));
+    case 'sum_over_time': {
+      let sum = 0;
+      for (let index = start; index < end; index++) sum += values[index]!;
+      return sum;
+    }
+    case 'min_over_time': {
+      let min = values[start]!;
+      for (let index = start + 1; index < end; index++) if (values[index]! < min || Number.isNaN(min)) min = values[index]!;
+      return min;
+    }
+    case 'max_over_time': {
+      let max = values[start]!;
+      for (let index = start + 1; index < end; index++) if (values[index]! > max || Number.isNaN(max)) max = values[index]!;
+      return max;
+    }
     case 'count_over_time':
-      return values.length;
+      return end - start;
     case 'last_over_time':
-      return values[values.length - 1];
+      return values[end - 1];
     case 'present_over_time':
       return 1;
     case 'stddev_over_time':
-      return Math.sqrt(variance(values));
+      return Math.sqrt(variance(values, start, end));
     case 'stdvar_over_time':
-      return variance(values);
+      return variance(values, start, end);
     case 'quantile_over_time':
-      return quantile(parameter, values);
+      return quantile(parameter, values.slice(start, end));
     case 'changes': {
       let changes = 0;
-      for (let index = 1; index < values.length; index++) {
+      for (let index = start + 1; index < end; index++) {
         const previous = values[index - 1]!;
         const current = values[index]!;
         if (current !== previous && !(Number.isNaN(current) && Number.isNaN(previous))) changes++;
@@ -127,7 +136,7 @@ export function rangeFunction(
     }
     case 'resets': {
       let resets = 0;
-      for (let index = 1; index < values.length; index++) if (values[index]! < values[index - 1]!) resets++;
+      for (let index = start + 1; index < end; index++) if (values[index]! < values[index - 1]!) resets++;
       return resets;
     }
     default:

@@ -1,9 +1,9 @@
 /** Prometheus' `quantile()` (used by the aggregation and `quantile_over_time`). */
-export function quantile(q: number, input: readonly number[]): number {
+export function quantile(q: number, input: ArrayLike<number>): number {
   if (input.length === 0 || Number.isNaN(q)) return Number.NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
-  const values = [...input].sort((a, b) => a - b);
+  const values = Array.from(input).sort((a, b) => a - b);
   const count = values.length;
   const rank = q * (count - 1);
   const lower = Math.max(0, Math.floor(rank));

@@ -7,11 +7,16 @@ export interface Sample {
   readonly value: number;
 }
 
-/** One series of a range vector: its labels and the samples inside the range. */
+/**
+ * One series of a range vector: its labels and the samples inside the range,
+ * as the index range `[start, end)` of the store's own buffers (no copy).
+ */
 export interface RangeSeries {
   readonly labels: Labels;
-  readonly times: number[];
-  readonly values: number[];
+  readonly times: Float64Array;
+  readonly values: Float64Array;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** The result of evaluating an expression at one instant. */

@@ -2,6 +2,7 @@ import { options as validate, type DurationInput } from '@telltale/core';
 import { labelsKey, METRIC_NAME, type Labels } from './labels.js';
 import type { LabelMatcher } from '../promql/ast.js';
 import { matches } from '../promql/match.js';
+import type { RangeSeries } from '../promql/values.js';
 
 /** One sample offered by a {@link SeriesSource}: a label set (with `__name__`) and a value. */
 export interface CollectedSample {
@@ -39,8 +40,10 @@ export interface SeriesStoreOptions {
 const INITIAL_CAPACITY = 8;
 
 /**
- * One series: a ring buffer of timestamps and values in typed arrays (8 + 8
- * bytes per sample plus one byte for the staleness flag).
+ * One series: timestamps and values in typed arrays (8 + 8 bytes per sample
+ * plus one byte for the staleness flag), kept contiguous so a range can be
+ * handed to functions as zero-copy `subarray` views. Old samples are dropped
+ * by moving `head`; the buffer is compacted once enough slack accumulates.
  */
 export class StoredSeries {
   readonly labels: Labels;
@@ -49,6 +52,7 @@ export class StoredSeries {
   private values: Float64Array;
   private stale: Uint8Array;
   private head = 0;
+  private staleCount = 0;
   length = 0;
 
   constructor(labels: Labels, key: string) {
@@ -64,40 +68,42 @@ export class StoredSeries {
   }
 
   timeAt(index: number): number {
-    return this.times[(this.head + index) % this.times.length]!;
+    return this.times[this.head + index]!;
   }
 
   valueAt(index: number): number {
-    return this.values[(this.head + index) % this.times.length]!;
+    return this.values[this.head + index]!;
   }
 
   isStaleAt(index: number): boolean {
-    return this.stale[(this.head + index) % this.times.length] === 1;
+    return this.stale[this.head + index] === 1;
   }
 
   lastTime(): number {
-    return this.length === 0 ? -Infinity : this.timeAt(this.length - 1);
+    return this.length === 0 ? -Infinity : this.times[this.head + this.length - 1]!;
   }
 
   /** Appends in time order; returns false for out-of-order or duplicate timestamps. */
   append(time: number, value: number, isStale: boolean, cap: number): boolean {
     if (this.length > 0 && time <= this.lastTime()) return false;
-    if (this.length === this.times.length) {
-      if (this.times.length < cap) this.grow(Math.min(cap, this.times.length * 2));
-      else this.dropOldest(1);
+    if (this.length >= cap) this.dropOldest(this.length - cap + 1);
+    if (this.head + this.length === this.times.length) {
+      if (this.head > 0 && this.head * 16 >= this.length) this.compact();
+      else this.grow(Math.min(cap + Math.ceil(cap / 16) + 1, Math.max(INITIAL_CAPACITY, Math.ceil(this.times.length * 1.5))));
     }
-    const slot = (this.head + this.length) % this.times.length;
+    const slot = this.head + this.length;
     this.times[slot] = time;
     this.values[slot] = value;
     this.stale[slot] = isStale ? 1 : 0;
+    if (isStale) this.staleCount++;
     this.length++;
     return true;
   }
 
   /** Drops samples at or before `cutoff`. */
   truncate(cutoff: number): void {
-    let count = 0;
-    while (count < this.length && this.timeAt(count) <= cutoff) count++;
+    if (this.length === 0 || this.times[this.head]! > cutoff) return;
+    const count = this.indexAfter(cutoff);
     if (count > 0) this.dropOldest(count);
   }
 
@@ -105,29 +111,64 @@ export class StoredSeries {
   indexAfter(time: number): number {
     let low = 0;
     let high = this.length;
+    const times = this.times;
+    const head = this.head;
+    if (high === 0 || times[head + high - 1]! <= time) return high;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.timeAt(middle) <= time) low = middle + 1;
+      if (times[head + middle]! <= time) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
+  /**
+   * The range-vector series of samples with logical index in `[from, to)`, staleness markers left out:
+   * the store's own buffers and physical bounds when it holds no markers
+   * (no copy), else compacted copies. Valid until the next append.
+   */
+  window(from: number, to: number): RangeSeries {
+    const start = this.head + from;
+    const end = this.head + to;
+    if (this.staleCount === 0) return { labels: this.labels, times: this.times, values: this.values, start, end };
+    let kept = 0;
+    for (let index = start; index < end; index++) if (this.stale[index] === 0) kept++;
+    const times = new Float64Array(kept);
+    const values = new Float64Array(kept);
+    let target = 0;
+    for (let index = start; index < end; index++) {
+      if (this.stale[index] === 1) continue;
+      times[target] = this.times[index]!;
+      values[target++] = this.values[index]!;
+    }
+    return { labels: this.labels, times, values, start: 0, end: kept };
+  }
+
   private dropOldest(count: number): void {
-    this.head = (this.head + count) % this.times.length;
+    if (this.staleCount > 0) {
+      for (let index = this.head; index < this.head + count; index++) if (this.stale[index] === 1) this.staleCount--;
+    }
+    this.head += count;
     this.length -= count;
+    if (this.length === 0) this.head = 0;
+  }
+
+  private compact(): void {
+    const end = this.head + this.length;
+    this.times.copyWithin(0, this.head, end);
+    this.values.copyWithin(0, this.head, end);
+    this.stale.copyWithin(0, this.head, end);
+    this.head = 0;
   }
 
   private grow(capacity: number): void {
     const times = new Float64Array(capacity);
     const values = new Float64Array(capacity);
     const stale = new Uint8Array(capacity);
-    for (let index = 0; index < this.length; index++) {
-      const slot = (this.head + index) % this.times.length;
-      times[index] = this.times[slot]!;
-      values[index] = this.values[slot]!;
-      stale[index] = this.stale[slot]!;
-    }
+    const end = this.head + this.length;
+    times.set(this.times.subarray(this.head, end));
+    values.set(this.values.subarray(this.head, end));
+    stale.set(this.stale.subarray(this.head, end));
     this.times = times;
     this.values = values;
     this.stale = stale;
@@ -230,7 +271,7 @@ export function createSeriesStore(options: SeriesStoreOptions = {}): SeriesStore
     },
     truncate(now) {
       const cutoff = now - retention;
-      for (const series of [...byKey.values()]) {
+      for (const series of byKey.values()) {
         series.truncate(cutoff);
         if (series.length === 0) remove(series);
       }

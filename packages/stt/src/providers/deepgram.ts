@@ -39,7 +39,12 @@ function classify(status: number, body: unknown): ErrorClassification {
 export function deepgramProvider(options: DeepgramProviderOptions): SttProvider {
   const resolved = resolveHttpOptions('deepgram', options, 'https://api.deepgram.com');
   const model = options.model ?? 'nova-3';
-  const context: HttpContext = { provider: resolved.id, fetch: resolved.fetch, requestIdHeader: 'dg-request-id', classify };
+  const context: HttpContext = {
+    provider: resolved.id,
+    fetch: resolved.fetch,
+    requestIdHeader: 'dg-request-id',
+    classify,
+  };
 
   async function transcribe(audio: AudioInput, request: TranscribeOptions = {}): Promise<Transcript> {
     const loaded = await loadAudio(audio);
@@ -71,7 +76,8 @@ export function deepgramProvider(options: DeepgramProviderOptions): SttProvider 
       list(context, channelRecord.alternatives, 'alternatives')[0],
       'results.channels[0].alternatives[0]',
     );
-    if (typeof alternative.transcript !== 'string') throw malformed(context, 'transcript is missing', response.requestId);
+    if (typeof alternative.transcript !== 'string')
+      throw malformed(context, 'transcript is missing', response.requestId);
     const words = list(context, alternative.words, 'words').map((word, index) =>
       readWord(context, word, `words[${index}]`, {
         text: ['punctuated_word', 'word'],
@@ -90,8 +96,7 @@ export function deepgramProvider(options: DeepgramProviderOptions): SttProvider 
       });
       return { text: item.text, start: item.start, end: item.end, speaker: item.speaker };
     });
-    const requestId =
-      (typeof metadata.request_id === 'string' ? metadata.request_id : undefined) ?? response.requestId;
+    const requestId = (typeof metadata.request_id === 'string' ? metadata.request_id : undefined) ?? response.requestId;
     const duration = numberOr(metadata.duration);
     const detected = channelRecord.detected_language;
     return buildTranscript(resolved.id, {

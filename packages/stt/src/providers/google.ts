@@ -42,9 +42,23 @@ const RPC_KIND: Readonly<Record<string, SttErrorKind>> = {
 };
 /** google.rpc.Code numbers, as found in `operation.error.code`. */
 const RPC_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
-  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 
 function reasons(error: Record<string, unknown>): string[] {
@@ -163,7 +177,11 @@ export function googleSpeechProvider(options: GoogleSpeechProviderOptions): SttP
     if (encoding) config.encoding = encoding;
     if (options.model) config.model = options.model;
     if (request.diarize) {
-      config.diarizationConfig = { enableSpeakerDiarization: true, minSpeakerCount: minSpeakers, maxSpeakerCount: maxSpeakers };
+      config.diarizationConfig = {
+        enableSpeakerDiarization: true,
+        minSpeakerCount: minSpeakers,
+        maxSpeakerCount: maxSpeakers,
+      };
     }
     const payload = JSON.stringify({ config, audio: { content: Buffer.from(loaded.data).toString('base64') } });
     const long = loaded.durationSeconds !== undefined && loaded.durationSeconds > longRunningAfter;
@@ -189,22 +207,27 @@ export function googleSpeechProvider(options: GoogleSpeechProviderOptions): SttP
       });
       body = record(context, response.body, 'body');
     }
-    const results = list(context, body.results, 'results').map((result, index) => record(context, result, `results[${index}]`));
+    const results = list(context, body.results, 'results').map((result, index) =>
+      record(context, result, `results[${index}]`),
+    );
     const top = results.map((result, index) => {
       const alternatives = list(context, result.alternatives, `results[${index}].alternatives`);
-      return alternatives.length === 0 ? undefined : record(context, alternatives[0], `results[${index}].alternatives[0]`);
+      return alternatives.length === 0
+        ? undefined
+        : record(context, alternatives[0], `results[${index}].alternatives[0]`);
     });
     const wordsOf = (alternative: Record<string, unknown> | undefined, index: number): VendorWord[] =>
       list(context, alternative?.words, `results[${index}].words`).map((word, position) => {
         const item = record(context, word, `results[${index}].words[${position}]`);
         const start = parseProtoDuration(item.startTime ?? '0s');
         const end = parseProtoDuration(item.endTime ?? '0s');
-        return readWord(
-          context,
-          { ...item, startTime: start, endTime: end },
-          `results[${index}].words[${position}]`,
-          { text: ['word'], start: 'startTime', end: 'endTime', confidence: 'confidence', speaker: request.diarize ? 'speakerTag' : '' },
-        );
+        return readWord(context, { ...item, startTime: start, endTime: end }, `results[${index}].words[${position}]`, {
+          text: ['word'],
+          start: 'startTime',
+          end: 'endTime',
+          confidence: 'confidence',
+          speaker: request.diarize ? 'speakerTag' : '',
+        });
       });
     const words = request.diarize && top.length > 0 ? wordsOf(top.at(-1), top.length - 1) : top.flatMap(wordsOf);
     const transcripts = (request.diarize ? top.slice(0, -1) : top).filter((alternative) => alternative !== undefined);

@@ -27,7 +27,8 @@ function classify(status: number, body: unknown): { kind?: 'quota-exhausted'; pr
   const error = (body as { error?: { code?: unknown; type?: unknown } } | null)?.error;
   const code = typeof error?.code === 'string' ? error.code : typeof error?.type === 'string' ? error.type : undefined;
   // A 429 with insufficient_quota is not a rate limit: waiting will not help.
-  if (code === 'insufficient_quota' || code === 'billing_hard_limit_reached') return { kind: 'quota-exhausted', providerCode: code };
+  if (code === 'insufficient_quota' || code === 'billing_hard_limit_reached')
+    return { kind: 'quota-exhausted', providerCode: code };
   return code ? { providerCode: code } : {};
 }
 
@@ -48,7 +49,12 @@ function classify(status: number, body: unknown): { kind?: 'quota-exhausted'; pr
 export function openaiProvider(options: OpenAiProviderOptions): SttProvider {
   const resolved = resolveHttpOptions('openai', options, 'https://api.openai.com');
   const model = options.model ?? 'whisper-1';
-  const context: HttpContext = { provider: resolved.id, fetch: resolved.fetch, requestIdHeader: 'x-request-id', classify };
+  const context: HttpContext = {
+    provider: resolved.id,
+    fetch: resolved.fetch,
+    requestIdHeader: 'x-request-id',
+    classify,
+  };
 
   async function transcribe(audio: AudioInput, request: TranscribeOptions = {}): Promise<Transcript> {
     const loaded = await loadAudio(audio);

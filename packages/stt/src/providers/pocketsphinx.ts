@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TelltaleConfigError, TelltaleError, abortError, options as validate, type DurationInput } from '@telltale/core';
+import {
+  TelltaleConfigError,
+  TelltaleError,
+  abortError,
+  options as validate,
+  type DurationInput,
+} from '@telltale/core';
 import { SttProviderError } from '../errors.js';
 import { loadAudio, readWavFormat } from '../audio.js';
 import { buildTranscript } from '../transcript.js';
@@ -96,7 +102,7 @@ function run(
       settled = true;
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      if (error) reject(error instanceof Error ? error : new Error('child process failed'));
       else resolve(result!);
     };
     const onAbort = (): void => {
@@ -151,11 +157,19 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
   const id = validate.nonEmptyString('pocketsphinx.id', options.id, 'pocketsphinx');
   const binary = validate.nonEmptyString('pocketsphinx.binary', options.binary, 'pocketsphinx_continuous');
   const sox = validate.nonEmptyString('pocketsphinx.sox', options.sox, 'sox');
-  const modelDirectory = validate.nonEmptyString('pocketsphinx.modelDirectory', options.modelDirectory, DEBIAN_MODEL_DIRECTORY);
+  const modelDirectory = validate.nonEmptyString(
+    'pocketsphinx.modelDirectory',
+    options.modelDirectory,
+    DEBIAN_MODEL_DIRECTORY,
+  );
   const timeout = validate.duration('pocketsphinx.timeout', options.timeout, '5m');
   const extraArguments = options.extraArguments ?? [];
   if (!Array.isArray(extraArguments) || extraArguments.some((argument) => typeof argument !== 'string')) {
-    throw new TelltaleConfigError({ option: 'pocketsphinx.extraArguments', value: extraArguments, expected: 'an array of strings' });
+    throw new TelltaleConfigError({
+      option: 'pocketsphinx.extraArguments',
+      value: extraArguments,
+      expected: 'an array of strings',
+    });
   }
   const model = {
     hmm: options.hmm ?? join(modelDirectory, 'en-us'),
@@ -185,11 +199,15 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
       if (!ready) {
         const original = join(directory, `original-${loaded.filename.replace(/[^\w.-]/g, '_')}`);
         await writeFile(original, loaded.data);
-        const converted = await run(sox, [original, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', input], {
-          timeout,
-          signal,
-          what: 'sox',
-        }).catch((error: unknown) => {
+        const converted = await run(
+          sox,
+          [original, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', input],
+          {
+            timeout,
+            signal,
+            what: 'sox',
+          },
+        ).catch((error: unknown) => {
           if (TelltaleError.is(error, 'TELLTALE_STT_ENGINE_MISSING')) {
             throw engineMissing(
               `pocketsphinx needs 16 kHz mono 16-bit WAV and sox is not installed to convert ${loaded.mediaType} (apt-get install sox)`,
@@ -199,17 +217,32 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
           throw error;
         });
         if (converted.code !== 0) {
-          throw new SttProviderError(`sox could not convert the audio: ${converted.stderr.trim().split('\n').at(-1) ?? ''}`, {
-            provider: id,
-            kind: 'unsupported',
-            providerCode: 'conversion_failed',
-          });
+          throw new SttProviderError(
+            `sox could not convert the audio: ${converted.stderr.trim().split('\n').at(-1) ?? ''}`,
+            {
+              provider: id,
+              kind: 'unsupported',
+              providerCode: 'conversion_failed',
+            },
+          );
         }
         durationSeconds = readWavFormat(new Uint8Array(await readFile(input)))?.durationSeconds;
       } else if (!('path' in audio)) {
         await writeFile(input, loaded.data);
       }
-      const args = ['-infile', input, '-time', 'yes', '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict, ...extraArguments];
+      const args = [
+        '-infile',
+        input,
+        '-time',
+        'yes',
+        '-hmm',
+        model.hmm,
+        '-lm',
+        model.lm,
+        '-dict',
+        model.dict,
+        ...extraArguments,
+      ];
       const result = await run(binary, args, { timeout, signal, what: binary }).catch((error: unknown) => {
         if (TelltaleError.is(error, 'TELLTALE_STT_ENGINE_MISSING')) {
           throw engineMissing(`${binary} is not installed (apt-get install pocketsphinx pocketsphinx-en-us)`, error);
@@ -217,8 +250,17 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
         throw error;
       });
       if (result.code !== 0) {
-        const reason = result.stderr.trim().split('\n').filter((line) => /ERROR|FATAL/.test(line)).at(-1) ?? `exit code ${result.code}`;
-        throw new SttProviderError(`${binary} failed: ${reason}`, { provider: id, kind: 'retryable', providerCode: 'engine_failed' });
+        const reason =
+          result.stderr
+            .trim()
+            .split('\n')
+            .filter((line) => /ERROR|FATAL/.test(line))
+            .at(-1) ?? `exit code ${result.code}`;
+        throw new SttProviderError(`${binary} failed: ${reason}`, {
+          provider: id,
+          kind: 'retryable',
+          providerCode: 'engine_failed',
+        });
       }
       const warnings = request.diarize ? ['pocketsphinx does not diarize; no speakers returned'] : [];
       return buildTranscript(id, {

@@ -38,5 +38,5 @@ export function readWord(
 
 /** Bytes as a fetch body (a copy-free `Blob`). */
 export function blobOf(data: Uint8Array, mediaType: string): Blob {
-  return new Blob([data as Uint8Array<ArrayBuffer>], { type: mediaType });
+  return new Blob([data], { type: mediaType });
 }

@@ -2,7 +2,10 @@ import { abortError } from '@telltale/core';
 import type { SttProvider, Transcript, TranscribeOptions } from '@telltale/stt';
 
 export function transcriptOf(provider: string, text = 'hello world'): Transcript {
-  const words = text === '' ? [] : text.split(' ').map((word, index) => ({ text: word, start: index * 0.5, end: index * 0.5 + 0.4 }));
+  const words =
+    text === ''
+      ? []
+      : text.split(' ').map((word, index) => ({ text: word, start: index * 0.5, end: index * 0.5 + 0.4 }));
   return { text, words, segments: [], provider, warnings: [], metadata: {}, durationSeconds: 1 };
 }
 
@@ -25,8 +28,11 @@ export interface ScriptedProvider extends SttProvider {
 }
 
 /** A provider whose behaviour the test scripts per call. */
-export function scripted(id: string, initial?: (call: number, options: TranscribeOptions) => Promise<Transcript>): ScriptedProvider {
-  let behaviour = initial ?? (async () => transcriptOf(id));
+export function scripted(
+  id: string,
+  initial?: (call: number, options: TranscribeOptions) => Promise<Transcript>,
+): ScriptedProvider {
+  let behaviour = initial ?? (() => Promise.resolve(transcriptOf(id)));
   const provider: ScriptedProvider = {
     id,
     calls: [],

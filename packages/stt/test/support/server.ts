@@ -54,7 +54,12 @@ export async function startVendor(initial: Handler): Promise<FakeVendor> {
   };
 }
 
-export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
@@ -64,5 +69,7 @@ export function hang(): void {}
 
 /** Parses a multipart/form-data body the way a vendor would. */
 export async function formData(request: Received): Promise<FormData> {
-  return new Response(request.body, { headers: { 'content-type': String(request.headers['content-type']) } }).formData();
+  return new Response(request.body, {
+    headers: { 'content-type': String(request.headers['content-type']) },
+  }).formData();
 }
