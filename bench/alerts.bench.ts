@@ -75,9 +75,12 @@ const heapBytesPerSample =
   (heapAfter.heapUsed + heapAfter.arrayBuffers - heapBefore.heapUsed - heapBefore.arrayBuffers) / sampleCount;
 
 const cycles: number[] = [];
+const walls: number[] = [];
 const anchors: number[] = [];
-for (let round = 0; round < 7; round++) {
+for (let round = 0; round < 9; round++) {
+  const started = performance.now();
   cycles.push(await cpuMicros(() => engine.evaluate().then(() => undefined)));
+  walls.push(performance.now() - started);
   anchors.push(
     await cpuMicros(() => {
       // Anchor: read every stored sample once (the least any evaluator must touch).
@@ -87,6 +90,7 @@ for (let round = 0; round < 7; round++) {
   );
 }
 const cycleMs = median(cycles) / 1000;
+const wallMs = median(walls);
 const anchorMs = median(anchors) / 1000;
 const firing = engine.alerts().length;
 
@@ -98,7 +102,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function prometheusReference(): Promise<number | undefined> {
+async function prometheusReference(): Promise<{ cpuMs: number; wallMs: number } | undefined> {
   if (process.env.BENCH_ALERTS_PROMETHEUS === '0') return undefined;
   const has = (binary: string) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
   if (!has('prometheus') || !has('promtool')) return undefined;
@@ -123,7 +127,9 @@ async function prometheusReference(): Promise<number | undefined> {
     out.end('# EOF\n');
     await once(out, 'finish');
     const data = join(directory, 'tsdb');
-    const created = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', openMetrics, data], { encoding: 'utf8' });
+    const created = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', openMetrics, data], {
+      encoding: 'utf8',
+    });
     if (created.status !== 0) throw new Error(created.stderr);
     rmSync(openMetrics);
     writeFileSync(join(directory, 'rules.yml'), rules);
@@ -143,15 +149,31 @@ async function prometheusReference(): Promise<number | undefined> {
       { stdio: 'ignore' },
     );
     try {
-      const durations: number[] = [];
-      for (let attempt = 0; attempt < 60 && durations.length < 5; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Prometheus' own CPU per rule-group iteration: Δprocess_cpu_seconds_total / Δiterations,
+      // plus its reported wall duration of the last iteration.
+      const read = async () => {
         const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
         const text = response ? await response.text() : '';
-        const match = /prometheus_rule_group_last_duration_seconds\{[^}]*\} (\S+)/.exec(text);
-        if (match && Number(match[1]) > 0 && Number(match[1]) !== durations.at(-1)) durations.push(Number(match[1]));
+        const number = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+        return {
+          cpu: number(/^process_cpu_seconds_total (\S+)$/m),
+          iterations: number(/^prometheus_rule_group_iterations_total\{[^}]*\} (\S+)$/m),
+          wall: number(/^prometheus_rule_group_last_duration_seconds\{[^}]*\} (\S+)$/m),
+        };
+      };
+      let first = await read();
+      for (let attempt = 0; attempt < 60 && !(first.iterations >= 1 && first.wall > 0); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        first = await read();
       }
-      return durations.length > 0 ? median(durations) * 1000 : undefined;
+      let last = first;
+      for (let attempt = 0; attempt < 60 && !(last.iterations - first.iterations >= 4); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        last = await read();
+      }
+      const iterations = last.iterations - first.iterations;
+      if (!(iterations > 0)) return undefined;
+      return { cpuMs: ((last.cpu - first.cpu) / iterations) * 1000, wallMs: last.wall * 1000 };
     } finally {
       server.kill();
       await once(server, 'exit');
@@ -161,28 +183,41 @@ async function prometheusReference(): Promise<number | undefined> {
   }
 }
 
-const prometheusMs = await prometheusReference().catch((error: unknown) => {
+const prometheus = await prometheusReference().catch((error: unknown) => {
   console.log(`Prometheus reference failed: ${String(error)}`);
   return undefined;
 });
 
 const rows: Record<string, number> = {
   'anchor: read every sample once': anchorMs,
-  'telltale: 500 rules, one cycle': cycleMs,
+  'telltale: 500 rules, one cycle (CPU)': cycleMs,
+  'telltale: 500 rules, one cycle (wall)': wallMs,
 };
-if (prometheusMs !== undefined) rows['prometheus 2.42: same rules (wall)'] = prometheusMs;
-report(`Alert evaluation, 500 rules over ${engine.store.seriesCount()} series / ${sampleCount} samples`, rows, 'anchor: read every sample once', 'ms');
-if (prometheusMs !== undefined) console.log(`  telltale / prometheus: ×${(cycleMs / prometheusMs).toFixed(2)}`);
+if (prometheus) {
+  rows['prometheus 2.42: same rules (CPU per iteration)'] = prometheus.cpuMs;
+  rows['prometheus 2.42: same rules (wall, last iteration)'] = prometheus.wallMs;
+}
+report(
+  `Alert evaluation, 500 rules over ${engine.store.seriesCount()} series / ${sampleCount} samples`,
+  rows,
+  'anchor: read every sample once',
+  'ms',
+);
+if (prometheus) console.log(`  telltale / prometheus (CPU): ×${(cycleMs / prometheus.cpuMs).toFixed(2)}`);
 else console.log('  (Debian prometheus/promtool not available: no reference figure)');
-console.log(`  bytes per sample: ${bufferBytesPerSample.toFixed(1)} in sample buffers, ${heapBytesPerSample.toFixed(1)} total heap`);
+console.log(
+  `  bytes per sample: ${bufferBytesPerSample.toFixed(1)} in sample buffers, ${heapBytesPerSample.toFixed(1)} total heap`,
+);
 console.log(`  alerts pending after the cycle: ${firing}`);
 saveResults({
   series: engine.store.seriesCount(),
   samples: sampleCount,
   rules: 500,
   cycleMs,
+  wallMs,
   anchorMs,
-  prometheusMs,
+  prometheusCpuMs: prometheus?.cpuMs,
+  prometheusWallMs: prometheus?.wallMs,
   bufferBytesPerSample,
   heapBytesPerSample,
 });

@@ -19,7 +19,10 @@ const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const POOL = 5;
 const WEBHOOK_CONCURRENCY = 50;
 // Each contender run is cut off after this long, so a slow or shared machine still finishes.
-const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_LIMIT_MS ?? 20_000);
+const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_LIMIT_MS ?? 15_000);
+// A gentler load too, so a shared, busy machine still shows unsaturated latency.
+const LOW_RATE = Number(process.env.BENCH_LOW_RATE ?? 100);
+const LOW_MESSAGES = Number(process.env.BENCH_LOW_MESSAGES ?? 1_000);
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 if (process.argv.includes('--sink')) {
@@ -267,6 +270,12 @@ async function main(): Promise<void> {
   paced['raw fetch + HMAC (anchor)'] = await rawWebhook(MESSAGES, RATE);
   paced['notify webhookChannel'] = await notifyWebhook(MESSAGES, RATE);
   const unpaced: Record<string, RunResult> = {};
+  const gentle: Record<string, RunResult> = {};
+  console.log(`running contenders at ${LOW_RATE} msg/s…`);
+  gentle['raw nodemailer pool (anchor)'] = await rawSmtp(LOW_MESSAGES, LOW_RATE);
+  gentle['notify smtpChannel'] = await notifySmtp(LOW_MESSAGES, LOW_RATE);
+  gentle['raw fetch + HMAC (anchor)'] = await rawWebhook(LOW_MESSAGES, LOW_RATE);
+  gentle['notify webhookChannel'] = await notifyWebhook(LOW_MESSAGES, LOW_RATE);
   console.log('running unpaced contenders…');
   unpaced['raw nodemailer pool (anchor)'] = await rawSmtp(MESSAGES, Infinity);
   unpaced['notify smtpChannel'] = await notifySmtp(MESSAGES, Infinity);
@@ -286,6 +295,7 @@ async function main(): Promise<void> {
     }
   };
   table(`Offered ${RATE} msg/s, ${MESSAGES} messages per contender`, paced);
+  table(`Offered ${LOW_RATE} msg/s, ${LOW_MESSAGES} messages per contender`, gentle);
   table(`Unpaced (all ${MESSAGES} offered at once)`, unpaced);
   const pick = (results: Record<string, RunResult>, field: keyof RunResult) =>
     Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result[field]]));
@@ -306,5 +316,5 @@ async function main(): Promise<void> {
     .filter(([name]) => name.startsWith('notify'))
     .map(([name, result]) => `${name}: p95 ${result.p95.toFixed(1)} ms ${result.p95 < 1000 ? '< 1 s ✓' : '>= 1 s ✗'}`);
   console.log(`\nTarget p95 < 1 s at ${RATE} msg/s: ${target.join('; ')}`);
-  saveResults({ messages: MESSAGES, rate: RATE, pinned: pin, paced, unpaced });
+  saveResults({ messages: MESSAGES, rate: RATE, lowRate: LOW_RATE, pinned: pin, paced, gentle, unpaced });
 }

@@ -82,18 +82,46 @@ console.log('\nTargets: ≤ 1.5× raw opossum, ≤ 1.0× cockatiel');
 for (const [name, value] of Object.entries(ratios)) console.log(`  ${name.padEnd(44)} ×${value.toFixed(2)}`);
 
 // ------------------------------------------------------------------ 10,000 breakers
-function countTimers(): number {
-  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+/** Counts timers (timeouts and intervals) created by `fn` that are still pending afterwards. */
+function liveTimersAfter<T>(fn: () => T): { result: T; timers: number } {
+  const live = new Set<unknown>();
+  const original = { setTimeout, setInterval, clearTimeout, clearInterval };
+  globalThis.setInterval = (callback: () => void, ms?: number) => {
+    const handle = original.setInterval(callback, ms);
+    live.add(handle);
+    return handle;
+  };
+  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+    const handle = original.setTimeout(() => {
+      live.delete(handle);
+      callback();
+    }, ms);
+    live.add(handle);
+    return handle;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((handle: NodeJS.Timeout) => {
+    live.delete(handle);
+    original.clearTimeout(handle);
+  }) as typeof clearTimeout;
+  globalThis.clearInterval = ((handle: NodeJS.Timeout) => {
+    live.delete(handle);
+    original.clearInterval(handle);
+  }) as typeof clearInterval;
+  try {
+    return { result: fn(), timers: live.size };
+  } finally {
+    Object.assign(globalThis, original);
+  }
 }
 
-async function heapFor(create: () => { close: () => void }): Promise<{ bytesPerBreaker: number; timers: number; growthAfterIdleBytes: number }> {
+async function heapFor(
+  create: () => { close: () => void },
+): Promise<{ bytesPerBreaker: number; timers: number; growthAfterIdleBytes: number }> {
   gc();
-  const timersBefore = countTimers();
   const before = process.memoryUsage().heapUsed;
-  const created = Array.from({ length: BREAKERS }, create);
+  const { result: created, timers } = liveTimersAfter(() => Array.from({ length: BREAKERS }, create));
   gc();
   const after = process.memoryUsage().heapUsed;
-  const timers = countTimers() - timersBefore;
   // Idle for 2 s: per-breaker intervals keep allocating buckets; ours rotate on one shared timer.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   gc();
@@ -126,6 +154,14 @@ report(
   'B',
 );
 
-saveResults({ calls: CALLS, rounds: ROUNDS, perCallNs: perCall, overheadNs: overhead, ratios, breakers: BREAKERS, memory });
+saveResults({
+  calls: CALLS,
+  rounds: ROUNDS,
+  perCallNs: perCall,
+  overheadNs: overhead,
+  ratios,
+  breakers: BREAKERS,
+  memory,
+});
 oursBreakerOnly.close();
 opossum.shutdown();

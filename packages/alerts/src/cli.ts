@@ -12,7 +12,11 @@ Commands:
 `;
 
 /** The `telltale-alerts` command line; returns the exit code. */
-export async function runCli(args: readonly string[], output = process.stdout, errors = process.stderr): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  output = process.stdout,
+  errors = process.stderr,
+): Promise<number> {
   const [command, ...files] = args;
   if (!command || command === '--help' || command === '-h' || files.length === 0) {
     (command === '--help' || command === '-h' ? output : errors).write(USAGE);

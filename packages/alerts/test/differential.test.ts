@@ -32,7 +32,8 @@ describe.skipIf(missing)("Debian's promtool agrees", () => {
       const run = spawnSync('promtool', ['test', 'rules', `${name}.test.yml`], { cwd: directory, encoding: 'utf8' });
       const ours = await testRules(join(directory, `${name}.test.yml`));
       const theirs = run.status === 0 ? 'pass' : 'fail';
-      if (theirs !== (ours.passed ? 'pass' : 'fail')) disagreements.push(`${name}: promtool ${theirs}\n${run.stdout}${ours.output}`);
+      if (theirs !== (ours.passed ? 'pass' : 'fail'))
+        disagreements.push(`${name}: promtool ${theirs}\n${run.stdout}${ours.output}`);
     }
     expect(disagreements).toEqual([]);
   }, 60_000);

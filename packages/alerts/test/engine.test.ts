@@ -136,6 +136,36 @@ groups:
     await raise.engine.close();
   });
 
+  it('applies the group limit and query_offset as Prometheus does', async () => {
+    const limited = setup(`
+groups:
+  - name: g
+    limit: 1
+    rules:
+      - alert: High
+        expr: load > 0
+`);
+    limited.twoSeries();
+    await limited.step();
+    expect(limited.engine.alerts()).toEqual([]);
+    limited.clock.advance(1000);
+    expect((await limited.engine.evaluate()).errors[0]!.error.message).toBe('exceeded limit of 1 with 2 alerts');
+    await limited.engine.close();
+
+    const offset = setup(`
+groups:
+  - name: g
+    query_offset: 1m
+    rules:
+      - alert: High
+        expr: load > 10
+`);
+    offset.set(20);
+    expect(await offset.step()).toBe('none');
+    expect(await offset.step()).toBe('firing');
+    await offset.engine.close();
+  });
+
   it('treats a failing source as a failed scrape (series go stale)', async () => {
     const t = setup(rule());
     t.set(20);
@@ -147,11 +177,14 @@ groups:
 
   it('validates options', () => {
     expect(() => createAlertEngine({ source: {} as never, rules: rule() })).toThrow(/source/);
-    expect(() => createAlertEngine({ source: { collect: () => [] }, rules: rule(), evaluationInterval: 'soon' })).toThrow(
-      /evaluationInterval/,
-    );
+    expect(() =>
+      createAlertEngine({ source: { collect: () => [] }, rules: rule(), evaluationInterval: 'soon' }),
+    ).toThrow(/evaluationInterval/);
     try {
-      createAlertEngine({ source: { collect: () => [] }, rules: 'groups: [{ name: g, rules: [{ alert: X, expr: "rate(x[5m:1m])" }] }]' });
+      createAlertEngine({
+        source: { collect: () => [] },
+        rules: 'groups: [{ name: g, rules: [{ alert: X, expr: "rate(x[5m:1m])" }] }]',
+      });
       expect.unreachable();
     } catch (error) {
       expect(TelltaleError.is(error, 'TELLTALE_RULES_INVALID')).toBe(true);

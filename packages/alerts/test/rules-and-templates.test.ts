@@ -15,14 +15,26 @@ const data = { labels: { job: 'api' }, value: 0.12345, externalLabels: { env: 'p
 
 describe('loadRules', () => {
   it.each([
-    ['groups: [{ name: g, rules: [{ alert: A, expr: "up ==" }] }]', /group "g", rule "A" \(#1\), field "expr"\): Syntax error/],
+    [
+      'groups: [{ name: g, rules: [{ alert: A, expr: "up ==" }] }]',
+      /group "g", rule "A" \(#1\), field "expr"\): Syntax error/,
+    ],
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up", fro: 5m }] }]', /field "fro"\): unknown field/],
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up", for: soon }] }]', /field "for"/],
     ['groups: [{ name: g, rules: [{ record: "bad name", expr: "up" }] }]', /field "record"/],
-    ['groups: [{ name: g, rules: [{ alert: A, expr: "count_values(\\"x\\", up)" }] }]', /Unsupported PromQL construct: aggregation count_values/],
-    ['groups: [{ name: g, rules: [{ alert: A, expr: "label_replace(up, \\"a\\", \\"b\\", \\"c\\", \\"d\\")" }] }]', /function label_replace\(\)/],
+    [
+      'groups: [{ name: g, rules: [{ alert: A, expr: "count_values(\\"x\\", up)" }] }]',
+      /Unsupported PromQL construct: aggregation count_values/,
+    ],
+    [
+      'groups: [{ name: g, rules: [{ alert: A, expr: "label_replace(up, \\"a\\", \\"b\\", \\"c\\", \\"d\\")" }] }]',
+      /function label_replace\(\)/,
+    ],
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up @ 100" }] }]', /@ modifier/],
-    ['groups: [{ name: g, rules: [{ alert: A, expr: "up", annotations: { a: "{{ if $value }}" } }] }]', /field "annotations.a".*unsupported template action "if"/],
+    [
+      'groups: [{ name: g, rules: [{ alert: A, expr: "up", annotations: { a: "{{ if $value }}" } }] }]',
+      /field "annotations.a".*unsupported template action "if"/,
+    ],
     ['groups: [{ name: g, rules: [] }, { name: g, rules: [] }]', /repeated group name/],
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up > 1", telltale: { noData: maybe } }] }]', /telltale.noData/],
   ])('rejects %s', (text, message) => {
@@ -58,7 +70,19 @@ describe('templates', () => {
 
 describe('series notation and queries', () => {
   it('expands promtool notation', () => {
-    expect(expandSeriesValues('-2+4x3 1-2x2 _x2 stale 7')).toEqual([-2, 2, 6, 10, 1, -1, -3, 'missing', 'missing', 'stale', 7]);
+    expect(expandSeriesValues('-2+4x3 1-2x2 _x2 stale 7')).toEqual([
+      -2,
+      2,
+      6,
+      10,
+      1,
+      -1,
+      -3,
+      'missing',
+      'missing',
+      'stale',
+      7,
+    ]);
   });
 
   it('uses left-open range selectors (Prometheus 3)', () => {
@@ -71,7 +95,8 @@ describe('series notation and queries', () => {
   it('stores samples compactly and honours retention and the sample cap', () => {
     const store = createSeriesStore({ retention: '10m', maxSamplesPerSeries: 16 });
     for (let series = 0; series < 100; series++) {
-      for (let minute = 0; minute < 60; minute++) store.append({ __name__: 'x', id: String(series) }, minute * 15_000, minute);
+      for (let minute = 0; minute < 60; minute++)
+        store.append({ __name__: 'x', id: String(series) }, minute * 15_000, minute);
     }
     expect(store.sampleCount()).toBe(1600);
     expect(store.sampleBytes() / store.sampleCount()).toBeLessThan(200);

@@ -3,7 +3,15 @@ import { options as validate, TelltaleConfigError, type Clock, type Logger } fro
 import type { SilenceRequest } from './silence-action.js';
 import type { AlertView, DashboardSources } from './views.js';
 
-/** A check on an incoming request; `false` answers 403. */
+/**
+ * A check on an incoming request; `false` answers 403.
+ *
+ * @example
+ * ```ts
+ * import type { RequestPredicate } from '@telltale/dashboard';
+ * const onCall: RequestPredicate = (request) => request.headers.authorization === `Bearer ${process.env.OPS_TOKEN}`;
+ * ```
+ */
 export type RequestPredicate = (request: IncomingMessage) => boolean | Promise<boolean>;
 
 /**

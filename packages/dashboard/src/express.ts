@@ -1,7 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dashboard } from './create-dashboard.js';
 
-/** An Express (4 or 5) middleware. */
+/**
+ * An Express (4 or 5) middleware.
+ *
+ * @example
+ * ```ts
+ * import { expressDashboard, type ExpressDashboardMiddleware } from '@telltale/dashboard/express';
+ * const middleware: ExpressDashboardMiddleware = expressDashboard(dashboard);
+ * app.use(middleware);
+ * ```
+ */
 export type ExpressDashboardMiddleware = (
   request: IncomingMessage,
   response: ServerResponse,

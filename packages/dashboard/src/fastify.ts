@@ -1,7 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dashboard } from './create-dashboard.js';
 
-/** Options of {@link fastifyDashboard}. */
+/**
+ * Options of {@link fastifyDashboard}.
+ *
+ * @example
+ * ```ts
+ * import type { FastifyDashboardOptions } from '@telltale/dashboard/fastify';
+ * const options: FastifyDashboardOptions = { dashboard };
+ * ```
+ */
 export interface FastifyDashboardOptions {
   /** The dashboard to serve (its `path` decides the routes). */
   dashboard: Dashboard;

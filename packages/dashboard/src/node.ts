@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dashboard } from './create-dashboard.js';
 
-/** A plain `node:http` request listener. */
+/**
+ * A plain `node:http` request listener.
+ *
+ * @example
+ * ```ts
+ * import type { RequestListener } from '@telltale/dashboard/node';
+ * const app: RequestListener = (request, response) => response.end('hello');
+ * ```
+ */
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**

@@ -1,6 +1,14 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
-/** Event-loop delay and memory of this process, measured by the dashboard itself. */
+/**
+ * Event-loop delay and memory of this process, measured by the dashboard itself.
+ *
+ * @example
+ * ```ts
+ * import type { ProcessStats } from '@telltale/dashboard';
+ * const { eventLoopDelay, memory }: ProcessStats = (await dashboard.snapshot()).process;
+ * ```
+ */
 export interface ProcessStats {
   /** Event-loop delay since the previous reading, in milliseconds. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };

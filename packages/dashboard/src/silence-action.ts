@@ -3,14 +3,36 @@ import { parseDuration } from '@telltale/core';
 import { readBody, sendJson } from './http-responses.js';
 import type { AlertView } from './views.js';
 
-/** Header the page sends with every action; cross-site forms and simple requests cannot set it. */
+/**
+ * Header the page sends with every action; cross-site forms and simple
+ * requests cannot set it. Scripts calling the action endpoint must send it.
+ *
+ * @example
+ * ```ts
+ * import { ACTION_HEADER } from '@telltale/dashboard';
+ * await fetch('/_telltale/actions/silence', {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json', [ACTION_HEADER]: '1' },
+ *   body: JSON.stringify({ alertId, duration: '1h', comment: 'deploying a fix' }),
+ * });
+ * ```
+ */
 export const ACTION_HEADER = 'x-telltale-dashboard';
 
 const MAX_BODY_BYTES = 8 * 1024;
 const MAX_COMMENT_LENGTH = 500;
 const MAX_SILENCE_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** What the `silence` action receives besides the alert. */
+/**
+ * What the `silence` action receives besides the alert.
+ *
+ * @example
+ * ```ts
+ * import type { SilenceRequest } from '@telltale/dashboard';
+ * const silence = (alert: AlertView, { until, comment, request }: SilenceRequest) =>
+ *   engine.silence({ alertname: alert.name }, { until, comment: `${comment} (${request.socket.remoteAddress})` });
+ * ```
+ */
 export interface SilenceRequest {
   /** End of the silence. */
   readonly until: Date;

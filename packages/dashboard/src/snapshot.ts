@@ -1,15 +1,15 @@
 import type { ProcessStats } from './process-stats.js';
-import type {
-  AlertView,
-  BreakerView,
-  DashboardSources,
-  HealthDoc,
-  QueueView,
-  RouteStats,
-  SttView,
-} from './views.js';
+import type { AlertView, BreakerView, DashboardSources, HealthDoc, QueueView, RouteStats, SttView } from './views.js';
 
-/** A route in a {@link DashboardSnapshot}, with its recent history for the charts. */
+/**
+ * A route in a {@link DashboardSnapshot}, with its recent history for the charts.
+ *
+ * @example
+ * ```ts
+ * import type { RouteRow } from '@telltale/dashboard';
+ * const slowest = (rows: readonly RouteRow[]) => rows.toSorted((a, b) => (b.p95 ?? 0) - (a.p95 ?? 0))[0];
+ * ```
+ */
 export interface RouteRow extends RouteStats {
   /** Oldest first, one point per tick (`null` where there was no traffic). */
   readonly history: {
@@ -19,7 +19,15 @@ export interface RouteRow extends RouteStats {
   };
 }
 
-/** A flattened health check in a {@link DashboardSnapshot}. */
+/**
+ * A flattened health check in a {@link DashboardSnapshot}.
+ *
+ * @example
+ * ```ts
+ * import type { HealthRow } from '@telltale/dashboard';
+ * const row: HealthRow = { name: 'db:responseTime', status: 'pass', observed: '3 ms' };
+ * ```
+ */
 export interface HealthRow {
   readonly name: string;
   readonly status: string;
@@ -30,6 +38,13 @@ export interface HealthRow {
 /**
  * What the page receives on every tick (over SSE and from `snapshot.json`).
  * Sections whose source is not configured are `undefined`.
+ *
+ * @example
+ * ```ts
+ * import type { DashboardSnapshot } from '@telltale/dashboard';
+ * const snapshot: DashboardSnapshot = await dashboard.snapshot();
+ * const firing = snapshot.alerts?.filter((alert) => alert.state === 'firing').length ?? 0;
+ * ```
  */
 export interface DashboardSnapshot {
   /** Event id; also the `ETag` of `snapshot.json`. */

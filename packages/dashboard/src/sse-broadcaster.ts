@@ -3,6 +3,13 @@ import { options as validate, systemClock, type Clock, type TimerHandle } from '
 /**
  * The part of a writable HTTP response the broadcaster needs. A
  * `node:http` `ServerResponse` (with its headers already sent) fits.
+ *
+ * @example
+ * ```ts
+ * import type { SseSink } from '@telltale/dashboard';
+ * response.writeHead(200, { 'content-type': 'text/event-stream' });
+ * const sink: SseSink = response;
+ * ```
  */
 export interface SseSink {
   write(chunk: Uint8Array): boolean;
@@ -13,7 +20,15 @@ export interface SseSink {
   removeListener(event: 'close' | 'drain', listener: () => void): unknown;
 }
 
-/** Options of {@link createSseBroadcaster}. */
+/**
+ * Options of {@link createSseBroadcaster}.
+ *
+ * @example
+ * ```ts
+ * import type { SseBroadcasterOptions } from '@telltale/dashboard';
+ * const options: SseBroadcasterOptions = { heartbeat: '15s', idleTimeout: '1m', maxClients: 100, maxClientsPerAddress: 5 };
+ * ```
+ */
 export interface SseBroadcasterOptions {
   /** Interval of heartbeat comments that keep proxies from closing quiet streams. Default `'15s'`. */
   heartbeat?: number | string;
@@ -34,13 +49,30 @@ export interface SseBroadcasterOptions {
   onIdle?: () => void;
 }
 
-/** Why a connection was refused by {@link SseBroadcaster.admit}. */
+/**
+ * Why a connection was refused by {@link SseBroadcaster.admit}.
+ *
+ * @example
+ * ```ts
+ * const refusal = broadcaster.admit(address);
+ * if (refusal) response.writeHead(503).end(`too many connections (${refusal.scope} limit ${refusal.limit})`);
+ * ```
+ */
 export interface SseRefusal {
   readonly scope: 'global' | 'address';
   readonly limit: number;
 }
 
-/** Fan-out of one serialised event to many Server-Sent Events clients. */
+/**
+ * Fan-out of one serialised event to many Server-Sent Events clients.
+ *
+ * @example
+ * ```ts
+ * import { createSseBroadcaster, type SseBroadcaster } from '@telltale/dashboard';
+ * const broadcaster: SseBroadcaster = createSseBroadcaster();
+ * broadcaster.publish('1', 'snapshot', JSON.stringify(state));
+ * ```
+ */
 export interface SseBroadcaster {
   /** `undefined` when `address` may connect now, else why not. */
   admit(address: string): SseRefusal | undefined;

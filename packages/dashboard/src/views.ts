@@ -34,7 +34,15 @@ export interface RouteStats {
   readonly count?: number;
 }
 
-/** Status values of an `application/health+json` document. */
+/**
+ * Status values of an `application/health+json` document.
+ *
+ * @example
+ * ```ts
+ * import type { HealthStatus } from '@telltale/dashboard';
+ * const status: HealthStatus = 'warn';
+ * ```
+ */
 export type HealthStatus = 'pass' | 'warn' | 'fail';
 
 /**

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHealthEndpoint, type HealthEndpointOptions } from './http-endpoint.js';
-import type { HealthRegistry } from './registry.js';
+import type { HealthRegistry } from './registry-types.js';
 
 /**
  * Express middleware serving `{basePath}`, `/live`, `/ready`, `/startup`,

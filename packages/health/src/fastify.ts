@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createHealthEndpoint, type HealthEndpointOptions } from './http-endpoint.js';
-import type { HealthRegistry } from './registry.js';
+import type { HealthRegistry } from './registry-types.js';
 
 /**
  * Options of {@link fastifyHealth}.

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TelltaleConfigError } from '@telltale/core';
-import type { HealthRegistry } from './registry.js';
+import type { HealthRegistry } from './registry-types.js';
 import type { HealthDocument, HealthStatus } from './types.js';
 
 /**

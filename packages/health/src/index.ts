@@ -5,7 +5,7 @@ export type {
   RunOptions,
   RegisteredCheck,
   ShutdownHandlerOptions,
-} from './registry.js';
+} from './registry-types.js';
 export type { HealthRegistryOptions, RegisterOptions } from './registry-options.js';
 export type {
   HealthCheck,

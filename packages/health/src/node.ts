@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHealthEndpoint, type HealthEndpointOptions } from './http-endpoint.js';
-import type { HealthRegistry } from './registry.js';
+import type { HealthRegistry } from './registry-types.js';
 
 /**
  * A node:http request listener serving only the health endpoints; anything

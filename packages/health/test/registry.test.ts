@@ -131,6 +131,23 @@ describe('createHealthRegistry', () => {
     await registry.close();
   });
 
+  it('logs status transitions only, not every failing run', async () => {
+    const warnings: unknown[] = [];
+    const infos: unknown[] = [];
+    const { clock, registry } = registryWithClock({
+      logger: { warn: (object: unknown) => warnings.push(object), info: (object: unknown) => infos.push(object) },
+    });
+    let status: 'pass' | 'fail' = 'fail';
+    registry.register('queue', () => ({ status, output: 'broker://user:pw@mq down' }), { interval: '1s' });
+    await clock.advanceAsync(5_000);
+    expect(warnings).toEqual([{ check: 'queue', status: 'fail', previous: 'pass', output: 'broker://***@mq down' }]);
+    status = 'pass';
+    await clock.advanceAsync(1_000);
+    expect(infos).toMatchObject([{ check: 'queue', status: 'pass', previous: 'fail' }]);
+    expect(warnings).toHaveLength(1);
+    await registry.close();
+  });
+
   it('never overlaps background runs of a slow check', async () => {
     const { clock, registry } = registryWithClock();
     let running = 0;

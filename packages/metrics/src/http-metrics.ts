@@ -42,6 +42,8 @@ export interface HttpRequestHandle {
   readonly startTime: number;
   /** `http.request.method` (normalised). */
   readonly method: string;
+  /** The request being measured. */
+  readonly request: IncomingMessage;
   /** Route template, set by the adapter; `undefined` when no route matched. */
   route: string | undefined;
   /** Exception class when the handler threw (set through `recordError`). */
@@ -55,7 +57,7 @@ export interface HttpMetrics {
   /** Starts measuring a request; `undefined` when the request is ignored. */
   start(request: IncomingMessage): HttpRequestHandle | undefined;
   /** Records a request. Call once the response has finished or closed (later calls are ignored). */
-  finish(handle: HttpRequestHandle, request: IncomingMessage, response: ServerResponse): void;
+  finish(handle: HttpRequestHandle, response: ServerResponse): void;
   /** `start` + `finish` when the response closes (normal end or client abort). */
   track(request: IncomingMessage, response: ServerResponse): HttpRequestHandle | undefined;
   /** Marks the tracked request as failed with `error`'s class (`error.type`), when the response ends in a 5xx or never completes. */
@@ -81,6 +83,7 @@ class RequestHandle implements HttpRequestHandle {
   errorType: string | undefined = undefined;
   finished = false;
   constructor(
+    readonly request: IncomingMessage,
     readonly startTime: number,
     readonly method: string,
     readonly state: InstrumentState<HttpInstruments>,
@@ -101,7 +104,7 @@ class RequestHandle implements HttpRequestHandle {
  *
  * const metrics = createHttpMetrics({ ignore: ['/metrics'] });
  * createServer((request, response) => {
- *   const handle = metrics.track(request, response);
+ *   const handle = metrics.track(request, response); // records when the response closes
  *   if (handle) handle.route = '/hello';
  *   response.end('hello');
  * }).listen(3000);
@@ -158,11 +161,12 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
       activeAttributes = { 'http.request.method': method, 'url.scheme': urlScheme(request) };
       state.instruments.active.add(1, activeAttributes);
     }
-    return new RequestHandle(performance.now(), method, state, activeAttributes);
+    return new RequestHandle(request, performance.now(), method, state, activeAttributes);
   };
 
-  const finish = (handle: HttpRequestHandle, request: IncomingMessage, response: ServerResponse): void => {
+  const finish = (handle: HttpRequestHandle, response: ServerResponse): void => {
     if (handle.finished) return;
+    const request = handle.request;
     handle.finished = true;
     const state = (handle as RequestHandle).state ?? instruments();
     if (!state.recording) return;
@@ -205,7 +209,7 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
   function onClose(this: ServerResponse): void {
     const tracked = this as ServerResponse & { [HANDLE]?: HttpRequestHandle };
     const handle = tracked[HANDLE];
-    if (handle !== undefined) finish(handle, this.req, this);
+    if (handle !== undefined) finish(handle, this);
   }
 
   const track = (request: IncomingMessage, response: ServerResponse): HttpRequestHandle | undefined => {

@@ -69,7 +69,7 @@ describe('createHttpMetrics', () => {
       const incoming = request('GET', route);
       const handle = metrics.start(incoming)!;
       handle.route = route;
-      metrics.finish(handle, incoming, response(200));
+      metrics.finish(handle, response(200));
     }
     const routes = (await meter.histogram('http.server.request.duration')).map((entry) => [
       entry.attributes['http.route'],
@@ -88,8 +88,8 @@ describe('createHttpMetrics', () => {
     const metrics = createHttpMetrics({ meterProvider: meter.meterProvider });
     const incoming = request('PURGE', '/');
     const handle = metrics.start(incoming)!;
-    metrics.finish(handle, incoming, response(200));
-    metrics.finish(handle, incoming, response(200));
+    metrics.finish(handle, response(200));
+    metrics.finish(handle, response(200));
     const series = await meter.histogram('http.server.request.duration');
     expect(series.map((entry) => [entry.attributes['http.request.method'], entry.count])).toEqual([['_OTHER', 1]]);
     expect(series[0]!.boundaries).toEqual([...HTTP_DURATION_BUCKETS]);
@@ -103,7 +103,7 @@ describe('createHttpMetrics', () => {
       const incoming = request('GET', route);
       const handle = metrics.start(incoming)!;
       handle.route = route;
-      metrics.finish(handle, incoming, response(status));
+      metrics.finish(handle, response(status));
     };
     for (let index = 0; index < 18; index++) record('/users/:id', 200);
     record('/users/:id', 500);

@@ -3,7 +3,14 @@ import { TelltaleError, type Clock, type Logger } from '@telltale/core';
 import { circuitBreaker } from '@telltale/resilience';
 import { classify } from './errors.js';
 
-/** Circuit-breaker settings applied to every channel (see `@telltale/resilience`'s `circuitBreaker`). */
+/**
+ * Circuit-breaker settings applied to every channel (see `@telltale/resilience`'s `circuitBreaker`).
+ *
+ * @example
+ * ```ts
+ * createNotifier({ channels, breaker: { failureRatio: 0.5, minimumThroughput: 20, halfOpenAfter: '1m' } });
+ * ```
+ */
 export interface ChannelBreakerOptions {
   /** Open when this ratio of attempts in the window fail retryably; default 0.5. */
   failureRatio?: number;

@@ -1,6 +1,13 @@
 import type { NormalizedMessage } from './message.js';
 
-/** One delivery attempt handed to a channel. */
+/**
+ * One delivery attempt handed to a channel.
+ *
+ * @example
+ * ```ts
+ * async deliver(delivery: Delivery) { await post(delivery.idempotencyKey, delivery.message.subject); return {}; }
+ * ```
+ */
 export interface Delivery {
   /** Stable id of this (message, channel) delivery; the same on every retry. */
   id: string;
@@ -16,7 +23,14 @@ export interface Delivery {
   enqueuedAt: number;
 }
 
-/** What a channel reports on success. */
+/**
+ * What a channel reports on success.
+ *
+ * @example
+ * ```ts
+ * return { providerMessageId: response.headers.get('x-message-id') ?? undefined } satisfies DeliveryResult;
+ * ```
+ */
 export interface DeliveryResult {
   /** Provider's id for the message (SendGrid `X-Message-Id`, SMTP `Message-ID`, ...). */
   providerMessageId?: string;
@@ -24,7 +38,14 @@ export interface DeliveryResult {
   rejected?: readonly string[];
 }
 
-/** Token-bucket rate limit: `perSecond` sustained, `burst` at once. */
+/**
+ * Token-bucket rate limit: `perSecond` sustained, `burst` at once.
+ *
+ * @example
+ * ```ts
+ * createNotifier({ channels, rateLimits: { ops: { perSecond: 0.5, burst: 3 } satisfies RateLimit } });
+ * ```
+ */
 export interface RateLimit {
   /** Sustained rate in messages per second (may be fractional, e.g. 0.5). */
   perSecond: number;

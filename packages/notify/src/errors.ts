@@ -6,10 +6,22 @@ import { TelltaleError } from '@telltale/core';
  * provider's wait, then retry (not counted as an attempt); `permanent` → dead
  * letter at once; `endpoint-gone` → disable the channel and dead-letter all
  * its messages.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof NotifyDeliveryError && error.classification === 'endpoint-gone') disable();
+ * ```
  */
 export type FailureClassification = 'retryable' | 'permanent' | 'rate-limited' | 'endpoint-gone';
 
-/** What a {@link NotifyDeliveryError} carries besides its message. */
+/**
+ * What a {@link NotifyDeliveryError} carries besides its message.
+ *
+ * @example
+ * ```ts
+ * new NotifyDeliveryError('busy', { classification: 'rate-limited', provider: 'sms', status: 429, retryAfterMs: 5000 } satisfies DeliveryFailureDetails);
+ * ```
+ */
 export interface DeliveryFailureDetails {
   /** How the queue should react. */
   classification: FailureClassification;
@@ -67,7 +79,14 @@ export class NotifyDeliveryError extends TelltaleError {
   }
 }
 
-/** Why a message was refused at `send`. */
+/**
+ * Why a message was refused at `send`.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof NotifyMessageError && error.reason === 'header-injection') audit(error.field);
+ * ```
+ */
 export type InvalidMessageReason =
   | 'missing'
   | 'empty'

@@ -1,15 +1,36 @@
 import { NotifyMessageError } from './errors.js';
 
-/** Notification severity, lowest first. */
+/**
+ * Notification severity, lowest first.
+ *
+ * @example
+ * ```ts
+ * const severity: Severity = 'critical';
+ * ```
+ */
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
 /** Severities in increasing order. */
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
 
-/** A recipient: an address, or an address with a display name. */
+/**
+ * A recipient: an address, or an address with a display name.
+ *
+ * @example
+ * ```ts
+ * const to: Recipient[] = ['ana@example.com', { address: 'bo@example.com', name: 'Bo' }];
+ * ```
+ */
 export type Recipient = string | { address: string; name?: string };
 
-/** A link shown with the message (a button in chat channels, `links` in PagerDuty). */
+/**
+ * A link shown with the message (a button in chat channels, `links` in PagerDuty).
+ *
+ * @example
+ * ```ts
+ * const link: MessageLink = { href: 'https://example.com/runbook', text: 'Runbook' };
+ * ```
+ */
 export interface MessageLink {
   /** Absolute `http(s)` URL. */
   href: string;
@@ -57,7 +78,14 @@ export interface NotificationMessage {
   correlationKey?: string;
 }
 
-/** A validated message with recipients normalised to objects. */
+/**
+ * A validated message with recipients normalised to objects.
+ *
+ * @example
+ * ```ts
+ * const { subject, to } = delivery.message; // `to` is always an array of { address, name? }
+ * ```
+ */
 export interface NormalizedMessage extends Omit<NotificationMessage, 'to' | 'severity' | 'status'> {
   to: readonly { address: string; name?: string }[];
   severity: Severity;

@@ -1,12 +1,18 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Clock, Disposable, Logger } from '@telltale/core';
-import type { Jitter } from './backoff.js';
 import type { ChannelBreakerOptions } from './breaker.js';
 import type { DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
 import type { NotificationMessage } from './message.js';
 import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js';
 
-/** Retry policy of the delivery queue. */
+/**
+ * Retry policy of the delivery queue.
+ *
+ * @example
+ * ```ts
+ * createNotifier({ channels, retry: { maxAttempts: 10, initialDelay: '2s', maxDelay: '10m', maxRetryAfter: '5m' } });
+ * ```
+ */
 export interface RetryOptions {
   /** Attempts per delivery before dead-lettering (rate-limited attempts are not counted); default 8. */
   maxAttempts?: number;
@@ -15,14 +21,21 @@ export interface RetryOptions {
   /** Largest backoff; default `'5m'`. */
   maxDelay?: number | string;
   /** Jitter: `'equal'` (default: half fixed, half random), `'full'` or `'none'`. */
-  jitter?: Jitter;
+  jitter?: 'equal' | 'full' | 'none';
   /** Cap on a provider's `Retry-After` / rate-limit reset wait; default `'15m'`. */
   maxRetryAfter?: number | string;
   /** Dead-letter a delivery still undelivered this long after acceptance; default `'24h'`. */
   expireAfter?: number | string;
 }
 
-/** Options of {@link createNotifier}. */
+/**
+ * Options of {@link createNotifier}.
+ *
+ * @example
+ * ```ts
+ * const options: NotifierOptions = { channels: { inbox: memoryChannel() }, dedupWindow: '1h', logger };
+ * ```
+ */
 export interface NotifierOptions {
   /** Channels by name, e.g. `{ email: smtpChannel(...), ops: slackChannel(...) }`. */
   channels: Readonly<Record<string, NotificationChannel>>;
@@ -50,7 +63,14 @@ export interface NotifierOptions {
   random?: () => number;
 }
 
-/** Options of {@link Notifier.send}. */
+/**
+ * Options of {@link Notifier.send}.
+ *
+ * @example
+ * ```ts
+ * await notifier.send(message, { idempotencyKey: 'order-42-shipped', await: 'delivered', channels: ['email'] });
+ * ```
+ */
 export interface SendOptions {
   /**
    * Deduplicates sends within the dedup window and is passed to providers
@@ -66,7 +86,14 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
-/** What {@link Notifier.send} resolves with. */
+/**
+ * What {@link Notifier.send} resolves with.
+ *
+ * @example
+ * ```ts
+ * const { messageId, duplicate } = await notifier.send({ subject: 'Hi' }, { idempotencyKey: 'k1' });
+ * ```
+ */
 export interface SendReceipt {
   /** Id shared by this message's deliveries. */
   messageId: string;
@@ -80,7 +107,14 @@ export interface SendReceipt {
   results?: Readonly<Record<string, DeliveryResult>>;
 }
 
-/** A dead-lettered delivery. */
+/**
+ * A dead-lettered delivery.
+ *
+ * @example
+ * ```ts
+ * for (const letter of notifier.deadLetters()) console.warn(letter.channel, letter.error.message);
+ * ```
+ */
 export interface DeadLetter {
   /** Delivery id (use with `redrive({ ids })`). */
   id: string;
@@ -95,7 +129,14 @@ export interface DeadLetter {
   error: DeliveryErrorSummary;
 }
 
-/** Events from {@link Notifier.onEvent}. */
+/**
+ * Events from {@link Notifier.onEvent}.
+ *
+ * @example
+ * ```ts
+ * notifier.onEvent((event) => { if (event.type === 'dead-letter') alert(event.channel); });
+ * ```
+ */
 export interface NotifyEvent {
   type: 'delivered' | 'retry' | 'rate-limited' | 'circuit-open' | 'dead-letter' | 'channel-disabled' | 'duplicate';
   channel: string;
@@ -109,7 +150,14 @@ export interface NotifyEvent {
   error?: DeliveryErrorSummary;
 }
 
-/** Per-channel queue state from {@link Notifier.stats}. */
+/**
+ * Per-channel queue state from {@link Notifier.stats}.
+ *
+ * @example
+ * ```ts
+ * const { pending, deadLetters } = notifier.stats().email!;
+ * ```
+ */
 export interface ChannelStats {
   pending: number;
   inFlight: number;
@@ -121,7 +169,16 @@ export interface ChannelStats {
   breaker?: string;
 }
 
-/** The notifier. See {@link createNotifier}. */
+/**
+ * The notifier. See {@link createNotifier}.
+ *
+ * @example
+ * ```ts
+ * const notifier: Notifier = createNotifier({ channels: { inbox: memoryChannel() } });
+ * await notifier.send({ subject: 'Hello' });
+ * await notifier.close();
+ * ```
+ */
 export interface Notifier {
   /** Validates and queues a message for every channel (or `options.channels`). */
   send(message: NotificationMessage, options?: SendOptions): Promise<SendReceipt>;

@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEmitter,
-  options as check,
-  redactSecrets,
-  resolveLogger,
-  systemClock,
-  TelltaleConfigError,
-  TelltaleError,
-  type TimerHandle,
-} from '@telltale/core';
+import { createEmitter, options as check, redactSecrets, TelltaleError, type TimerHandle } from '@telltale/core';
 import { backoffDelay } from './backoff.js';
-import { circuitOpenWait, createChannelBreaker, type ChannelBreaker } from './breaker.js';
-import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
-import { Deque } from './deque.js';
+import { circuitOpenWait } from './breaker.js';
+import type { Delivery, DeliveryResult } from './channel.js';
 import { classify, NotifyDeliveryError, type FailureClassification } from './errors.js';
+import { createLanes, resolveSettings, type Lane } from './lanes.js';
 import { validateKey, validateMessage, type NotificationMessage } from './message.js';
 import type {
   ChannelStats,
@@ -24,39 +15,20 @@ import type {
   SendOptions,
   SendReceipt,
 } from './notifier-types.js';
-import { memoryStore, type DeliveryErrorSummary, type IdempotencyEntry, type OutboxRecord } from './store.js';
+import type { DeliveryErrorSummary, IdempotencyEntry, OutboxRecord } from './store.js';
 import { createTelemetry } from './telemetry.js';
-import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
-interface Lane {
-  name: string;
-  channel: NotificationChannel;
-  concurrency: number;
-  bucket: TokenBucket | undefined;
-  breaker: ChannelBreaker | undefined;
-  ready: Deque<OutboxRecord>;
-  delayed: OutboxRecord[];
-  inFlight: number;
-  pausedUntil: number;
-  rateLimitStreak: number;
-  disabled: DeliveryErrorSummary | undefined;
-  timer: TimerHandle | undefined;
-  timerAt: number;
-  dead: Map<string, OutboxRecord>;
-}
-
-interface Waiter {
+/** Tracks one sent message until every channel delivered or dead-lettered it. */
+interface Tracker {
   remaining: Set<string>;
   results: Record<string, DeliveryResult>;
   failures: DeadLetter[];
-  settle: (error?: Error) => void;
+  listeners: Set<(error: Error | undefined, results: Record<string, DeliveryResult>) => void>;
 }
 
 interface KeyEntry extends IdempotencyEntry {
   outcome?: 'delivered' | 'dead';
 }
-
-const DEFAULT_CONCURRENCY = 4;
 
 function toSummary(error: unknown, at: number): DeliveryErrorSummary {
   const classification = classify(error);
@@ -70,13 +42,6 @@ function toSummary(error: unknown, at: number): DeliveryErrorSummary {
     ...(delivery?.providerCode === undefined ? {} : { providerCode: delivery.providerCode }),
     at,
   };
-}
-
-function validateRateLimit(option: string, limit: RateLimit): { perSecond: number; burst: number } {
-  check.object(option, limit);
-  const perSecond = check.numberInRange(`${option}.perSecond`, limit.perSecond, 0.0001, 1_000_000);
-  const burst = check.positiveInteger(`${option}.burst`, limit.burst, Math.max(1, Math.ceil(perSecond)));
-  return { perSecond, burst };
 }
 
 /**
@@ -103,87 +68,10 @@ function validateRateLimit(option: string, limit: RateLimit): { perSecond: numbe
  * ```
  */
 export function createNotifier(options: NotifierOptions): Notifier {
-  check.object('createNotifier', options);
-  const channelInput = options.channels;
-  if (typeof channelInput !== 'object' || channelInput === null || Object.keys(channelInput).length === 0) {
-    throw new TelltaleConfigError({
-      option: 'channels',
-      value: channelInput,
-      expected: 'an object mapping names to channels, with at least one',
-    });
-  }
-  for (const [name, channel] of Object.entries(channelInput)) {
-    if (typeof channel !== 'object' || channel === null || typeof channel.deliver !== 'function') {
-      throw new TelltaleConfigError({
-        option: `channels.${name}`,
-        value: channel,
-        expected: 'a NotificationChannel (e.g. slackChannel({...}))',
-      });
-    }
-  }
-  const clock = options.clock ?? systemClock;
-  const logger = resolveLogger(options.logger);
-  const random = check.optionalFunction<() => number>('random', options.random) ?? Math.random;
-  const retryInput = check.object('retry', options.retry);
-  const maxAttempts = check.positiveInteger('retry.maxAttempts', retryInput.maxAttempts, 8);
-  const backoff = {
-    initial: check.duration('retry.initialDelay', retryInput.initialDelay, '1s'),
-    max: check.duration('retry.maxDelay', retryInput.maxDelay, '5m'),
-    jitter: check.oneOf('retry.jitter', retryInput.jitter, ['equal', 'full', 'none'], 'equal'),
-  };
-  const maxRetryAfter = check.duration('retry.maxRetryAfter', retryInput.maxRetryAfter, '15m');
-  const expireAfter = check.duration('retry.expireAfter', retryInput.expireAfter, '24h');
-  const dedupWindow = check.duration('dedupWindow', options.dedupWindow, '24h');
-  const maxQueueSize = check.positiveInteger('maxQueueSize', options.maxQueueSize, 100_000);
-  const rateLimits = check.object('rateLimits', options.rateLimits);
-  const concurrencyInput = check.object('concurrency', options.concurrency);
-  const breakerOptions = options.breaker === false ? false : check.object('breaker', options.breaker);
-  const store = options.store ?? memoryStore();
-  for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
-    if (typeof store[method] !== 'function')
-      throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore' });
-  }
-  for (const name of [...Object.keys(rateLimits), ...Object.keys(concurrencyInput)]) {
-    if (!(name in channelInput))
-      throw new TelltaleConfigError({
-        option: `rateLimits.${name}`,
-        value: name,
-        expected: `one of the channel names (${Object.keys(channelInput).join(', ')})`,
-      });
-  }
-
-  const lanes = new Map<string, Lane>();
-  for (const [name, channel] of Object.entries(channelInput)) {
-    const override = rateLimits[name];
-    const limit = override === false ? undefined : (override ?? channel.rateLimit);
-    const resolvedLimit =
-      limit === undefined
-        ? undefined
-        : validateRateLimit(override === undefined ? `channels.${name}.rateLimit` : `rateLimits.${name}`, limit);
-    lanes.set(name, {
-      name,
-      channel,
-      concurrency: check.positiveInteger(
-        `concurrency.${name}`,
-        concurrencyInput[name] ?? channel.concurrency,
-        DEFAULT_CONCURRENCY,
-      ),
-      bucket: resolvedLimit ? createTokenBucket(resolvedLimit.perSecond, resolvedLimit.burst, clock.now()) : undefined,
-      breaker:
-        breakerOptions === false
-          ? undefined
-          : createChannelBreaker(name, breakerOptions, { clock, logger, meterProvider: options.meterProvider }),
-      ready: new Deque(),
-      delayed: [],
-      inFlight: 0,
-      pausedUntil: 0,
-      rateLimitStreak: 0,
-      disabled: undefined,
-      timer: undefined,
-      timerAt: Infinity,
-      dead: new Map(),
-    });
-  }
+  const settings = resolveSettings(options);
+  const { clock, logger, random, maxAttempts, backoff, maxRetryAfter, expireAfter, dedupWindow, maxQueueSize, store } =
+    settings;
+  const lanes = createLanes(options, settings);
   const channelNames = [...lanes.keys()];
 
   const events = createEmitter<NotifyEvent>((error) => logger.warn({ err: error }, 'notify event listener threw'));
@@ -199,7 +87,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     },
   });
   const keys = new Map<string, KeyEntry>();
-  const waiters = new Map<string, Waiter>();
+  const trackers = new Map<string, Tracker>();
   const idleWaiters = new Set<() => void>();
   const progressWaiters = new Set<() => void>();
   const abort = new AbortController();
@@ -511,58 +399,49 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   function settleWaiter(record: OutboxRecord, result: DeliveryResult | undefined, dead: DeadLetter | undefined): void {
     const key = keys.get(record.idempotencyKey);
-    const waiter = waiters.get(record.messageId);
-    if (dead && key?.messageId === record.messageId) key.outcome = 'dead';
-    if (!waiter) {
-      if (key?.messageId === record.messageId && key.outcome === undefined && !dead) key.outcome = 'delivered';
+    const owned = key?.messageId === record.messageId ? key : undefined;
+    const tracker = trackers.get(record.messageId);
+    if (!tracker) {
+      // Loaded from the store after a restart: nobody waits, only the dedup entry learns the outcome.
+      if (owned && dead) owned.outcome = 'dead';
       return;
     }
-    waiter.remaining.delete(record.id);
-    if (result) waiter.results[record.channel] = result;
-    if (dead) waiter.failures.push(dead);
-    if (waiter.remaining.size > 0) return;
-    waiters.delete(record.messageId);
-    if (key?.messageId === record.messageId && key.outcome === undefined) key.outcome = 'delivered';
-    if (waiter.failures.length === 0) waiter.settle();
-    else {
-      const channels = waiter.failures.map((failure) => failure.channel).join(', ');
-      waiter.settle(
-        new TelltaleError(
-          'TELLTALE_NOTIFY_UNDELIVERED',
-          `Message was dead-lettered on: ${channels} (${waiter.failures[0]!.error.message})`,
-          {
-            details: {
-              messageId: record.messageId,
-              deadLetters: waiter.failures.map((failure) => ({
-                id: failure.id,
-                channel: failure.channel,
-                error: failure.error,
-              })),
-            },
-          },
-        ),
-      );
-    }
+    tracker.remaining.delete(record.id);
+    if (result) tracker.results[record.channel] = result;
+    if (dead) tracker.failures.push(dead);
+    if (tracker.remaining.size > 0) return;
+    trackers.delete(record.messageId);
+    if (owned) owned.outcome = tracker.failures.length === 0 ? 'delivered' : 'dead';
+    const error = tracker.failures.length === 0 ? undefined : undeliveredError(record.messageId, tracker.failures);
+    for (const listener of tracker.listeners) listener(error, tracker.results);
   }
 
-  function waitFor(
-    messageId: string,
-    deliveryIds: readonly string[],
-    signal: AbortSignal | undefined,
-  ): Promise<Record<string, DeliveryResult>> {
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        remaining: new Set(deliveryIds),
-        results: {},
-        failures: [],
-        settle: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (error) reject(error);
-          else resolve(waiter.results);
+  function undeliveredError(messageId: string, failures: readonly DeadLetter[]): TelltaleError {
+    const channels = failures.map((failure) => failure.channel).join(', ');
+    return new TelltaleError(
+      'TELLTALE_NOTIFY_UNDELIVERED',
+      `Message was dead-lettered on: ${channels} (${failures[0]?.error.message ?? 'unknown error'})`,
+      {
+        details: {
+          messageId,
+          deadLetters: failures.map((failure) => ({ id: failure.id, channel: failure.channel, error: failure.error })),
         },
+      },
+    );
+  }
+
+  /** Resolves when every delivery of `messageId` is delivered; rejects when one is dead-lettered. */
+  function waitFor(messageId: string, signal: AbortSignal | undefined): Promise<Record<string, DeliveryResult>> {
+    const tracker = trackers.get(messageId);
+    if (!tracker) return Promise.resolve({});
+    return new Promise((resolve, reject) => {
+      const listener = (error: Error | undefined, results: Record<string, DeliveryResult>): void => {
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(results);
       };
       const onAbort = (): void => {
-        waiters.delete(messageId);
+        tracker.listeners.delete(listener);
         reject(
           new TelltaleError('TELLTALE_ABORTED', 'Stopped waiting for delivery; the message is still queued', {
             cause: signal?.reason,
@@ -571,7 +450,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      waiters.set(messageId, waiter);
+      tracker.listeners.add(listener);
     });
   }
 
@@ -625,30 +504,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
         channels: existing.channels,
       };
       if (awaitMode === 'delivered') {
-        if (waiters.has(existing.messageId)) {
-          // Someone is already waiting on the original: wait for the same outcome.
-          await new Promise<void>((resolve, reject) => {
-            const subscription = events.on((event) => {
-              if (
-                event.idempotencyKey !== idempotencyKey ||
-                (event.type !== 'delivered' && event.type !== 'dead-letter')
-              )
-                return;
-              if (!waiters.has(existing.messageId)) {
-                subscription.dispose();
-                if (existing.outcome === 'dead')
-                  reject(new TelltaleError('TELLTALE_NOTIFY_UNDELIVERED', 'The original message was dead-lettered'));
-                else resolve();
-              }
-            });
-          });
-        } else if (existing.outcome === 'dead') {
+        if (existing.outcome === 'dead') {
           throw new TelltaleError(
             'TELLTALE_NOTIFY_UNDELIVERED',
             'The original message with this idempotency key was dead-lettered',
             { details: { messageId: existing.messageId } },
           );
         }
+        // Wait for the original's outcome (resolves at once if it is already delivered).
+        return { ...receipt, results: await waitFor(existing.messageId, sendOptions.signal) };
       }
       return receipt;
     }
@@ -673,14 +537,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }));
     // Write-through before acknowledging, so an accepted message survives a crash with a durable store.
     await Promise.all([store.rememberKey(entry), ...records.map((record) => store.save(record))]);
-    const delivered =
-      awaitMode === 'delivered'
-        ? waitFor(
-            messageId,
-            records.map((record) => record.id),
-            sendOptions.signal,
-          )
-        : undefined;
+    trackers.set(messageId, {
+      remaining: new Set(records.map((record) => record.id)),
+      results: {},
+      failures: [],
+      listeners: new Set(),
+    });
+    const delivered = awaitMode === 'delivered' ? waitFor(messageId, sendOptions.signal) : undefined;
     delivered?.catch(() => {});
     for (const record of records) {
       const lane = lanes.get(record.channel)!;
@@ -823,12 +686,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
           { pending: queued },
           'notifier closed with deliveries still queued; they remain in the outbox store',
         );
-      for (const waiter of waiters.values())
-        waiter.settle(new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier was closed before delivery'));
+      const closedError = new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier was closed before delivery');
+      for (const tracker of trackers.values()) for (const listener of tracker.listeners) listener(closedError, {});
       // flush() callers would otherwise wait forever on deliveries that will not run in this process.
       for (const resolve of idleWaiters) resolve();
       idleWaiters.clear();
-      waiters.clear();
+      trackers.clear();
       telemetry.close();
       const results = await Promise.allSettled(
         [...lanes.values()].map((lane) => lane.channel.close?.() ?? Promise.resolve()),

@@ -1,7 +1,14 @@
 import type { FailureClassification } from './errors.js';
 import type { NormalizedMessage } from './message.js';
 
-/** The last error of a delivery, as stored (no secrets, no stack). */
+/**
+ * The last error of a delivery, as stored (no secrets, no stack).
+ *
+ * @example
+ * ```ts
+ * const { classification, status, message } = notifier.deadLetters()[0]!.error;
+ * ```
+ */
 export interface DeliveryErrorSummary {
   /** Human-readable reason (redacted). */
   message: string;
@@ -17,7 +24,14 @@ export interface DeliveryErrorSummary {
   at: number;
 }
 
-/** One (message, channel) delivery as kept by an {@link OutboxStore}. Plain JSON. */
+/**
+ * One (message, channel) delivery as kept by an {@link OutboxStore}. Plain JSON.
+ *
+ * @example
+ * ```ts
+ * await store.save({ ...record, state: 'dead', deadAt: Date.now() });
+ * ```
+ */
 export interface OutboxRecord {
   /** Stable delivery id. */
   id: string;
@@ -43,7 +57,14 @@ export interface OutboxRecord {
   deadAt?: number;
 }
 
-/** An idempotency key remembered for the dedup window. */
+/**
+ * An idempotency key remembered for the dedup window.
+ *
+ * @example
+ * ```ts
+ * await store.rememberKey({ key: 'k1', messageId: 'm1', channels: ['email'], expiresAt: Date.now() + 86_400_000 });
+ * ```
+ */
 export interface IdempotencyEntry {
   key: string;
   messageId: string;
@@ -51,7 +72,14 @@ export interface IdempotencyEntry {
   expiresAt: number;
 }
 
-/** What a store hands back at start-up. */
+/**
+ * What a store hands back at start-up.
+ *
+ * @example
+ * ```ts
+ * const { records, idempotencyKeys } = await store.load();
+ * ```
+ */
 export interface OutboxSnapshot {
   records: OutboxRecord[];
   idempotencyKeys: IdempotencyEntry[];
@@ -91,7 +119,15 @@ export interface OutboxStore {
   close(): Promise<void>;
 }
 
-/** The in-memory store, with inspection helpers for tests. */
+/**
+ * The in-memory store, with inspection helpers for tests.
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore();
+ * store.records(); // pending and dead-lettered deliveries
+ * ```
+ */
 export interface MemoryStore extends OutboxStore {
   /** Current records (copies). */
   records(): OutboxRecord[];

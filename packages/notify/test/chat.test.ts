@@ -127,6 +127,16 @@ describe('slackChannel against a Slack-shaped webhook', () => {
     expect(logs.text()).not.toContain('XXXXsecretTOKEN');
   });
 
+  it('times out a silent endpoint as retryable and leaves the caller unharmed', async () => {
+    const peer = await startPeer(
+      () => new Promise<PeerReply>((resolve) => setTimeout(() => resolve({ status: 200, body: 'ok' }), 2000)),
+    );
+    peers.push(peer);
+    const channel = slackChannel({ webhookUrl: peer.url + SLACK_TOKEN_PATH, timeout: 100 });
+    const error = await failure(channel);
+    expect(error).toMatchObject({ classification: 'retryable', message: 'slack request timed out' });
+  });
+
   it('refuses a non-URL without echoing it', () => {
     expect(() => slackChannel({ webhookUrl: 'hooks.slack.com/services/secret' })).toThrow(/slackChannel.webhookUrl/);
     expect(() => slackChannel({ webhookUrl: 'hooks.slack.com/services/secret' })).not.toThrow(/secret/);

@@ -386,7 +386,10 @@ describe('createNotifier: queue', () => {
     await clock.advanceAsync(0);
     const duplicate = notifier.send({ subject: 'x' }, { idempotencyKey: 'dup', await: 'delivered' });
     const controller = new AbortController();
-    const aborted = notifier.send({ subject: 'y' }, { idempotencyKey: 'other', await: 'delivered', signal: controller.signal });
+    const aborted = notifier.send(
+      { subject: 'y' },
+      { idempotencyKey: 'other', await: 'delivered', signal: controller.signal },
+    );
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
     await clock.advanceAsync(1000);

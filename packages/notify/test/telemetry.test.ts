@@ -13,18 +13,29 @@ type Collected = Record<string, { unit: string; points: Point[] }>;
 
 // The real OpenTelemetry SDK runs in a child process (see the probe for why).
 describe('telemetry with the OpenTelemetry SDK', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@telltale/source', '--import', 'tsx', probe], {
-    cwd: repositoryRoot,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--conditions=@telltale/source', '--import', 'tsx', probe],
+    {
+      cwd: repositoryRoot,
+    },
+  );
   const { whileRetrying, afterwards } = JSON.parse(stdout) as Record<'whileRetrying' | 'afterwards', Collected>;
 
   it('reports queue depth per channel while a delivery waits for its retry', () => {
-    expect(whileRetrying['telltale.notify.queue.depth']).toEqual({ unit: '{delivery}', points: [{ attributes: { channel: 'flaky' }, value: 1 }] });
+    expect(whileRetrying['telltale.notify.queue.depth']).toEqual({
+      unit: '{delivery}',
+      points: [{ attributes: { channel: 'flaky' }, value: 1 }],
+    });
   });
 
   it('counts deliveries by channel and outcome', () => {
     const points = afterwards['telltale.notify.deliveries']!.points;
-    expect(Object.fromEntries(points.map((point) => [String(point.attributes.outcome), point.value]))).toEqual({ retried: 1, delivered: 1, dead_lettered: 1 });
+    expect(Object.fromEntries(points.map((point) => [String(point.attributes.outcome), point.value]))).toEqual({
+      retried: 1,
+      delivered: 1,
+      dead_lettered: 1,
+    });
     expect(points.every((point) => point.attributes.channel === 'flaky')).toBe(true);
   });
 
@@ -35,7 +46,9 @@ describe('telemetry with the OpenTelemetry SDK', async () => {
   });
 
   it('reports dead letters and an empty queue afterwards', () => {
-    expect(afterwards['telltale.notify.dead_letters']!.points).toEqual([{ attributes: { channel: 'flaky' }, value: 1 }]);
+    expect(afterwards['telltale.notify.dead_letters']!.points).toEqual([
+      { attributes: { channel: 'flaky' }, value: 1 },
+    ]);
     expect(afterwards['telltale.notify.queue.depth']!.points).toEqual([{ attributes: { channel: 'flaky' }, value: 0 }]);
   });
 });
@@ -53,7 +66,9 @@ describe('consoleChannel', () => {
     await notifier.send({ subject: 'Hello', severity: 'warning' }, { await: 'delivered', idempotencyKey: 'c1' });
     await notifier.close();
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ notification: { id: 'c1', channel: 'log', subject: 'Hello', severity: 'warning' } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      notification: { id: 'c1', channel: 'log', subject: 'Hello', severity: 'warning' },
+    });
   });
 
   it('writes through the logger port at a level matching the severity', async () => {
@@ -66,6 +81,12 @@ describe('consoleChannel', () => {
     const notifier = createNotifier({ channels: { log: consoleChannel({ logger }) } });
     await notifier.send({ subject: 'Disk full', severity: 'critical' }, { await: 'delivered' });
     await notifier.close();
-    expect(entries).toEqual([['error', expect.objectContaining({ notification: expect.objectContaining({ subject: 'Disk full' }) }), 'Disk full']]);
+    expect(entries).toEqual([
+      [
+        'error',
+        expect.objectContaining({ notification: expect.objectContaining({ subject: 'Disk full' }) }),
+        'Disk full',
+      ],
+    ]);
   });
 });

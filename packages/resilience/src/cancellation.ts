@@ -33,7 +33,7 @@ export function fromSignal(signal: AbortSignal | undefined): Cancellation {
       return signal.aborted;
     },
     get reason(): unknown {
-      return signal.reason;
+      return signal.reason as unknown;
     },
     signal,
     onAbort(listener) {

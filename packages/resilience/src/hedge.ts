@@ -1,5 +1,4 @@
 import {
-  abortError,
   options as check,
   systemClock,
   TelltaleError,

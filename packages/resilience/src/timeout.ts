@@ -1,5 +1,4 @@
 import {
-  abortError,
   options as check,
   systemClock,
   TelltaleConfigError,
@@ -8,9 +7,11 @@ import {
   type TimerHandle,
 } from '@telltale/core';
 import { timeoutError } from './errors.js';
-import { Scope } from './cancellation.js';
+import { NEVER_CANCELLED, Scope } from './cancellation.js';
 import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { executeAlone } from './standalone.js';
+
+const ignore = (): void => {};
 
 /** Options for {@link timeout} when given as an object. */
 export interface TimeoutOptions {
@@ -142,7 +143,7 @@ export function timeout(duration: DurationInput | TimeoutOptions): TimeoutPolicy
           },
         };
         // The caller's abort rejects at once, even if the operation ignores its signal.
-        const stopListening = scope.onAbort(() => entry.fail(abortedBy(outer)));
+        const stopListening = outer === NEVER_CANCELLED ? ignore : scope.onAbort(() => entry.fail(abortedBy(outer)));
         deadlines.add(entry);
         next({ ...run, cancellation: scope }).then(
           (value) => {

@@ -277,3 +277,13 @@ describe('circuitBreaker', () => {
     await expect(breaker.execute(ok)).rejects.toMatchObject({ code: 'TELLTALE_CLOSED' });
   });
 });
+
+describe('circuitBreaker timers', () => {
+  it('shares one bucket-rotation timer between all breakers of a clock (opossum #809: 2 intervals each)', () => {
+    const clock = createManualClock();
+    const breakers = Array.from({ length: 1_000 }, (_, index) => circuitBreaker({ name: `b${index}`, clock }));
+    expect(clock.pendingTimers()).toBe(1);
+    for (const breaker of breakers) breaker.close();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});

@@ -25,7 +25,15 @@ function ascii(data: Uint8Array, offset: number, length: number): string {
   return String.fromCharCode(...data.subarray(offset, offset + length));
 }
 
-/** Guesses a MIME type from magic bytes, falling back to `application/octet-stream`. */
+/**
+ * Guesses a MIME type from magic bytes, falling back to `application/octet-stream`.
+ *
+ * @example
+ * ```ts
+ * import { sniffMediaType } from '@telltale/stt';
+ * sniffMediaType(silentWav(0.1)); // 'audio/wav'
+ * ```
+ */
 export function sniffMediaType(data: Uint8Array): string {
   if (ascii(data, 0, 4) === 'RIFF' && ascii(data, 8, 4) === 'WAVE') return 'audio/wav';
   if (ascii(data, 0, 4) === 'fLaC') return 'audio/flac';

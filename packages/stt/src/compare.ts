@@ -92,7 +92,15 @@ export interface ComparisonReport {
   items: ItemComparison[];
 }
 
-/** Nearest-rank percentile of `values` (0 when empty). */
+/**
+ * Nearest-rank percentile of `values` (0 when empty).
+ *
+ * @example
+ * ```ts
+ * import { percentile } from '@telltale/stt';
+ * percentile([120, 80, 300], 0.95); // 300
+ * ```
+ */
 export function percentile(values: readonly number[], fraction: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);

@@ -10,7 +10,15 @@ export interface SttTelemetry {
   audio(provider: string, seconds: number): void;
 }
 
-/** Request-duration buckets (seconds): STT calls run from ~100 ms to minutes. */
+/**
+ * Request-duration buckets (seconds): STT calls run from ~100 ms to minutes.
+ *
+ * @example
+ * ```ts
+ * import { STT_DURATION_BUCKETS } from '@telltale/stt';
+ * STT_DURATION_BUCKETS[0]; // 0.05 (seconds)
+ * ```
+ */
 export const STT_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /**

@@ -38,7 +38,15 @@ export function normalizeSpeakers(labels: readonly (string | number | undefined)
   });
 }
 
-/** Joins word texts with single spaces, without a space before punctuation tokens. */
+/**
+ * Joins word texts with single spaces, without a space before punctuation tokens.
+ *
+ * @example
+ * ```ts
+ * import { joinWords } from '@telltale/stt';
+ * joinWords([{ text: 'Hi' }, { text: ',' }, { text: 'you' }]); // 'Hi, you'
+ * ```
+ */
 export function joinWords(words: readonly { text: string }[]): string {
   let text = '';
   for (const word of words) {
@@ -51,6 +59,12 @@ export function joinWords(words: readonly { text: string }[]): string {
 /**
  * Groups consecutive words of the same speaker into segments (a new segment also starts after
  * a pause longer than `maxGap` seconds).
+ *
+ * @example
+ * ```ts
+ * import { segmentsFromWords } from '@telltale/stt';
+ * segmentsFromWords(transcript.words, 0.8); // [{ text, start, end, speaker }]
+ * ```
  */
 export function segmentsFromWords(words: readonly TranscriptWord[], maxGap = 1): TranscriptSegment[] {
   const segments: TranscriptSegment[] = [];

@@ -37,6 +37,8 @@ export type QueryOutcome = { readonly samples: readonly Sample[] } | { readonly 
 
 interface Context {
   readonly time: number;
+  /** The group's `limit` (0 = none). */
+  readonly limit?: number;
   readonly externalLabels: Labels;
   readonly externalURL: string;
 }
@@ -56,7 +58,11 @@ export function alertLabels(state: AlertingRuleState, sample: Sample, context: C
     externalLabels: context.externalLabels,
     externalURL: context.externalURL,
   };
-  const labels: Record<string, string> = { ...seriesLabels, ...state.groupLabels, ...expand(state.rule.labels.templates, data) };
+  const labels: Record<string, string> = {
+    ...seriesLabels,
+    ...state.groupLabels,
+    ...expand(state.rule.labels.templates, data),
+  };
   labels.alertname = state.rule.name;
   for (const [name, value] of Object.entries(labels)) if (value === '') delete labels[name];
   return labels;
@@ -161,6 +167,7 @@ export function advanceAlertingRule(
     });
   }
 
+  let activeCount = 0;
   for (const [key, alert] of active) {
     if (!current.has(key)) {
       let keepFiring = false;
@@ -168,7 +175,10 @@ export function advanceAlertingRule(
         alert.keepFiringSince ??= time;
         if (time - alert.keepFiringSince < rule.keepFiringFor) keepFiring = true;
       }
-      if (alert.state === 'pending' || (alert.resolvedAt !== undefined && time - alert.resolvedAt > RESOLVED_RETENTION)) {
+      if (
+        alert.state === 'pending' ||
+        (alert.resolvedAt !== undefined && time - alert.resolvedAt > RESOLVED_RETENTION)
+      ) {
         active.delete(key);
       }
       if (alert.state !== 'inactive' && !keepFiring) {
@@ -179,16 +189,24 @@ export function advanceAlertingRule(
     } else {
       alert.keepFiringSince = undefined;
     }
+    activeCount++;
     if (alert.state === 'pending' && time - alert.activeAt >= rule.for) {
       alert.state = 'firing';
       alert.firedAt = time;
     }
+  }
+  // As Prometheus: over the group's limit the rule fails and drops all its alerts.
+  if (context.limit && activeCount > context.limit) {
+    active.clear();
+    state.lastError = new Error(`exceeded limit of ${context.limit} with ${activeCount} alerts`);
+    state.health = 'error';
   }
 }
 
 /** Prometheus' `needsSending`: firing alerts every `resendDelay`, resolved ones once per resolution and while retained. */
 export function needsSending(alert: ActiveAlert, time: number, resendDelay: number): boolean {
   if (alert.state === 'pending') return false;
-  if (alert.resolvedAt !== undefined && (alert.lastSentAt === undefined || alert.resolvedAt > alert.lastSentAt)) return true;
+  if (alert.resolvedAt !== undefined && (alert.lastSentAt === undefined || alert.resolvedAt > alert.lastSentAt))
+    return true;
   return (alert.lastSentAt ?? -Infinity) + resendDelay < time;
 }

@@ -107,11 +107,20 @@ export interface AlertEngine {
 export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   validate.object('options', options);
   if (typeof options.source?.collect !== 'function') {
-    throw new TelltaleConfigError({ option: 'source', value: options.source, expected: 'a SeriesSource with collect()' });
+    throw new TelltaleConfigError({
+      option: 'source',
+      value: options.source,
+      expected: 'a SeriesSource with collect()',
+    });
   }
   const rules = loadRules(options.rules);
   const interval = validate.duration('evaluationInterval', options.evaluationInterval, '1m');
-  if (interval <= 0) throw new TelltaleConfigError({ option: 'evaluationInterval', value: options.evaluationInterval, expected: 'a positive duration' });
+  if (interval <= 0)
+    throw new TelltaleConfigError({
+      option: 'evaluationInterval',
+      value: options.evaluationInterval,
+      expected: 'a positive duration',
+    });
   const receivers = validate.object('receivers', options.receivers);
   for (const [name, receiver] of Object.entries(receivers)) validate.optionalFunction(`receivers.${name}`, receiver);
   const clock = options.clock ?? systemClock;
@@ -144,7 +153,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const errors: { group: string; rule: string; error: Error }[] = [];
     for (const group of groups) {
       for (const state of runner.states.get(group.name) ?? []) {
-        if (state.lastError) errors.push({ group: group.name, rule: state.rule.name, error: state.lastError });
+        if (state.lastError) {
+          errors.push({ group: group.name, rule: state.rule.name, error: state.lastError });
+          logger.warn(
+            { group: group.name, rule: state.rule.name, err: state.lastError },
+            'alert engine: rule evaluation failed',
+          );
+        }
         const due = [...state.active.values()].filter((alert) => needsSending(alert, time, resendDelay));
         if (due.length === 0) continue;
         const generatorURL = `${externalURL}/graph?g0.expr=${encodeURIComponent(state.rule.expression.source)}&g0.tab=1`;
@@ -184,7 +199,9 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     timers.set(
       group,
       clock.setTimeout(() => {
-        evaluateGroups([group]).catch((error: unknown) => logger.error({ err: error }, 'alert engine: evaluation failed'));
+        evaluateGroups([group]).catch((error: unknown) =>
+          logger.error({ err: error }, 'alert engine: evaluation failed'),
+        );
         schedule(group);
       }, every),
     );

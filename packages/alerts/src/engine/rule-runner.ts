@@ -48,7 +48,9 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
   const record = (group: RuleGroup, rule: RecordingRule, index: number, time: number): void => {
     let samples: Sample[] = [];
     try {
-      samples = toSamples(rule.expression, store, time, lookbackDelta);
+      samples = toSamples(rule.expression, store, time - group.queryOffset, lookbackDelta);
+      // Over the group limit Prometheus fails the rule and records nothing.
+      if (group.limit > 0 && samples.length > group.limit) samples = [];
     } catch {
       samples = [];
     }
@@ -75,7 +77,7 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
         const state = groupStates[alertIndex++]!;
         let outcome: QueryOutcome;
         try {
-          outcome = { samples: toSamples(rule.expression, store, time, lookbackDelta) };
+          outcome = { samples: toSamples(rule.expression, store, time - group.queryOffset, lookbackDelta) };
         } catch (error) {
           outcome = { error: error as Error };
         }
@@ -83,13 +85,13 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
         const resolveSamples = resolveExpression
           ? () => {
               try {
-                return toSamples(resolveExpression, store, time, lookbackDelta);
+                return toSamples(resolveExpression, store, time - group.queryOffset, lookbackDelta);
               } catch {
                 return [];
               }
             }
           : undefined;
-        advanceAlertingRule(state, outcome, { time, externalLabels, externalURL }, resolveSamples);
+        advanceAlertingRule(state, outcome, { time, externalLabels, externalURL, limit: group.limit }, resolveSamples);
       });
     },
     query(expression, time) {

@@ -112,7 +112,13 @@ export function aggregate(node: AggregateNode, samples: readonly Sample[], param
       );
       output.push(...sorted.slice(0, k));
     } else if (node.operator === 'quantile') {
-      output.push({ labels: group.labels, value: quantile(parameter, group.samples.map((sample) => sample.value)) });
+      output.push({
+        labels: group.labels,
+        value: quantile(
+          parameter,
+          group.samples.map((sample) => sample.value),
+        ),
+      });
     } else {
       output.push({ labels: group.labels, value: result(node.operator, group) });
     }

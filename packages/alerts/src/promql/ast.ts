@@ -70,14 +70,7 @@ export interface UnaryNode {
 
 /** A parsed, type-checked PromQL expression. */
 export type ExpressionNode =
-  | NumberNode
-  | StringNode
-  | VectorSelectorNode
-  | MatrixSelectorNode
-  | CallNode
-  | AggregateNode
-  | BinaryNode
-  | UnaryNode;
+  NumberNode | StringNode | VectorSelectorNode | MatrixSelectorNode | CallNode | AggregateNode | BinaryNode | UnaryNode;
 
 export const COMPARISON_OPERATORS: ReadonlySet<string> = new Set(['==', '!=', '>', '<', '>=', '<=']);
 export const SET_OPERATORS: ReadonlySet<string> = new Set(['and', 'or', 'unless']);

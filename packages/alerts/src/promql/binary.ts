@@ -38,7 +38,12 @@ export function applyOperator(operator: string, left: number, right: number): nu
 }
 
 /** Vector ⊕ scalar (or scalar ⊕ vector when `scalarOnLeft`). */
-export function vectorScalar(node: BinaryNode, samples: readonly Sample[], scalar: number, scalarOnLeft: boolean): Sample[] {
+export function vectorScalar(
+  node: BinaryNode,
+  samples: readonly Sample[],
+  scalar: number,
+  scalarOnLeft: boolean,
+): Sample[] {
   const isComparison = COMPARISON_OPERATORS.has(node.operator);
   const result: Sample[] = [];
   for (const sample of samples) {

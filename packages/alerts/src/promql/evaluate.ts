@@ -49,7 +49,10 @@ class Evaluator {
         if (value.type === 'scalar') return { type: 'scalar', value: -value.value };
         return {
           type: 'vector',
-          samples: this.vector(value).map((sample) => ({ labels: withoutMetricName(sample.labels), value: -sample.value })),
+          samples: this.vector(value).map((sample) => ({
+            labels: withoutMetricName(sample.labels),
+            value: -sample.value,
+          })),
         };
       }
       case 'aggregate': {
@@ -104,8 +107,10 @@ class Evaluator {
     if (left.type === 'scalar' && right.type === 'scalar') {
       return { type: 'scalar', value: applyOperator(node.operator, left.value, right.value) };
     }
-    if (left.type === 'scalar') return { type: 'vector', samples: vectorScalar(node, this.vector(right), left.value, true) };
-    if (right.type === 'scalar') return { type: 'vector', samples: vectorScalar(node, this.vector(left), right.value, false) };
+    if (left.type === 'scalar')
+      return { type: 'vector', samples: vectorScalar(node, this.vector(right), left.value, true) };
+    if (right.type === 'scalar')
+      return { type: 'vector', samples: vectorScalar(node, this.vector(left), right.value, false) };
     const leftSamples = this.vector(left);
     const rightSamples = this.vector(right);
     if (node.matching?.cardinality === 'many-to-many') {
@@ -185,6 +190,6 @@ function parseBound(text: string): number {
   const lower = text.trim().toLowerCase();
   if (lower === '+inf' || lower === 'inf') return Infinity;
   if (lower === '-inf') return -Infinity;
-  if (lower === '' ) return Number.NaN;
+  if (lower === '') return Number.NaN;
   return Number(text);
 }

@@ -105,12 +105,14 @@ export function rangeFunction(
     }
     case 'min_over_time': {
       let min = values[start]!;
-      for (let index = start + 1; index < end; index++) if (values[index]! < min || Number.isNaN(min)) min = values[index]!;
+      for (let index = start + 1; index < end; index++)
+        if (values[index]! < min || Number.isNaN(min)) min = values[index]!;
       return min;
     }
     case 'max_over_time': {
       let max = values[start]!;
-      for (let index = start + 1; index < end; index++) if (values[index]! > max || Number.isNaN(max)) max = values[index]!;
+      for (let index = start + 1; index < end; index++)
+        if (values[index]! > max || Number.isNaN(max)) max = values[index]!;
       return max;
     }
     case 'count_over_time':

@@ -14,7 +14,19 @@ import { COMPARISON_OPERATORS, SET_OPERATORS } from './ast.js';
 import { FUNCTIONS } from './function-signatures.js';
 import { matches } from './match.js';
 
-const AGGREGATIONS = new Set(['sum', 'avg', 'min', 'max', 'count', 'topk', 'bottomk', 'quantile', 'group', 'stddev', 'stdvar']);
+const AGGREGATIONS = new Set([
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count',
+  'topk',
+  'bottomk',
+  'quantile',
+  'group',
+  'stddev',
+  'stdvar',
+]);
 const PARAMETER_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile']);
 
 const OPERATORS: Readonly<Record<string, string>> = {
@@ -88,7 +100,10 @@ export function parsePromql(source: string): ParsedExpression {
   });
   if (syntaxError) {
     const at = syntaxError.from;
-    throw promqlError(source, `Syntax error at character ${at + 1} (near ${JSON.stringify(source.slice(at, at + 12))})`);
+    throw promqlError(
+      source,
+      `Syntax error at character ${at + 1} (near ${JSON.stringify(source.slice(at, at + 12))})`,
+    );
   }
   const top = tree.topNode.firstChild;
   if (!top) throw promqlError(source, 'Empty expression');
@@ -126,7 +141,11 @@ class Converter {
   }
 
   private unsupported(construct: string, node: SyntaxNode): never {
-    throw promqlError(this.source, `Unsupported PromQL construct: ${construct} (${JSON.stringify(this.text(node))})`, construct);
+    throw promqlError(
+      this.source,
+      `Unsupported PromQL construct: ${construct} (${JSON.stringify(this.text(node))})`,
+      construct,
+    );
   }
 
   private fail(message: string): never {
@@ -259,7 +278,10 @@ class Converter {
       try {
         regex = new RegExp(`^(?:${value})$`, 's');
       } catch (error) {
-        throw promqlError(this.source, `Invalid regular expression ${JSON.stringify(value)}: ${(error as Error).message}`);
+        throw promqlError(
+          this.source,
+          `Invalid regular expression ${JSON.stringify(value)}: ${(error as Error).message}`,
+        );
       }
       return { name, operator, value, regex };
     }
@@ -338,7 +360,8 @@ class Converter {
     }
     const expression = args[args.length - 1]!;
     const parameter = expectsParameter ? args[0] : undefined;
-    if (typeOf(expression) !== 'vector') this.fail(`Aggregation ${operator} expects an instant vector, got ${typeOf(expression)}`);
+    if (typeOf(expression) !== 'vector')
+      this.fail(`Aggregation ${operator} expects an instant vector, got ${typeOf(expression)}`);
     if (parameter && typeOf(parameter) !== 'scalar') this.fail(`Aggregation ${operator} expects a scalar parameter`);
     return { kind: 'aggregate', operator, parameter, expression, grouping, without };
   }
@@ -373,7 +396,12 @@ class Converter {
         this.fail(`Set operator ${operator} not allowed in binary scalar expression`);
       }
       if (matching && matching.cardinality !== 'one-to-one') this.fail(`No grouping allowed for ${operator} operation`);
-      matching = { cardinality: 'many-to-many', on: matching?.on ?? false, labels: matching?.labels ?? [], include: [] };
+      matching = {
+        cardinality: 'many-to-many',
+        on: matching?.on ?? false,
+        labels: matching?.labels ?? [],
+        include: [],
+      };
     } else if (matching && (leftType === 'scalar' || rightType === 'scalar')) {
       this.fail('Vector matching only allowed between instant vectors');
     }
@@ -411,7 +439,8 @@ class Converter {
     const [operatorNode, operand] = this.children(node);
     const expression = this.expression(operand!);
     const type = typeOf(expression);
-    if (type !== 'scalar' && type !== 'vector') this.fail(`Unary expression only allowed on scalars or instant vectors`);
+    if (type !== 'scalar' && type !== 'vector')
+      this.fail(`Unary expression only allowed on scalars or instant vectors`);
     const operator = this.text(operatorNode!) === '-' ? '-' : '+';
     if (operator === '+') return expression;
     if (expression.kind === 'number') return { kind: 'number', value: -expression.value };

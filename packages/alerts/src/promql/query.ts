@@ -15,6 +15,11 @@ import type { QueryValue } from './values.js';
  * query(store, 'sum(up)', 60_000); // { type: 'vector', samples: [{ labels: {}, value: 1 }] }
  * ```
  */
-export function query(store: SeriesStore, expression: string, time: number, options: { lookbackDelta?: number } = {}): QueryValue {
+export function query(
+  store: SeriesStore,
+  expression: string,
+  time: number,
+  options: { lookbackDelta?: number } = {},
+): QueryValue {
   return evaluateExpression(parsePromql(expression), { store, time, lookbackDelta: options.lookbackDelta });
 }

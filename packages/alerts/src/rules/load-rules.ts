@@ -82,6 +82,10 @@ export interface RuleGroup {
   readonly name: string;
   /** Evaluation interval in milliseconds, when the group sets one. */
   readonly interval: number | undefined;
+  /** Maximum alerts (or recorded series) per rule; 0 means no limit. */
+  readonly limit: number;
+  /** How far back queries look (`query_offset`), in milliseconds. */
+  readonly queryOffset: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly rules: readonly (AlertingRule | RecordingRule)[];
   readonly input: RuleGroupInput;
@@ -189,7 +193,8 @@ function settings(value: unknown, location: Location, parsed: ParsedExpression) 
   if (value === undefined) return { noData: 'ok' as const, error: 'keepLast' as const, resolve: undefined };
   if (!isRecord(value)) throw invalid(field, 'expected a map');
   for (const key of Object.keys(value)) {
-    if (!['noData', 'error', 'resolveThreshold'].includes(key)) throw invalid({ ...field, field: `telltale.${key}` }, 'unknown field');
+    if (!['noData', 'error', 'resolveThreshold'].includes(key))
+      throw invalid({ ...field, field: `telltale.${key}` }, 'unknown field');
   }
   const noData = value.noData ?? 'ok';
   if (!['ok', 'alerting', 'noData', 'keepLast'].includes(noData as string)) {
@@ -212,9 +217,11 @@ function settings(value: unknown, location: Location, parsed: ParsedExpression) 
 function loadRule(value: unknown, index: number, group: string): AlertingRule | RecordingRule {
   const base: Location = { group, rule: `#${index + 1}` };
   if (!isRecord(value)) throw invalid(base, 'expected a map');
-  const named = typeof value.alert === 'string' ? value.alert : typeof value.record === 'string' ? value.record : undefined;
+  const named =
+    typeof value.alert === 'string' ? value.alert : typeof value.record === 'string' ? value.record : undefined;
   const location: Location = { group, rule: named ? `${JSON.stringify(named)} (#${index + 1})` : `#${index + 1}` };
-  for (const key of Object.keys(value)) if (!RULE_FIELDS.has(key)) throw invalid({ ...location, field: key }, 'unknown field');
+  for (const key of Object.keys(value))
+    if (!RULE_FIELDS.has(key)) throw invalid({ ...location, field: key }, 'unknown field');
   if ((value.alert === undefined) === (value.record === undefined)) {
     throw invalid(location, 'exactly one of "alert" and "record" must be set');
   }
@@ -251,6 +258,14 @@ function loadRule(value: unknown, index: number, group: string): AlertingRule | 
   };
 }
 
+function groupLimit(value: unknown, group: string): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw invalid({ group, field: 'limit' }, 'expected an integer >= 0');
+  }
+  return value;
+}
+
 /**
  * Loads and validates a Prometheus rule file (YAML text or the parsed
  * object): every expression is parsed and type-checked, every template
@@ -271,7 +286,11 @@ function loadRule(value: unknown, index: number, group: string): AlertingRule | 
  * ```
  */
 export function loadRules(input: RuleFileInput | LoadedRules): LoadedRules {
-  if (isRecord(input) && Array.isArray(input.groups) && input.groups.every((group) => isRecord(group) && 'input' in group)) {
+  if (
+    isRecord(input) &&
+    Array.isArray(input.groups) &&
+    input.groups.every((group) => isRecord(group) && 'input' in group)
+  ) {
     return input as unknown as LoadedRules;
   }
   let document: unknown = input;
@@ -291,16 +310,21 @@ export function loadRules(input: RuleFileInput | LoadedRules): LoadedRules {
   const groups = document.groups.map((value: unknown, index): RuleGroup => {
     if (!isRecord(value)) throw invalid({ group: `#${index + 1}` }, 'expected a map');
     const name = value.name;
-    if (typeof name !== 'string' || name === '') throw invalid({ group: `#${index + 1}`, field: 'name' }, 'group name must not be empty');
+    if (typeof name !== 'string' || name === '')
+      throw invalid({ group: `#${index + 1}`, field: 'name' }, 'group name must not be empty');
     if (names.has(name)) throw invalid({ group: name, field: 'name' }, 'repeated group name');
     names.add(name);
-    for (const key of Object.keys(value)) if (!GROUP_FIELDS.has(key)) throw invalid({ group: name, field: key }, 'unknown field');
-    const interval = value.interval === undefined ? undefined : duration(value.interval, { group: name, field: 'interval' });
+    for (const key of Object.keys(value))
+      if (!GROUP_FIELDS.has(key)) throw invalid({ group: name, field: key }, 'unknown field');
+    const interval =
+      value.interval === undefined ? undefined : duration(value.interval, { group: name, field: 'interval' });
     if (interval === 0) throw invalid({ group: name, field: 'interval' }, 'interval must be positive');
     if (!Array.isArray(value.rules)) throw invalid({ group: name, field: 'rules' }, 'expected a list of rules');
     return {
       name,
       interval,
+      limit: groupLimit(value.limit, name),
+      queryOffset: duration(value.query_offset, { group: name, field: 'query_offset' }),
       labels: stringMap(value.labels, { group: name, field: 'labels' }, true),
       rules: value.rules.map((rule: unknown, ruleIndex) => loadRule(rule, ruleIndex, name)),
       input: value as unknown as RuleGroupInput,

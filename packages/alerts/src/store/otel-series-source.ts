@@ -85,14 +85,22 @@ export function resourceMetricsToSamples(
       if (name === '' || name === '_') continue;
       if (name[0]! >= '0' && name[0]! <= '9') name = `_${name}`;
       const type = metric.dataPointType as number;
-      if ((type === SUM || type === HISTOGRAM) && (metric as { aggregationTemporality?: number }).aggregationTemporality === DELTA) {
+      if (
+        (type === SUM || type === HISTOGRAM) &&
+        (metric as { aggregationTemporality?: number }).aggregationTemporality === DELTA
+      ) {
         throw new TelltaleError(
           'TELLTALE_INVALID_INPUT',
           `Metric ${metric.descriptor.name} uses delta temporality; the series source needs cumulative temporality (the MetricReader default)`,
         );
       }
-      if (type === SUM && (metric as { isMonotonic?: boolean }).isMonotonic && !name.endsWith('_total')) name += '_total';
-      const labelsFor = (suffix: string, attributes: Readonly<Record<string, unknown>>, extra?: Record<string, string>) => {
+      if (type === SUM && (metric as { isMonotonic?: boolean }).isMonotonic && !name.endsWith('_total'))
+        name += '_total';
+      const labelsFor = (
+        suffix: string,
+        attributes: Readonly<Record<string, unknown>>,
+        extra?: Record<string, string>,
+      ) => {
         const labels: Record<string, string> = { __name__: name + suffix };
         addAttributes(labels, attributes);
         addAttributes(labels, additional);
@@ -105,7 +113,11 @@ export function resourceMetricsToSamples(
         }
       } else if (type === HISTOGRAM) {
         for (const point of metric.dataPoints) {
-          const histogram = point.value as { count: number; sum?: number; buckets: { boundaries: number[]; counts: number[] } };
+          const histogram = point.value as {
+            count: number;
+            sum?: number;
+            buckets: { boundaries: number[]; counts: number[] };
+          };
           samples.push({ labels: labelsFor('_count', point.attributes), value: histogram.count });
           if (histogram.sum !== undefined && histogram.sum !== null) {
             samples.push({ labels: labelsFor('_sum', point.attributes), value: histogram.sum });
@@ -117,7 +129,10 @@ export function resourceMetricsToSamples(
             if (bound === undefined && infinityDefined) return;
             if (bound === Infinity) infinityDefined = true;
             cumulative += count;
-            samples.push({ labels: labelsFor('_bucket', point.attributes, { le: formatBound(bound) }), value: cumulative });
+            samples.push({
+              labels: labelsFor('_bucket', point.attributes, { le: formatBound(bound) }),
+              value: cumulative,
+            });
           });
         }
       }

@@ -89,7 +89,10 @@ export class StoredSeries {
     if (this.length >= cap) this.dropOldest(this.length - cap + 1);
     if (this.head + this.length === this.times.length) {
       if (this.head > 0 && this.head * 16 >= this.length) this.compact();
-      else this.grow(Math.min(cap + Math.ceil(cap / 16) + 1, Math.max(INITIAL_CAPACITY, Math.ceil(this.times.length * 1.5))));
+      else
+        this.grow(
+          Math.min(cap + Math.ceil(cap / 16) + 1, Math.max(INITIAL_CAPACITY, Math.ceil(this.times.length * 1.5))),
+        );
     }
     const slot = this.head + this.length;
     this.times[slot] = time;

@@ -36,32 +36,37 @@ function goExponent(exponential: string): string {
 /** A small `printf` for templates: `%s %d %f %.Nf %g %.Ng %v %%`. */
 export function printf(format: string, args: readonly unknown[]): string {
   let index = 0;
-  return format.replace(/%(-?\d*)(?:\.(\d+))?([sdfgvqe%])/g, (whole, width: string, precision: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    const arg = args[index++];
-    let text: string;
-    const number = typeof arg === 'number' ? arg : Number(arg);
-    switch (verb) {
-      case 'd':
-        text = String(Math.trunc(number));
-        break;
-      case 'f':
-        text = Number.isFinite(number) ? number.toFixed(precision === undefined ? 6 : Number(precision)) : formatValue(number);
-        break;
-      case 'e':
-        text = goExponent(number.toExponential(precision === undefined ? 6 : Number(precision)));
-        break;
-      case 'g':
-        text = precision === undefined ? formatValue(number) : formatG(number, Number(precision));
-        break;
-      case 'q':
-        text = JSON.stringify(String(arg));
-        break;
-      default:
-        text = typeof arg === 'number' ? formatValue(arg) : String(arg);
-    }
-    const size = Math.abs(Number(width || 0));
-    if (size > text.length) text = width.startsWith('-') ? text.padEnd(size) : text.padStart(size);
-    return whole.length > 0 ? text : '';
-  });
+  return format.replace(
+    /%(-?\d*)(?:\.(\d+))?([sdfgvqe%])/g,
+    (whole, width: string, precision: string | undefined, verb: string) => {
+      if (verb === '%') return '%';
+      const arg = args[index++];
+      let text: string;
+      const number = typeof arg === 'number' ? arg : Number(arg);
+      switch (verb) {
+        case 'd':
+          text = String(Math.trunc(number));
+          break;
+        case 'f':
+          text = Number.isFinite(number)
+            ? number.toFixed(precision === undefined ? 6 : Number(precision))
+            : formatValue(number);
+          break;
+        case 'e':
+          text = goExponent(number.toExponential(precision === undefined ? 6 : Number(precision)));
+          break;
+        case 'g':
+          text = precision === undefined ? formatValue(number) : formatG(number, Number(precision));
+          break;
+        case 'q':
+          text = JSON.stringify(String(arg));
+          break;
+        default:
+          text = typeof arg === 'number' ? formatValue(arg) : String(arg);
+      }
+      const size = Math.abs(Number(width || 0));
+      if (size > text.length) text = width.startsWith('-') ? text.padEnd(size) : text.padStart(size);
+      return whole.length > 0 ? text : '';
+    },
+  );
 }

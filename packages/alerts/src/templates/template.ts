@@ -73,7 +73,19 @@ function tokenize(action: string, source: string): Token[] {
   return tokens;
 }
 
-const CONTROL = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'define', 'break', 'continue']);
+const CONTROL = new Set([
+  'if',
+  'else',
+  'end',
+  'range',
+  'with',
+  'define',
+  'template',
+  'block',
+  'define',
+  'break',
+  'continue',
+]);
 const VARIABLES = new Set(['labels', 'value', 'externalLabels', 'externalURL']);
 const FIELDS = new Set(['Labels', 'Value', 'ExternalLabels', 'ExternalURL']);
 
@@ -134,7 +146,8 @@ function resolve(operand: Command['args'][number], data: TemplateData): unknown 
       let current: unknown = head === undefined ? root : root[head];
       for (const key of rest) {
         // Prometheus renders a missing map key as the empty string (missingkey=zero).
-        current = typeof current === 'object' && current !== null ? ((current as Record<string, unknown>)[key] ?? '') : '';
+        current =
+          typeof current === 'object' && current !== null ? ((current as Record<string, unknown>)[key] ?? '') : '';
       }
       return current;
     }
@@ -149,8 +162,9 @@ function print(value: unknown): string {
       .map(([key, item]) => `${key}:${String(item)}`)
       .join(' ')}]`;
   }
-  if (value === undefined || value === null) return '';
-  return String(value as string | boolean);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return '';
 }
 
 /**

@@ -36,7 +36,10 @@ export function expandSeriesValues(notation: string): InputValue[] {
     else {
       const match = EXPANDING.exec(token);
       if (!match) {
-        throw new TelltaleError('TELLTALE_RULES_INVALID', `Invalid series value ${JSON.stringify(token)} in ${JSON.stringify(notation)}`);
+        throw new TelltaleError(
+          'TELLTALE_RULES_INVALID',
+          `Invalid series value ${JSON.stringify(token)} in ${JSON.stringify(notation)}`,
+        );
       }
       const start = number(match[1]!);
       const step = match[2] ? (match[2] === '-' ? -1 : 1) * number(match[3]!) : 0;
@@ -59,7 +62,10 @@ export function parseSeriesLabels(text: string): Labels {
   if (root.name !== undefined) labels.__name__ = root.name;
   for (const matcher of root.matchers) {
     if (matcher.operator !== '=') {
-      throw new TelltaleError('TELLTALE_RULES_INVALID', `Series description ${JSON.stringify(text)} may only use "=" matchers`);
+      throw new TelltaleError(
+        'TELLTALE_RULES_INVALID',
+        `Series description ${JSON.stringify(text)} may only use "=" matchers`,
+      );
     }
     if (matcher.value !== '') labels[matcher.name] = matcher.value;
   }

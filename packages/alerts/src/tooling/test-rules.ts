@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration, TelltaleError } from '@telltale/core';
+import { formatDuration, parseDuration, TelltaleError } from '@telltale/core';
 import { loadRules, type LoadedRules, type RuleGroup } from '../rules/load-rules.js';
 import { createSeriesStore } from '../store/series-store.js';
-import { formatLabels, labelsKey, type Labels } from '../store/labels.js';
+import { labelsKey, type Labels } from '../store/labels.js';
 import { parsePromql } from '../promql/parse.js';
 import { createRuleRunner } from '../engine/rule-runner.js';
 import { expandSeriesValues, parseSeriesLabels } from './series-notation.js';
-import { formatValue } from '../templates/go-format.js';
 
 /** Result of {@link testRules}. */
 export interface RuleTestResult {
@@ -31,7 +30,11 @@ interface TestGroup {
   name?: string;
   interval?: string;
   input_series?: { series: string; values: string | number }[];
-  alert_rule_test?: { eval_time: string; alertname: string; exp_alerts?: { exp_labels?: Labels; exp_annotations?: Labels }[] }[];
+  alert_rule_test?: {
+    eval_time: string;
+    alertname: string;
+    exp_alerts?: { exp_labels?: Labels; exp_annotations?: Labels }[];
+  }[];
   promql_expr_test?: { expr: string; eval_time: string; exp_samples?: { labels?: string; value: number | string }[] }[];
   external_labels?: Labels;
   external_url?: string;
@@ -70,19 +73,29 @@ function almostEqual(left: number, right: number): boolean {
   return difference <= 1e-6 * Math.max(Math.abs(left), Math.abs(right)) || difference < 1e-12;
 }
 
-function formatDurationLikeGo(milliseconds: number): string {
-  if (milliseconds === 0) return '0s';
-  const hours = Math.floor(milliseconds / 3_600_000);
-  const minutes = Math.floor((milliseconds % 3_600_000) / 60_000);
-  const seconds = (milliseconds % 60_000) / 1000;
-  let out = '';
-  if (hours) out += `${hours}h`;
-  if (hours || minutes) out += `${minutes}m`;
-  out += `${seconds}s`;
-  return out;
+/** Prometheus' `labels.Labels.String()`: every label, sorted, in braces. */
+function formatLabels(labels: Labels): string {
+  return `{${Object.keys(labels)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(labels[name])}`)
+    .join(', ')}}`;
 }
 
-function runGroup(group: TestGroup, rules: LoadedRules, evaluationInterval: number, order: readonly RuleGroup[]): string[] {
+/** Go's `strconv.FormatFloat(value, 'E', -1, 64)`, as promtool prints sample values. */
+function formatE(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  const [mantissa = '', exponent = ''] = value.toExponential().split('e');
+  const sign = exponent.startsWith('-') ? '-' : '+';
+  return `${mantissa}E${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
+}
+
+function runGroup(
+  group: TestGroup,
+  rules: LoadedRules,
+  evaluationInterval: number,
+  order: readonly RuleGroup[],
+): string[] {
   const failures: string[] = [];
   const prefix = group.name ? `    name: ${group.name},\n` : '';
   const interval = group.interval ? parseDuration(group.interval, 'interval') : evaluationInterval;
@@ -102,8 +115,14 @@ function runGroup(group: TestGroup, rules: LoadedRules, evaluationInterval: numb
     externalURL: group.external_url ?? '',
     lookbackDelta: 5 * 60_000,
   });
-  const alertTests = (group.alert_rule_test ?? []).map((test) => ({ ...test, at: parseDuration(test.eval_time, 'eval_time') }));
-  const exprTests = (group.promql_expr_test ?? []).map((test) => ({ ...test, at: parseDuration(test.eval_time, 'eval_time') }));
+  const alertTests = (group.alert_rule_test ?? []).map((test) => ({
+    ...test,
+    at: parseDuration(test.eval_time, 'eval_time'),
+  }));
+  const exprTests = (group.promql_expr_test ?? []).map((test) => ({
+    ...test,
+    at: parseDuration(test.eval_time, 'eval_time'),
+  }));
   const maxTime = Math.max(0, ...alertTests.map((test) => test.at), ...exprTests.map((test) => test.at));
   const pending = [...alertTests].sort((a, b) => a.at - b.at);
   for (let time = 0; time <= maxTime; time += evaluationInterval) {
@@ -125,10 +144,11 @@ function runGroup(group: TestGroup, rules: LoadedRules, evaluationInterval: numb
       }));
       got.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
       expected.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
-      const same = got.length === expected.length && got.every((alert, index) => sortKey(alert) === sortKey(expected[index]!));
+      const same =
+        got.length === expected.length && got.every((alert, index) => sortKey(alert) === sortKey(expected[index]!));
       if (!same) {
         failures.push(
-          `${prefix}    alertname: ${test.alertname}, time: ${formatDurationLikeGo(test.at)}, \n        exp:${formatAlerts(expected)}, \n        got:${formatAlerts(got)}`,
+          `${prefix}    alertname: ${test.alertname}, time: ${formatDuration(test.at)}, \n        exp:${formatAlerts(expected)}, \n        got:${formatAlerts(got)}`,
         );
       }
     }
@@ -138,27 +158,31 @@ function runGroup(group: TestGroup, rules: LoadedRules, evaluationInterval: numb
     try {
       got = runner.query(parsePromql(String(test.expr)), test.at);
     } catch (error) {
-      failures.push(`${prefix}    expr: ${JSON.stringify(test.expr)}, time: ${formatDurationLikeGo(test.at)}, err: ${(error as Error).message}`);
+      failures.push(
+        `${prefix}    expr: ${JSON.stringify(test.expr)}, time: ${formatDuration(test.at)}, err: ${(error as Error).message}`,
+      );
       continue;
     }
     const expected = (test.exp_samples ?? []).map((sample) => ({
       labels: sample.labels ? parseSeriesLabels(sample.labels) : {},
       value: typeof sample.value === 'number' ? sample.value : Number(sample.value),
     }));
-    const byKey = (a: { labels: Labels }, b: { labels: Labels }) => (labelsKey(a.labels) < labelsKey(b.labels) ? -1 : 1);
+    const byKey = (a: { labels: Labels }, b: { labels: Labels }) =>
+      labelsKey(a.labels) < labelsKey(b.labels) ? -1 : 1;
     got = [...got].sort(byKey);
     expected.sort(byKey);
     const same =
       got.length === expected.length &&
       got.every(
         (sample, index) =>
-          labelsKey(sample.labels) === labelsKey(expected[index]!.labels) && almostEqual(sample.value, expected[index]!.value),
+          labelsKey(sample.labels) === labelsKey(expected[index]!.labels) &&
+          almostEqual(sample.value, expected[index]!.value),
       );
     if (!same) {
       const render = (samples: { labels: Labels; value: number }[]) =>
-        samples.map((sample) => `${formatLabels(sample.labels)} ${formatValue(sample.value)}`).join(', ');
+        samples.map((sample) => `${formatLabels(sample.labels)} ${formatE(sample.value)}`).join(', ');
       failures.push(
-        `${prefix}    expr: ${JSON.stringify(test.expr)}, time: ${formatDurationLikeGo(test.at)},\n        exp: ${render(expected)}\n        got: ${render(got)}`,
+        `${prefix}    expr: ${JSON.stringify(test.expr)}, time: ${formatDuration(test.at)},\n        exp: ${render(expected)}\n        got: ${render(got)}`,
       );
     }
   }

@@ -13,9 +13,11 @@ const meter = meterProvider.getMeter('shop.meter', '2.0.0');
 meter.createCounter('http.requests', { unit: 'requests' }).add(3, { 'http.route': '/pay', ok: true, code: 200 });
 meter.createCounter('jobs_total').add(1);
 meter.createUpDownCounter('queue.depth').add(-2, { 'queue-name': 'mail' });
-meter.createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.1, 1] } }).record(0.5, {
-  'http.request.method': 'GET',
-});
+meter
+  .createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.1, 1] } })
+  .record(0.5, {
+    'http.request.method': 'GET',
+  });
 meter.createGauge('9lives').record(9);
 meter.createObservableGauge('temperature..celsius').addCallback((result) => result.observe(21.5, { room: 'a"b\\c' }));
 

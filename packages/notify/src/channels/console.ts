@@ -2,7 +2,14 @@ import { resolveLogger, options as check, TelltaleConfigError, type Logger } fro
 import type { Delivery, DeliveryResult, NotificationChannel } from '../channel.js';
 import { messagePayload } from '../format.js';
 
-/** Options of {@link consoleChannel}. */
+/**
+ * Options of {@link consoleChannel}.
+ *
+ * @example
+ * ```ts
+ * consoleChannel({ stream: process.stderr });
+ * ```
+ */
 export interface ConsoleChannelOptions {
   /** Logger port to write through (at `info`, or `warn`/`error` for those severities). */
   logger?: Partial<Logger>;

@@ -12,7 +12,14 @@ import {
 import { titlePrefix, truncate } from '../format.js';
 import type { NormalizedMessage } from '../message.js';
 
-/** Options of {@link discordChannel}. */
+/**
+ * Options of {@link discordChannel}.
+ *
+ * @example
+ * ```ts
+ * discordChannel({ webhookUrl: process.env.DISCORD_WEBHOOK_URL!, username: 'Telltale' });
+ * ```
+ */
 export interface DiscordChannelOptions extends HttpChannelOptions {
   /** Webhook URL (`https://discord.com/api/webhooks/{id}/{token}`). Secret: never logged. */
   webhookUrl: string;

@@ -1,7 +1,14 @@
 import { options as check } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from '../channel.js';
 
-/** Options of {@link memoryChannel}. */
+/**
+ * Options of {@link memoryChannel}.
+ *
+ * @example
+ * ```ts
+ * memoryChannel({ addressesPeople: true, behavior: () => { throw new NotifyDeliveryError('down', { classification: 'retryable', provider: 'memory' }); } });
+ * ```
+ */
 export interface MemoryChannelOptions {
   /** Pretend to address people (like email), so `send` requires `to`. Default false. */
   addressesPeople?: boolean;
@@ -16,7 +23,15 @@ export interface MemoryChannelOptions {
   concurrency?: number;
 }
 
-/** An in-memory channel that records what it delivered. */
+/**
+ * An in-memory channel that records what it delivered.
+ *
+ * @example
+ * ```ts
+ * const inbox: MemoryChannel = memoryChannel();
+ * inbox.delivered.length; // 0
+ * ```
+ */
 export interface MemoryChannel extends NotificationChannel {
   /** Every successful delivery, in order. */
   readonly delivered: Delivery[];

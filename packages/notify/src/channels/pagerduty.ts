@@ -12,7 +12,14 @@ import {
 } from '../http.js';
 import { truncate } from '../format.js';
 
-/** Options of {@link pagerdutyChannel}. */
+/**
+ * Options of {@link pagerdutyChannel}.
+ *
+ * @example
+ * ```ts
+ * pagerdutyChannel({ routingKey, source: 'checkout-api', component: 'payments', url: 'https://events.eu.pagerduty.com/v2/enqueue' });
+ * ```
+ */
 export interface PagerdutyChannelOptions extends HttpChannelOptions {
   /** Integration (routing) key of an Events API v2 integration. Secret: never logged. */
   routingKey: string;

@@ -13,7 +13,14 @@ import {
 import { plainBody } from '../format.js';
 import { validateMessage } from '../message.js';
 
-/** Options of {@link sendgridChannel}. */
+/**
+ * Options of {@link sendgridChannel}.
+ *
+ * @example
+ * ```ts
+ * sendgridChannel({ apiKey, from: { address: 'billing@example.com', name: 'Billing' }, categories: ['billing'] });
+ * ```
+ */
 export interface SendgridChannelOptions extends HttpChannelOptions {
   /** API key with Mail Send permission. Secret: never logged. */
   apiKey: string;

@@ -4,7 +4,14 @@ import { httpSettings, parseRetryAfter, post, replyError, urlOption, type HttpCh
 import { plainBody, titlePrefix, truncate } from '../format.js';
 import type { NormalizedMessage } from '../message.js';
 
-/** Options of {@link slackChannel}. */
+/**
+ * Options of {@link slackChannel}.
+ *
+ * @example
+ * ```ts
+ * slackChannel({ webhookUrl: process.env.SLACK_WEBHOOK_URL!, timeout: '5s' });
+ * ```
+ */
 export interface SlackChannelOptions extends HttpChannelOptions {
   /** Incoming-webhook URL (`https://hooks.slack.com/services/...`). Secret: never logged. */
   webhookUrl: string;

@@ -5,7 +5,14 @@ import type { Delivery, DeliveryResult, NotificationChannel } from '../channel.j
 import { NotifyDeliveryError, type FailureClassification } from '../errors.js';
 import { validateMessage } from '../message.js';
 
-/** Options of {@link smtpChannel}. */
+/**
+ * Options of {@link smtpChannel}.
+ *
+ * @example
+ * ```ts
+ * smtpChannel({ host: 'smtp.example.com', port: 587, auth: { user: 'app', pass }, from: 'App <noreply@example.com>', maxConnections: 10 });
+ * ```
+ */
 export interface SmtpChannelOptions {
   /** SMTP server host. */
   host: string;

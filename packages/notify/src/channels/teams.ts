@@ -12,7 +12,14 @@ import {
 import { titlePrefix, truncate } from '../format.js';
 import type { NormalizedMessage } from '../message.js';
 
-/** Options of {@link teamsChannel}. */
+/**
+ * Options of {@link teamsChannel}.
+ *
+ * @example
+ * ```ts
+ * teamsChannel({ webhookUrl: process.env.TEAMS_WORKFLOW_URL! });
+ * ```
+ */
 export interface TeamsChannelOptions extends HttpChannelOptions {
   /** URL of a Teams Workflows "When a Teams webhook request is received" trigger. Secret (it carries a signature). */
   webhookUrl: string;

@@ -4,7 +4,14 @@ import type { Delivery, DeliveryResult, NotificationChannel } from '../channel.j
 import { httpSettings, parseRetryAfter, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
 import { messagePayload } from '../format.js';
 
-/** Options of {@link webhookChannel}. */
+/**
+ * Options of {@link webhookChannel}.
+ *
+ * @example
+ * ```ts
+ * webhookChannel({ url: 'https://hooks.example.com/in', secret: [oldSecret, newSecret], type: 'billing.notification' });
+ * ```
+ */
 export interface WebhookChannelOptions extends HttpChannelOptions {
   /** Endpoint URL. Treated as secret (may carry a token): never logged. */
   url: string;
@@ -69,8 +76,8 @@ export function signStandardWebhook(
  * The body is `{ type, timestamp, data }` with the message in `data`.
  * Classification: 2xx delivered; 410 endpoint-gone (the endpoint is disabled
  * and its messages dead-lettered, as the spec asks); 429 rate-limited
- * (`Retry-After`); 408/425/5xx, redirects excepted, and network errors
- * retryable; other 4xx permanent.
+ * (`Retry-After`); 408/425/5xx and network errors retryable; redirects
+ * (never followed with a signed body) and other 4xx permanent.
  *
  * @example
  * ```ts

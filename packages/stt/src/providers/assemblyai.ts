@@ -18,7 +18,15 @@ export interface AssemblyAiProviderOptions extends HttpProviderOptions {
   clock?: Clock;
 }
 
-/** AssemblyAI's documented limits: 2.2 GB uploads, 10 hours of audio. */
+/**
+ * AssemblyAI's documented limits: 2.2 GB uploads, 10 hours of audio.
+ *
+ * @example
+ * ```ts
+ * import { ASSEMBLYAI_LIMITS } from '@telltale/stt';
+ * ASSEMBLYAI_LIMITS.maxSeconds; // 36000
+ * ```
+ */
 export const ASSEMBLYAI_LIMITS = { maxBytes: 2.2e9, maxSeconds: 10 * 3600 } as const;
 
 function classify(status: number, body: unknown): ErrorClassification {

@@ -13,7 +13,15 @@ export interface DeepgramProviderOptions extends HttpProviderOptions {
   query?: Record<string, string>;
 }
 
-/** Deepgram's documented pre-recorded upload limit: 2 GB. */
+/**
+ * Deepgram's documented pre-recorded upload limit: 2 GB.
+ *
+ * @example
+ * ```ts
+ * import { DEEPGRAM_MAX_BYTES } from '@telltale/stt';
+ * if (bytes.byteLength > DEEPGRAM_MAX_BYTES) console.warn('too large for Deepgram');
+ * ```
+ */
 export const DEEPGRAM_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
 function classify(status: number, body: unknown): ErrorClassification {

@@ -23,7 +23,15 @@ export interface GoogleSpeechProviderOptions extends HttpProviderOptions {
   clock?: Clock;
 }
 
-/** Google Speech v1 limits for inline `content`: 10 MB; sync audio ≤ 60 s; async ≤ 480 min. */
+/**
+ * Google Speech v1 limits for inline `content`: 10 MB; sync audio ≤ 60 s; async ≤ 480 min.
+ *
+ * @example
+ * ```ts
+ * import { GOOGLE_LIMITS } from '@telltale/stt';
+ * GOOGLE_LIMITS.maxBytes; // 10485760
+ * ```
+ */
 export const GOOGLE_LIMITS = { maxBytes: 10 * 1024 * 1024, maxSeconds: 480 * 60 } as const;
 
 const RPC_KIND: Readonly<Record<string, SttErrorKind>> = {
@@ -82,7 +90,15 @@ function classify(_status: number, body: unknown): ErrorClassification {
   return kind ? { kind, providerCode: status } : { providerCode: status };
 }
 
-/** `"1.500s"` → 1.5 (protobuf Duration JSON), also accepting `{ seconds, nanos }`. */
+/**
+ * `"1.500s"` → 1.5 (protobuf Duration JSON), also accepting `{ seconds, nanos }`.
+ *
+ * @example
+ * ```ts
+ * import { parseProtoDuration } from '@telltale/stt';
+ * parseProtoDuration('1.500s'); // 1.5
+ * ```
+ */
 export function parseProtoDuration(value: unknown): number | undefined {
   if (typeof value === 'string' && /^-?\d+(\.\d+)?s$/.test(value)) return Number(value.slice(0, -1));
   if (typeof value === 'object' && value !== null) {

@@ -18,7 +18,15 @@ export interface OpenAiProviderOptions extends HttpProviderOptions {
   organization?: string;
 }
 
-/** OpenAI's documented upload limit: 25 MB. */
+/**
+ * OpenAI's documented upload limit: 25 MB.
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_MAX_BYTES } from '@telltale/stt';
+ * if (bytes.byteLength > OPENAI_MAX_BYTES) console.warn('too large for OpenAI');
+ * ```
+ */
 export const OPENAI_MAX_BYTES = 25 * 1024 * 1024;
 
 const canDiarize = (model: string): boolean => model.includes('diarize');

@@ -35,7 +35,15 @@ export interface PocketsphinxProviderOptions {
   id?: string;
 }
 
-/** Debian 12 (`pocketsphinx-en-us`) model location. */
+/**
+ * Debian 12 (`pocketsphinx-en-us`) model location.
+ *
+ * @example
+ * ```ts
+ * import { DEBIAN_MODEL_DIRECTORY } from '@telltale/stt';
+ * pocketsphinxProvider({ modelDirectory: DEBIAN_MODEL_DIRECTORY });
+ * ```
+ */
 export const DEBIAN_MODEL_DIRECTORY = '/usr/share/pocketsphinx/model/en-us';
 
 const NON_WORDS = /^(<s>|<\/s>|<sil>|\[[A-Z_]+\]|\+\+?[A-Za-z_]+\+\+?|<unk>)$/;

@@ -1,0 +1,156 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import {
+  options as check,
+  resolveLogger,
+  systemClock,
+  TelltaleConfigError,
+  type Clock,
+  type Logger,
+  type TimerHandle,
+} from '@telltale/core';
+import type { BackoffSettings } from './backoff.js';
+import { createChannelBreaker, type ChannelBreaker } from './breaker.js';
+import type { NotificationChannel, RateLimit } from './channel.js';
+import { Deque } from './deque.js';
+import type { NotifierOptions } from './notifier-types.js';
+import { memoryStore, type DeliveryErrorSummary, type OutboxRecord, type OutboxStore } from './store.js';
+import { createTokenBucket, type TokenBucket } from './token-bucket.js';
+
+/** Concurrency of a channel that does not advertise one. */
+const DEFAULT_CONCURRENCY = 4;
+
+/** A notifier's validated options. */
+export interface NotifierSettings {
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  maxAttempts: number;
+  backoff: BackoffSettings;
+  maxRetryAfter: number;
+  expireAfter: number;
+  dedupWindow: number;
+  maxQueueSize: number;
+  store: OutboxStore;
+  meterProvider: MeterProvider | undefined;
+}
+
+/** One channel's queue: what waits, what is in flight, and what holds it back. */
+export interface Lane {
+  name: string;
+  channel: NotificationChannel;
+  concurrency: number;
+  bucket: TokenBucket | undefined;
+  breaker: ChannelBreaker | undefined;
+  ready: Deque<OutboxRecord>;
+  delayed: OutboxRecord[];
+  inFlight: number;
+  pausedUntil: number;
+  rateLimitStreak: number;
+  disabled: DeliveryErrorSummary | undefined;
+  timer: TimerHandle | undefined;
+  timerAt: number;
+  dead: Map<string, OutboxRecord>;
+}
+
+/** Validates `createNotifier` options, throwing `TelltaleConfigError` naming the option. */
+export function resolveSettings(options: NotifierOptions): NotifierSettings {
+  check.object('createNotifier', options);
+  const channelInput = options.channels;
+  if (typeof channelInput !== 'object' || channelInput === null || Object.keys(channelInput).length === 0) {
+    throw new TelltaleConfigError({
+      option: 'channels',
+      value: channelInput,
+      expected: 'an object mapping names to channels, with at least one',
+    });
+  }
+  for (const [name, channel] of Object.entries(channelInput)) {
+    if (typeof channel !== 'object' || channel === null || typeof channel.deliver !== 'function') {
+      throw new TelltaleConfigError({
+        option: `channels.${name}`,
+        value: channel,
+        expected: 'a NotificationChannel (e.g. slackChannel({...}))',
+      });
+    }
+  }
+  const retryInput = check.object('retry', options.retry);
+  const store = options.store ?? memoryStore();
+  for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
+    if (typeof store[method] !== 'function') {
+      throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore' });
+    }
+  }
+  for (const option of ['rateLimits', 'concurrency'] as const) {
+    for (const name of Object.keys(check.object(option, options[option]))) {
+      if (!(name in channelInput)) {
+        throw new TelltaleConfigError({
+          option: `${option}.${name}`,
+          value: name,
+          expected: `one of the channel names (${Object.keys(channelInput).join(', ')})`,
+        });
+      }
+    }
+  }
+  if (options.breaker !== false) check.object('breaker', options.breaker);
+  return {
+    clock: options.clock ?? systemClock,
+    logger: resolveLogger(options.logger),
+    random: check.optionalFunction<() => number>('random', options.random) ?? Math.random,
+    maxAttempts: check.positiveInteger('retry.maxAttempts', retryInput.maxAttempts, 8),
+    backoff: {
+      initial: check.duration('retry.initialDelay', retryInput.initialDelay, '1s'),
+      max: check.duration('retry.maxDelay', retryInput.maxDelay, '5m'),
+      jitter: check.oneOf('retry.jitter', retryInput.jitter, ['equal', 'full', 'none'], 'equal'),
+    },
+    maxRetryAfter: check.duration('retry.maxRetryAfter', retryInput.maxRetryAfter, '15m'),
+    expireAfter: check.duration('retry.expireAfter', retryInput.expireAfter, '24h'),
+    dedupWindow: check.duration('dedupWindow', options.dedupWindow, '24h'),
+    maxQueueSize: check.positiveInteger('maxQueueSize', options.maxQueueSize, 100_000),
+    store,
+    meterProvider: options.meterProvider,
+  };
+}
+
+function validateRateLimit(option: string, limit: RateLimit): { perSecond: number; burst: number } {
+  check.object(option, limit);
+  const perSecond = check.numberInRange(`${option}.perSecond`, limit.perSecond, 0.0001, 1_000_000);
+  const burst = check.positiveInteger(`${option}.burst`, limit.burst, Math.max(1, Math.ceil(perSecond)));
+  return { perSecond, burst };
+}
+
+/** One lane per channel, with its rate limit, concurrency and breaker resolved. */
+export function createLanes(options: NotifierOptions, settings: NotifierSettings): Map<string, Lane> {
+  const rateLimits = options.rateLimits ?? {};
+  const concurrency = options.concurrency ?? {};
+  const lanes = new Map<string, Lane>();
+  for (const [name, channel] of Object.entries(options.channels)) {
+    const override = rateLimits[name];
+    const limit = override === false ? undefined : (override ?? channel.rateLimit);
+    const option = override === undefined ? `channels.${name}.rateLimit` : `rateLimits.${name}`;
+    const resolvedLimit = limit === undefined ? undefined : validateRateLimit(option, limit);
+    const { clock, logger, meterProvider } = settings;
+    lanes.set(name, {
+      name,
+      channel,
+      concurrency: check.positiveInteger(
+        `concurrency.${name}`,
+        concurrency[name] ?? channel.concurrency,
+        DEFAULT_CONCURRENCY,
+      ),
+      bucket: resolvedLimit ? createTokenBucket(resolvedLimit.perSecond, resolvedLimit.burst, clock.now()) : undefined,
+      breaker:
+        options.breaker === false
+          ? undefined
+          : createChannelBreaker(name, options.breaker ?? {}, { clock, logger, meterProvider }),
+      ready: new Deque(),
+      delayed: [],
+      inFlight: 0,
+      pausedUntil: 0,
+      rateLimitStreak: 0,
+      disabled: undefined,
+      timer: undefined,
+      timerAt: Infinity,
+      dead: new Map(),
+    });
+  }
+  return lanes;
+}
