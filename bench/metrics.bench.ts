@@ -21,10 +21,15 @@ import { median, report, saveResults } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
-const FRAMEWORKS = ['express', 'fastify'] as const;
-const VARIANTS = ['bare', 'telltale', 'prom-client plugin', 'opentelemetry'] as const;
-type Framework = (typeof FRAMEWORKS)[number];
-type Variant = (typeof VARIANTS)[number];
+const ALL_FRAMEWORKS = ['express', 'fastify'] as const;
+const ALL_VARIANTS = ['bare', 'telltale', 'prom-client plugin', 'opentelemetry'] as const;
+type Framework = (typeof ALL_FRAMEWORKS)[number];
+type Variant = (typeof ALL_VARIANTS)[number];
+// BENCH_FRAMEWORKS=express BENCH_VARIANTS=bare,telltale for a quick partial run.
+const pick = <T extends string>(all: readonly T[], list: string | undefined): readonly T[] =>
+  list === undefined ? all : all.filter((entry) => list.split(',').includes(entry));
+const FRAMEWORKS = pick(ALL_FRAMEWORKS, process.env.BENCH_FRAMEWORKS);
+const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = 16;
@@ -156,7 +161,7 @@ async function httpBenchmark(framework: Framework) {
   const throughputRows = Object.fromEntries(VARIANTS.map((variant) => [variant, median(throughput.get(variant)!)]));
   report(`${framework}: server CPU per request`, cpuRows, 'bare', 'µs');
   report(`${framework}: throughput`, throughputRows, 'bare', 'req/s');
-  const added = (variant: Variant) => cpuRows[variant]! - cpuRows.bare!;
+  const added = (variant: Variant) => (cpuRows[variant] ?? Number.NaN) - cpuRows.bare!;
   const ratios = {
     addedCpuMicros: Object.fromEntries(VARIANTS.map((variant) => [variant, added(variant)])),
     oursVsPromClientPlugin: added('telltale') / added('prom-client plugin'),

@@ -18,6 +18,7 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const POOL = 5;
 const WEBHOOK_CONCURRENCY = 50;
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 2_000);
 // Each contender run is cut off after this long, so a slow or shared machine still finishes.
 const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_LIMIT_MS ?? 15_000);
 // A gentler load too, so a shared, busy machine still shows unsaturated latency.
@@ -86,6 +87,8 @@ async function drive(
   rate: number,
   offer: (index: number, done: (ok: boolean) => void) => void,
 ): Promise<RunResult> {
+  // Let the sinks finish whatever a previous (cut-off) run left behind.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const latencies: number[] = [];
   let failures = 0;
   let finished = 0;

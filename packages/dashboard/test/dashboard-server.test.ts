@@ -62,6 +62,9 @@ describe('dashboard over real HTTP', () => {
     expect(first.status).toBe(200);
     expect(first.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(first.headers['cache-control']).toBe('no-cache, no-transform');
+    // Close-delimited, not chunked: one socket write per event.
+    expect(first.headers['transfer-encoding']).toBeUndefined();
+    expect((await fetchText(`${base}/events`, { method: 'HEAD' })).status).toBe(405);
     expect(first.raw()).toMatch(/^retry: 3000\n/);
     await clock.advanceAsync(0);
     await first.waitForEvents(1);

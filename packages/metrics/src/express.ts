@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import { createHttpMetrics, handleOf, type HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
 
 /** Options of {@link expressMetrics}: the core options, or an existing recorder to share. */
@@ -56,6 +56,34 @@ const routeProperty: PropertyDescriptor = Object.freeze({
   },
 });
 
+// Express gives each request its app's `app.request` object as prototype.
+// Installing the accessor there once per app (not on every request, which
+// would turn each request object into a slow dictionary-mode object) keeps
+// the per-request cost to one symbol-keyed property.
+const prepared = new WeakSet<object>();
+function captureRoute(request: IncomingMessage): void {
+  const prototype = Object.getPrototypeOf(request) as object | null;
+  if (prototype !== null && prototype !== IncomingMessage.prototype) {
+    if (prepared.has(prototype)) return;
+    if (!Object.prototype.hasOwnProperty.call(prototype, 'route')) {
+      Object.defineProperty(prototype, 'route', routeProperty);
+      prepared.add(prototype);
+      return;
+    }
+  }
+  // Not an Express request prototype: never touch node's own prototype.
+  Object.defineProperty(request, 'route', routeProperty);
+}
+
+function routeAtFinish(request: IncomingMessage): string | undefined {
+  const { route, baseUrl } = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  return route == null ? undefined : routeTemplate(baseUrl, route.path);
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
 /**
  * Express (4 and 5) middleware recording `http.server.request.duration`
  * with `http.route` from the matched route template, including `baseUrl` of
@@ -74,9 +102,12 @@ const routeProperty: PropertyDescriptor = Object.freeze({
  * ```
  */
 export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetricsMiddleware {
-  const metrics = options.metrics ?? createHttpMetrics(options);
+  // Fallback for routes dispatched where the accessor is absent (a mounted
+  // sub-app has its own request prototype): read req.route when the response ends.
+  const metrics =
+    options.metrics ?? createHttpMetrics({ getRoute: routeAtFinish, ...withoutUndefined(options) });
   const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
-    if (metrics.track(request, response) !== undefined) Object.defineProperty(request, 'route', routeProperty);
+    if (metrics.track(request, response) !== undefined) captureRoute(request);
     next();
   };
   const errorHandler = (

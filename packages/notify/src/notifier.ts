@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createEmitter, options as check, redactSecrets, TelltaleError, type TimerHandle } from '@telltale/core';
 import { backoffDelay } from './backoff.js';
 import { circuitOpenWait } from './breaker.js';
@@ -91,6 +92,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const idleWaiters = new Set<() => void>();
   const progressWaiters = new Set<() => void>();
   const abort = new AbortController();
+  // Every in-flight delivery listens on this one signal; with high concurrency that is by design.
+  setMaxListeners(0, abort.signal);
   let queued = 0;
   let closing = false;
   let closed = false;

@@ -7,6 +7,7 @@ import {
   type MeterProvider,
   type ObservableResult,
 } from '@opentelemetry/api';
+import { systemClock } from '@telltale/core';
 
 const SCOPE = '@telltale/resilience';
 const NOOP_HISTOGRAM = createNoopMeter().createHistogram('noop');
@@ -100,15 +101,13 @@ function create(provider: MeterProvider, meter: Meter): Instruments {
  */
 export function telemetryFor(provider: MeterProvider | undefined): () => Instruments {
   let cached: Instruments | undefined;
-  let checkedAt = 0;
-  let calls = 0;
+  let seen = -1;
   return () => {
     if (cached?.recording) return cached;
-    // Reading the time on every call would cost more than the no-op it guards.
-    if (cached && (++calls & 255) !== 0) return cached;
-    const now = Date.now();
-    if (cached && now - checkedAt < RECHECK_MILLISECONDS) return cached;
-    checkedAt = now;
+    // A generation counter bumped by one shared timer: reading the clock on every call would
+    // cost more than the no-op instruments it guards.
+    if (cached && seen === generation) return cached;
+    seen = generation;
     const resolved = provider ?? metrics.getMeterProvider();
     let instruments = byProvider.get(resolved);
     if (!instruments) {
@@ -116,6 +115,19 @@ export function telemetryFor(provider: MeterProvider | undefined): () => Instrum
       byProvider.set(resolved, instruments);
     }
     cached = instruments;
+    if (!instruments.recording) scheduleRecheck();
     return instruments;
   };
+}
+
+let generation = 0;
+let recheckScheduled = false;
+
+function scheduleRecheck(): void {
+  if (recheckScheduled) return;
+  recheckScheduled = true;
+  systemClock.setTimeout(() => {
+    recheckScheduled = false;
+    generation++;
+  }, RECHECK_MILLISECONDS);
 }

@@ -61,8 +61,11 @@ export interface FallbackTranscriberOptions {
   providers: readonly SttProvider[];
   /** Time limit of one attempt on one provider (each retry gets its own). */
   attemptTimeout: DurationInput;
-  /** Per-provider circuit breaker settings (defaults: `@telltale/resilience`'s). */
-  breaker?: FallbackBreakerOptions;
+  /**
+   * Circuit breaker settings for every provider (defaults: `@telltale/resilience`'s), or a
+   * function giving each provider its own, e.g. a `slowCall` rule for the primary only.
+   */
+  breaker?: FallbackBreakerOptions | ((provider: SttProvider) => FallbackBreakerOptions | undefined);
   /** Per-provider retries of `retryable` and short `rate-limited` failures, or `false` (default: 2 attempts). */
   retry?: FallbackRetryOptions | false;
   /** Start the next provider in parallel when one has not answered after this long; the first good answer wins. */
@@ -222,8 +225,9 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
   };
 
   const entries: Entry[] = providers.map((provider) => {
+    const breakerOptions = typeof options.breaker === 'function' ? options.breaker(provider) : options.breaker;
     const breaker = circuitBreaker({
-      ...options.breaker,
+      ...validate.object(`breaker(${provider.id})`, breakerOptions),
       name: `stt.${provider.id}`,
       isFailure,
       clock,

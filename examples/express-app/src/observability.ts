@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { systemClock, type AlertGroup, type Clock, type Logger } from '@telltale/core';
+import { createAlertEngine, otelSeriesSource } from '@telltale/alerts';
+import { createDashboard } from '@telltale/dashboard';
+import { createHealthRegistry, eventLoopDelayCheck, httpCheck, memoryCheck } from '@telltale/health';
+import { expressMetrics } from '@telltale/metrics/express';
+import { startTelemetry } from '@telltale/node';
+import { createNotifier, smtpChannel, webhookChannel } from '@telltale/notify';
+import { circuitBreaker, exponential, pipeline, retry, retryBudget, timeout } from '@telltale/resilience';
+import { createFallbackTranscriber, openaiProvider, pocketsphinxProvider, type SttProvider } from '@telltale/stt';
+
+
+/** Where the app's dependencies live. The demo fills these with local stand-ins. */
+export interface AppConfig {
+  serviceName: string;
+  /** Base URL of the billing provider (`POST /charges`). */
+  billingUrl: string;
+  /** SMTP relay for product and alert emails. */
+  smtp: { host: string; port: number };
+  /** On-call address that receives alert emails. */
+  oncallEmail: string;
+  /** Optional ops webhook (Standard Webhooks signed). */
+  opsWebhook?: { url: string; secret: string };
+  /** Base URL of the cloud speech-to-text API (OpenAI wire format). */
+  cloudSttUrl: string;
+  cloudSttApiKey: string;
+  /** Use the local pocketsphinx engine as the last fallback (needs Debian's pocketsphinx). */
+  localStt: boolean;
+  /** A second cloud STT (OpenAI wire format) used as the fallback when `localStt` is false. */
+  backupSttUrl?: string;
+  /** Alert rule file (YAML text); defaults to rules.yaml. */
+  rules?: string;
+  evaluationInterval?: string;
+  /** Alert group timing (Alertmanager-style); short in the demo. */
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** Reads one of the rule files shipped beside this module. */
+export function readRules(name: 'rules.yaml' | 'demo-rules.yaml'): string {
+  return readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+}
+
+/**
+ * Composes every Telltale package for the coaching API: telemetry and HTTP
+ * metrics, a resilient billing client, health checks, in-process alerts that
+ * notify on-call by email, the notifier for product emails, STT with fallback
+ * and the live dashboard.
+ */
+export function createObservability(config: AppConfig) {
+  const clock = config.clock ?? systemClock;
+  const telemetry = startTelemetry({ serviceName: config.serviceName, runtimeMetrics: true });
+  const httpMetrics = expressMetrics({ ignore: ['/metrics', '/health/*', '/_telltale/*'] });
+
+  const billingBreaker = circuitBreaker({
+    name: 'billing',
+    failureRatio: 0.5,
+    minimumThroughput: 5,
+    window: '10s',
+    halfOpenAfter: '5s',
+  });
+  const billing = pipeline(
+    'billing',
+    retry({
+      maxAttempts: 3,
+      backoff: exponential({ initial: '50ms', max: '500ms', jitter: 'full' }),
+      budget: retryBudget({ ratio: 0.2, minPerSecond: 5, window: '10s' }),
+      respectRetryAfter: false,
+    }),
+    billingBreaker,
+    timeout('1s'),
+  );
+
+  const notifier = createNotifier({
+    channels: {
+      email: smtpChannel({
+        host: config.smtp.host,
+        port: config.smtp.port,
+        secure: false,
+        from: { address: 'noreply@coachly.test', name: 'Coachly' },
+      }),
+      ...(config.opsWebhook
+        ? { ops: webhookChannel({ url: config.opsWebhook.url, secret: config.opsWebhook.secret }) }
+        : {}),
+    },
+  });
+
+  const sendAlertGroup = async (group: AlertGroup): Promise<void> => {
+    const names = [...new Set(group.alerts.map((alert) => alert.labels.alertname))].join(', ');
+    const lines = group.alerts.map(
+      (alert) => `- [${alert.status}] ${alert.labels.alertname}: ${alert.annotations.summary ?? ''}`,
+    );
+    await notifier.send(
+      {
+        to: [config.oncallEmail],
+        subject: `[${group.status.toUpperCase()}] ${names}`,
+        text: `${lines.join('\n')}\n\nGroup: ${group.groupKey}`,
+        severity: group.status === 'firing' ? 'critical' : 'info',
+        data: { groupKey: group.groupKey },
+      },
+      {
+        channels: ['email'],
+        idempotencyKey: `${group.groupKey}:${group.status}:${group.alerts.map((a) => a.startsAt).join(',')}`,
+      },
+    );
+  };
+
+  const alerts = createAlertEngine({
+    source: otelSeriesSource(telemetry.metricReader),
+    rules: config.rules ?? readRules('rules.yaml'),
+    evaluationInterval: config.evaluationInterval ?? '15s',
+    receivers: { oncall: sendAlertGroup },
+    clock,
+  });
+
+  const cloud = openaiProvider({ apiKey: config.cloudSttApiKey, baseUrl: config.cloudSttUrl });
+  const providers: SttProvider[] = [cloud];
+  if (config.localStt) providers.push(pocketsphinxProvider());
+  else if (config.backupSttUrl) {
+    providers.push(openaiProvider({ id: 'backup-cloud', apiKey: config.cloudSttApiKey, baseUrl: config.backupSttUrl }));
+  }
+  const stt = createFallbackTranscriber({
+    providers,
+    attemptTimeout: '20s',
+    breaker: { failureRatio: 0.5, minimumThroughput: 2, window: '30s', halfOpenAfter: '5s' },
+    retry: { maxAttempts: 1 },
+  });
+
+  const health = createHealthRegistry({ serviceId: config.serviceName, shutdownDelay: '0s' });
+  health.register('memory', memoryCheck({ of: 'heap', warnAt: 0.9, failAt: 0.98 }), { tags: ['live'] });
+  health.register('event-loop', eventLoopDelayCheck({ warnAt: '200ms', failAt: '1s' }), { tags: ['live'] });
+  health.register('billing-breaker', billingBreaker.healthCheck({ whenOpen: 'warn' }), { critical: false });
+  health.register('billing-upstream', httpCheck(`${config.billingUrl}/health`), {
+    interval: '5s',
+    timeout: '1s',
+    critical: false,
+  });
+
+  const dashboard = createDashboard({
+    sources: {
+      routes: () => httpMetrics.metrics.snapshot().routes,
+      health: () => health.run(),
+      alerts: () =>
+        alerts
+          .alerts()
+          .filter((alert) => alert.state === 'firing' || alert.state === 'pending')
+          .map((alert) => ({
+            id: `${alert.rule}:${JSON.stringify(alert.labels)}`,
+            name: alert.rule,
+            state: alert.state as 'firing' | 'pending',
+            severity: alert.labels.severity,
+            labels: alert.labels,
+            summary: alert.annotations.summary,
+            activeAt: alert.activeAt,
+            value: alert.value,
+          })),
+      breakers: () => [{ name: billingBreaker.name, state: billingBreaker.state }],
+    },
+  });
+
+  return {
+    telemetry,
+    httpMetrics,
+    billing,
+    billingBreaker,
+    notifier,
+    alerts,
+    stt,
+    health,
+    dashboard,
+    async close() {
+      await dashboard.close();
+      await alerts.close();
+      await stt.close();
+      await notifier.close();
+      await health.close();
+      await telemetry.shutdown();
+    },
+  };
+}
+
+export type Observability = ReturnType<typeof createObservability>;

@@ -1,0 +1,25 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createExpressApp } from './app.js';
+import { createObservability, type AppConfig } from './observability.js';
+
+/** Starts the Express app on `port` (0 = any free port) and returns its URL and a stopper. */
+export async function startExpressApp(config: AppConfig, port = 0, host = '127.0.0.1') {
+  const observability = createObservability(config);
+  const app = createExpressApp(config, observability);
+  const server: Server = app.listen(port, host);
+  await once(server, 'listening');
+  observability.health.manageServer(server);
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    observability,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await observability.close();
+    },
+  };
+}
