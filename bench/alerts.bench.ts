@@ -70,6 +70,7 @@ for (let metric = 0; metric < METRICS; metric++) {
 global.gc?.();
 const heapAfter = process.memoryUsage();
 const sampleCount = engine.store.sampleCount();
+const seriesCount = engine.store.seriesCount();
 const bufferBytesPerSample = engine.store.sampleBytes() / sampleCount;
 const heapBytesPerSample =
   (heapAfter.heapUsed + heapAfter.arrayBuffers - heapBefore.heapUsed - heapBefore.arrayBuffers) / sampleCount;
@@ -198,7 +199,7 @@ if (prometheus) {
   rows['prometheus 2.42: same rules (wall, last iteration)'] = prometheus.wallMs;
 }
 report(
-  `Alert evaluation, 500 rules over ${engine.store.seriesCount()} series / ${sampleCount} samples`,
+  `Alert evaluation, 500 rules over ${seriesCount} series / ${sampleCount} samples`,
   rows,
   'anchor: read every sample once',
   'ms',
@@ -210,7 +211,7 @@ console.log(
 );
 console.log(`  alerts pending after the cycle: ${firing}`);
 saveResults({
-  series: engine.store.seriesCount(),
+  series: seriesCount,
   samples: sampleCount,
   rules: 500,
   cycleMs,

@@ -189,10 +189,18 @@ async function renderBenchmark() {
   const metrics = createHttpMetrics({ meterProvider, maxRoutes: SERIES });
   const { Registry, Histogram } = await import('prom-client');
   const registry = new Registry();
+  // Same label names and values as the OTel exposition, so both render the same amount of text.
   const promHistogram = new Histogram({
-    name: 'http_server_request_duration_seconds',
+    name: 'http_server_request_duration',
     help: 'Duration of HTTP server requests.',
-    labelNames: ['method', 'route', 'status_code'],
+    labelNames: [
+      'http_request_method',
+      'url_scheme',
+      'network_protocol_version',
+      'http_response_status_code',
+      'http_route',
+      'otel_scope_name',
+    ],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
     registers: [registry],
   });
@@ -205,7 +213,17 @@ async function renderBenchmark() {
       const handle = metrics.start(request)!;
       handle.route = `/resource${route}/:id`;
       metrics.finish(handle, fakeResponse(status));
-      promHistogram.observe({ method: 'GET', route: `/resource${route}/:id`, status_code: status }, 0.004);
+      promHistogram.observe(
+        {
+          http_request_method: 'GET',
+          url_scheme: 'http',
+          network_protocol_version: '1.1',
+          http_response_status_code: status,
+          http_route: `/resource${route}/:id`,
+          otel_scope_name: '@telltale/metrics',
+        },
+        0.004,
+      );
     }
   }
   const renderOtel = () =>
@@ -223,6 +241,7 @@ async function renderBenchmark() {
     return median(samples.slice(3)); // first renders warm up the JIT
   };
   const bytes = await renderOtel();
+  const promBytes = (await registry.metrics()).length;
   const rows = {
     'prom-client registry.metrics()': await time(() => registry.metrics()),
     'OTel PrometheusExporter (telltale/node)': await time(renderOtel),
@@ -234,7 +253,7 @@ async function renderBenchmark() {
     'ms',
   );
   await meterProvider.shutdown();
-  return { series: SERIES, exposureBytes: bytes, milliseconds: rows };
+  return { labelSets: SERIES, bytes: { otel: bytes, promClient: promBytes }, milliseconds: rows };
 }
 
 // ---------------------------------------------------------------- main

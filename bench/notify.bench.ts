@@ -20,7 +20,7 @@ const POOL = 5;
 const WEBHOOK_CONCURRENCY = 50;
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 2_000);
 // Each contender run is cut off after this long, so a slow or shared machine still finishes.
-const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_LIMIT_MS ?? 15_000);
+const RUN_LIMIT_MS = Number(process.env.BENCH_RUN_LIMIT_MS ?? 12_000);
 // A gentler load too, so a shared, busy machine still shows unsaturated latency.
 const LOW_RATE = Number(process.env.BENCH_LOW_RATE ?? 100);
 const LOW_MESSAGES = Number(process.env.BENCH_LOW_MESSAGES ?? 1_000);

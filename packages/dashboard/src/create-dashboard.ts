@@ -132,6 +132,8 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
     onIdle: () => {
       if (tickTimer !== undefined) clock.clearTimeout(tickTimer);
       tickTimer = undefined;
+      // Nobody watches: stop sampling the event loop too (polling restarts it).
+      processStats.stop();
     },
   });
 

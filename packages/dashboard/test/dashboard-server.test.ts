@@ -283,6 +283,17 @@ describe('dashboard over real HTTP', () => {
     expect((await dashboard.snapshot()).routes).toEqual([]);
   });
 
+  it('reports a health run slower than one tick as a failed source', async () => {
+    const clock = createManualClock();
+    const dashboard = createDashboard({ clock, tick: '1s', sources: { health: () => new Promise(() => {}) } });
+    cleanups.push(() => dashboard.close());
+    const pending = dashboard.snapshot();
+    await clock.advanceAsync(1000);
+    const snapshot = await pending;
+    expect(snapshot.health).toEqual({ status: 'unknown', checks: [] });
+    expect(snapshot.errors).toEqual({ health: 'health run did not finish within one tick' });
+  });
+
   it('rejects invalid options at construction', () => {
     expect(() => createDashboard({ tick: '10ms' })).toThrow(TelltaleConfigError);
     expect(() => createDashboard({ path: 'telltale' })).toThrow(/"path"/);

@@ -27,6 +27,11 @@ export interface RunOptions {
   tags?: readonly string[];
   /** Only the checks of this component (the part of the name before `:`). */
   component?: string;
+  /**
+   * Stops waiting (rejects with `TELLTALE_ABORTED`) when it aborts. Runs in
+   * progress continue for other callers; each is bounded by its check's timeout.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -1,4 +1,11 @@
-import { createEmitter, options as validate, resolveLogger, systemClock, TelltaleConfigError } from '@telltale/core';
+import {
+  abortError,
+  createEmitter,
+  options as validate,
+  resolveLogger,
+  systemClock,
+  TelltaleConfigError,
+} from '@telltale/core';
 import { createCheckEntry, type CheckConfig, type CheckEntry } from './check-entry.js';
 import { buildDocument, type DocumentIdentity } from './document.js';
 import {
@@ -31,6 +38,16 @@ function freezeDocument(document: HealthDocument): HealthDocument {
   }
   if (document.checks) Object.freeze(document.checks);
   return Object.freeze(document);
+}
+
+/** `promise`, or a `TELLTALE_ABORTED` rejection as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 const isPending = (value: CheckOutcome | Promise<CheckOutcome>): boolean => value instanceof Promise;
@@ -142,9 +159,10 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
     const key = `${selection.component ?? ''}|${selection.tags?.join(',') ?? '*'}`;
     // Background results are plain values: build the document without waiting on anything.
     if (!current.some(isPending)) return Promise.resolve(documentFor(key, selected, current as CheckOutcome[]));
-    return Promise.all(current.map((value) => Promise.resolve(value))).then((outcomes) =>
+    const document = Promise.all(current.map((value) => Promise.resolve(value))).then((outcomes) =>
       documentFor(key, selected, outcomes),
     );
+    return selection.signal === undefined ? document : abortable(document, selection.signal);
   };
 
   const closeChecks = (): void => {

@@ -80,6 +80,19 @@ describe('createHealthRegistry', () => {
     expect(signal?.aborted).toBe(true);
   });
 
+  it('stops waiting when the run signal aborts, leaving the shared run going', async () => {
+    const { clock, registry } = registryWithClock();
+    registry.register('slow', () => new Promise((resolve) => clock.setTimeout(() => resolve({ status: 'pass' }), 500)));
+    const controller = new AbortController();
+    const aborted = registry.run({ signal: controller.signal });
+    const patient = registry.run();
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
+    await clock.advanceAsync(500);
+    expect((await patient).status).toBe('pass');
+    await expect(registry.run({ signal: controller.signal })).resolves.toMatchObject({ status: 'pass' });
+  });
+
   it('turns a slow pass into warn with degradedAfter', async () => {
     const { clock, registry } = registryWithClock();
     registry.register(

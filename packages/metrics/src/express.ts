@@ -104,8 +104,7 @@ function withoutUndefined<T extends object>(value: T): T {
 export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetricsMiddleware {
   // Fallback for routes dispatched where the accessor is absent (a mounted
   // sub-app has its own request prototype): read req.route when the response ends.
-  const metrics =
-    options.metrics ?? createHttpMetrics({ getRoute: routeAtFinish, ...withoutUndefined(options) });
+  const metrics = options.metrics ?? createHttpMetrics({ getRoute: routeAtFinish, ...withoutUndefined(options) });
   const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
     if (metrics.track(request, response) !== undefined) captureRoute(request);
     next();

@@ -159,3 +159,34 @@ describe('expressMetrics without the error middleware', () => {
     }
   });
 });
+
+describe('expressMetrics with a mounted sub-app', () => {
+  for (const [major, create] of [
+    ['5', express],
+    ['4', express4],
+  ] as const) {
+    it(`records the sub-app's full route template (Express ${major})`, async () => {
+      const meter = createTestMeter();
+      const app = create();
+      app.use(expressMetrics({ meterProvider: meter.meterProvider }));
+      const admin = create();
+      admin.get('/users/:id', (_request, response) => {
+        response.send('admin');
+      });
+      app.use('/admin', admin);
+      const server = createServer(app);
+      const url = await listen(server);
+      try {
+        expect((await send(`${url}/admin/users/5`)).body).toBe('admin');
+        const series = await eventually(
+          () => meter.histogram(DURATION),
+          (value) => value.length > 0,
+        );
+        expect(series.map((entry) => entry.attributes['http.route'])).toEqual(['/admin/users/:id']);
+      } finally {
+        await close(server);
+        await meter.shutdown();
+      }
+    });
+  }
+});

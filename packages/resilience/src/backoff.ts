@@ -1,9 +1,27 @@
 import { options as check, TelltaleConfigError, type DurationInput } from '@telltale/core';
 
-/** Jitter strategies for {@link exponential}. */
+/**
+ * Jitter strategies for {@link exponential}.
+ *
+ * @example
+ * ```ts
+ * import { exponential, type Jitter } from '@telltale/resilience';
+ * const jitter: Jitter = 'decorrelated';
+ * const backoff = exponential({ jitter });
+ * ```
+ */
 export type Jitter = 'full' | 'decorrelated' | 'none';
 
-/** Computes the wait before each retry. */
+/**
+ * Computes the wait before each retry.
+ *
+ * @example
+ * ```ts
+ * import { retry, type Backoff } from '@telltale/resilience';
+ * const linear: Backoff = { delay: (retry) => retry * 250 };
+ * const policy = retry({ maxAttempts: 4, backoff: linear });
+ * ```
+ */
 export interface Backoff {
   /**
    * Milliseconds to wait before retry number `retry` (1 = the first retry),
@@ -12,7 +30,16 @@ export interface Backoff {
   delay(retry: number, previousDelay: number): number;
 }
 
-/** Options for {@link exponential}. */
+/**
+ * Options for {@link exponential}.
+ *
+ * @example
+ * ```ts
+ * import { exponential, type ExponentialOptions } from '@telltale/resilience';
+ * const options: ExponentialOptions = { initial: '200ms', max: '5s', jitter: 'full' };
+ * const backoff = exponential(options);
+ * ```
+ */
 export interface ExponentialOptions {
   /** Base wait before the first retry (default `'100ms'`). */
   initial?: DurationInput;

@@ -11,7 +11,16 @@ import {
 } from './policy.js';
 import { executeAlone } from './standalone.js';
 
-/** Options for {@link bulkhead}. */
+/**
+ * Options for {@link bulkhead}.
+ *
+ * @example
+ * ```ts
+ * import { bulkhead, type BulkheadOptions } from '@telltale/resilience';
+ * const options: BulkheadOptions = { concurrency: 8, queue: 100, priority: true };
+ * const limiter = bulkhead(options);
+ * ```
+ */
 export interface BulkheadOptions {
   /** Calls allowed to run at once (required). */
   concurrency: number;
@@ -27,14 +36,32 @@ export interface BulkheadOptions {
   name?: string;
 }
 
-/** Occupancy of a {@link BulkheadPolicy}. */
+/**
+ * Occupancy of a {@link BulkheadPolicy}.
+ *
+ * @example
+ * ```ts
+ * import { bulkhead } from '@telltale/resilience';
+ * const limiter = bulkhead({ concurrency: 2, queue: 10 });
+ * const { active, queued, rejected } = limiter.stats();
+ * ```
+ */
 export interface BulkheadStats {
   active: number;
   queued: number;
   rejected: number;
 }
 
-/** A {@link Policy} limiting concurrency. */
+/**
+ * A {@link Policy} limiting concurrency.
+ *
+ * @example
+ * ```ts
+ * import { bulkhead, type BulkheadPolicy } from '@telltale/resilience';
+ * const limiter: BulkheadPolicy = bulkhead({ concurrency: 4 });
+ * await limiter.execute(() => renderPdf(invoice));
+ * ```
+ */
 export interface BulkheadPolicy extends Policy {
   readonly kind: 'bulkhead';
   /** Current occupancy and rejections so far. */

@@ -4,6 +4,14 @@
  * per call — more than the whole breaker — so a scope creates its
  * `AbortController` only when someone reads `signal` (the operation, or a
  * wait that must be abortable). Aborting a scope aborts its children.
+ *
+ * @example
+ * ```ts
+ * import type { Next, Run } from '@telltale/resilience';
+ * // In a custom policy: stop early when the run is cancelled.
+ * const wrap = <T>(next: Next<T>, run: Run) =>
+ *   run.cancellation.aborted ? Promise.reject(new Error('cancelled')) : next(run);
+ * ```
  */
 export interface Cancellation {
   readonly aborted: boolean;

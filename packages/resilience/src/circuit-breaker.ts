@@ -21,10 +21,27 @@ import { executeAlone } from './standalone.js';
 import { registerBreaker } from './telemetry.js';
 import { timeout as timeoutPolicy, type TimeoutPolicy } from './timeout.js';
 
-/** Breaker states. `isolated` is a manual open that only `reset()` ends. */
+/**
+ * Breaker states. `isolated` is a manual open that only `reset()` ends.
+ *
+ * @example
+ * ```ts
+ * import type { CircuitState } from '@telltale/resilience';
+ * const healthy = (state: CircuitState) => state === 'closed';
+ * ```
+ */
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
 
-/** What `onStateChange` listeners receive. */
+/**
+ * What `onStateChange` listeners receive.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker } from '@telltale/resilience';
+ * const breaker = circuitBreaker({ name: 'search' });
+ * breaker.onStateChange(({ from, to, reason }) => logger.warn({ from, to, reason }, 'search breaker'));
+ * ```
+ */
 export interface CircuitStateChange {
   /** Breaker name. */
   name: string;
@@ -36,7 +53,16 @@ export interface CircuitStateChange {
   reason: string;
 }
 
-/** A breaker's state as JSON, for {@link CircuitBreakerOptions.restore}. */
+/**
+ * A breaker's state as JSON, for {@link CircuitBreakerOptions.restore}.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker, type CircuitBreakerSnapshot } from '@telltale/resilience';
+ * const saved: CircuitBreakerSnapshot = JSON.parse(await readFile('breaker.json', 'utf8'));
+ * const breaker = circuitBreaker({ name: saved.name, restore: saved });
+ * ```
+ */
 export interface CircuitBreakerSnapshot {
   name: string;
   state: CircuitState;
@@ -48,7 +74,16 @@ export interface CircuitBreakerSnapshot {
   window: { calls: number; failures: number; successes: number };
 }
 
-/** Options for {@link CircuitBreaker.healthCheck}. */
+/**
+ * Options for {@link CircuitBreaker.healthCheck}.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker } from '@telltale/resilience';
+ * const breaker = circuitBreaker({ name: 'payments' });
+ * registry.register('payments', breaker.healthCheck({ whenOpen: 'warn' }), { tags: ['ready'] });
+ * ```
+ */
 export interface BreakerHealthOptions {
   /** Status while open or isolated (default `'fail'`). */
   whenOpen?: 'fail' | 'warn';
@@ -56,14 +91,32 @@ export interface BreakerHealthOptions {
   whenHalfOpen?: 'pass' | 'warn' | 'fail';
 }
 
-/** Result shape of {@link CircuitBreaker.healthCheck}, compatible with `@telltale/health`. */
+/**
+ * Result shape of {@link CircuitBreaker.healthCheck}, compatible with `@telltale/health`.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker } from '@telltale/resilience';
+ * const check = circuitBreaker({ name: 'payments' }).healthCheck();
+ * check(); // { status: 'pass', observedValue: 'closed' }
+ * ```
+ */
 export interface BreakerHealthResult {
   status: 'pass' | 'warn' | 'fail';
   observedValue: CircuitState;
   output?: string;
 }
 
-/** Options for {@link circuitBreaker}. */
+/**
+ * Options for {@link circuitBreaker}.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker, type CircuitBreakerOptions } from '@telltale/resilience';
+ * const options: CircuitBreakerOptions = { name: 'geo', failureRatio: 0.3, minimumThroughput: 20, halfOpenProbes: 3 };
+ * const breaker = circuitBreaker(options);
+ * ```
+ */
 export interface CircuitBreakerOptions {
   /** Name in events, metrics (`strategy.name`) and errors (default `'circuit-breaker'`). */
   name?: string;
@@ -97,7 +150,16 @@ export interface CircuitBreakerOptions {
   clock?: Clock;
 }
 
-/** A circuit breaker {@link Policy}. See {@link circuitBreaker}. */
+/**
+ * A circuit breaker {@link Policy}. See {@link circuitBreaker}.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker, type CircuitBreakerPolicy } from '@telltale/resilience';
+ * const breaker: CircuitBreakerPolicy = circuitBreaker({ name: 'geo' });
+ * if (breaker.state === 'open') serveCachedMap();
+ * ```
+ */
 export interface CircuitBreakerPolicy extends Policy {
   readonly kind: 'circuit-breaker';
   /** Current state. */

@@ -3,7 +3,16 @@ import { RESILIENCE_ERROR_CODES } from './errors.js';
 import type { ExecuteOptions, ExecutionContext, Next, Operation, Policy, Run } from './policy.js';
 import { executeAlone } from './standalone.js';
 
-/** Options for {@link fallback}. */
+/**
+ * Options for {@link fallback}.
+ *
+ * @example
+ * ```ts
+ * import { fallback, type FallbackOptions } from '@telltale/resilience';
+ * const options: FallbackOptions = { shouldHandle: (error) => !(error instanceof ValidationError) };
+ * const policy = fallback(() => [], options);
+ * ```
+ */
 export interface FallbackOptions {
   /** Which errors to replace (default: every error except the caller's abort). */
   shouldHandle?: (error: unknown) => boolean;
@@ -11,7 +20,16 @@ export interface FallbackOptions {
   name?: string;
 }
 
-/** A {@link Policy} that replaces a failure with a fallback value. */
+/**
+ * A {@link Policy} that replaces a failure with a fallback value.
+ *
+ * @example
+ * ```ts
+ * import { fallback, type FallbackPolicy } from '@telltale/resilience';
+ * const empty: FallbackPolicy = fallback(() => ({ items: [] }));
+ * const list = await empty.execute(() => fetchItems());
+ * ```
+ */
 export interface FallbackPolicy extends Policy {
   readonly kind: 'fallback';
 }

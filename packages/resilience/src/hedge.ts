@@ -10,7 +10,16 @@ import { Scope } from './cancellation.js';
 import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { executeAlone } from './standalone.js';
 
-/** Options for {@link hedge}. */
+/**
+ * Options for {@link hedge}.
+ *
+ * @example
+ * ```ts
+ * import { hedge, type HedgeOptions } from '@telltale/resilience';
+ * const options: HedgeOptions = { after: '250ms', maxHedges: 2 };
+ * const policy = hedge(options);
+ * ```
+ */
 export interface HedgeOptions {
   /** Start another copy when the running ones have not answered after this long (required). */
   after: DurationInput;
@@ -22,7 +31,16 @@ export interface HedgeOptions {
   clock?: Clock;
 }
 
-/** A hedging {@link Policy}. */
+/**
+ * A hedging {@link Policy}.
+ *
+ * @example
+ * ```ts
+ * import { hedge, type HedgePolicy } from '@telltale/resilience';
+ * const policy: HedgePolicy = hedge({ after: '200ms' });
+ * const user = await policy.execute(({ signal }) => loadUser(id, { signal }));
+ * ```
+ */
 export interface HedgePolicy extends Policy {
   readonly kind: 'hedge';
 }

@@ -26,6 +26,7 @@ export { pipeline } from './pipeline.js';
 export type { Pipeline, PipelineOptions } from './pipeline.js';
 export { RESILIENCE_ERROR_CODES, isLocalRefusal } from './errors.js';
 export { parseRetryAfter, retryAfterFromError } from './retry-after.js';
+export type { Cancellation } from './cancellation.js';
 export type {
   ExecuteOptions,
   ExecutionContext,

@@ -18,7 +18,16 @@ import type { Policy, Priority } from './policy.js';
 import { retry } from './retry.js';
 import { timeout } from './timeout.js';
 
-/** What a job handler receives besides the payload. */
+/**
+ * What a job handler receives besides the payload.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue, type JobContext } from '@telltale/resilience';
+ * const handler = (payload: { url: string }, { signal, attempt }: JobContext) => fetch(payload.url, { signal });
+ * const jobs = jobQueue({ types: { ping: { handler } } });
+ * ```
+ */
 export interface JobContext {
   /** Job id (stable across retries and redrives). */
   readonly id: string;
@@ -30,7 +39,16 @@ export interface JobContext {
   readonly signal: AbortSignal;
 }
 
-/** How one job type runs. */
+/**
+ * How one job type runs.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue, type JobTypeOptions } from '@telltale/resilience';
+ * const resize: JobTypeOptions<{ path: string }> = { handler: (job) => sharp(job.path).resize(200), concurrency: 2 };
+ * const jobs = jobQueue({ types: { resize } });
+ * ```
+ */
 export interface JobTypeOptions<P = unknown> {
   /** Does the work. Throw to fail the attempt. */
   handler: (payload: P, context: JobContext) => unknown;
@@ -48,7 +66,16 @@ export interface JobTypeOptions<P = unknown> {
   timeout?: DurationInput;
 }
 
-/** Options for {@link jobQueue}. */
+/**
+ * Options for {@link jobQueue}.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue, type JobQueueOptions } from '@telltale/resilience';
+ * const options: JobQueueOptions = { concurrency: 4, idempotencyTtl: '1d', types: { mail: { handler: sendMail } } };
+ * const jobs = jobQueue(options);
+ * ```
+ */
 export interface JobQueueOptions {
   /** Job types by name. */
   types: Record<string, JobTypeOptions<never>>;
@@ -66,7 +93,16 @@ export interface JobQueueOptions {
   clock?: Clock;
 }
 
-/** Per-submission options. */
+/**
+ * Per-submission options.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue } from '@telltale/resilience';
+ * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
+ * jobs.submit('mail', message, { idempotencyKey: `welcome:${userId}`, priority: 'high' });
+ * ```
+ */
 export interface SubmitOptions {
   /** Submissions with a key already pending or completed within `idempotencyTtl` are dropped as duplicates. */
   idempotencyKey?: string;
@@ -74,7 +110,17 @@ export interface SubmitOptions {
   priority?: Priority;
 }
 
-/** What `submit` returns. */
+/**
+ * What `submit` returns.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue } from '@telltale/resilience';
+ * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
+ * const { id, duplicate, done } = jobs.submit('mail', message, { idempotencyKey: 'm-1' });
+ * if (!duplicate) await done;
+ * ```
+ */
 export interface SubmittedJob<R = unknown> {
   /** Job id (the original job's id for a duplicate). */
   id: string;
@@ -84,7 +130,16 @@ export interface SubmittedJob<R = unknown> {
   done: Promise<R>;
 }
 
-/** A job that exhausted its attempts (or failed with an error not to retry). */
+/**
+ * A job that exhausted its attempts (or failed with an error not to retry).
+ *
+ * @example
+ * ```ts
+ * import { jobQueue } from '@telltale/resilience';
+ * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
+ * for (const letter of jobs.deadLetters()) logger.error({ job: letter.id, err: letter.error }, 'dead letter');
+ * ```
+ */
 export interface DeadLetter {
   id: string;
   type: string;
@@ -98,7 +153,16 @@ export interface DeadLetter {
   failedAt: number;
 }
 
-/** Events of a {@link JobQueue}. */
+/**
+ * Events of a {@link JobQueue}.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue } from '@telltale/resilience';
+ * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
+ * jobs.onEvent(({ event, id, type }) => logger.debug({ event, id, type }, 'job'));
+ * ```
+ */
 export interface JobEvent {
   event: 'submitted' | 'duplicate' | 'retry' | 'completed' | 'dead-lettered' | 'redriven';
   id: string;
@@ -107,7 +171,16 @@ export interface JobEvent {
   error?: unknown;
 }
 
-/** Counters per job type. */
+/**
+ * Counters per job type.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue } from '@telltale/resilience';
+ * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
+ * const { queued, active, deadLettered } = jobs.stats().mail!;
+ * ```
+ */
 export interface JobTypeStats {
   queued: number;
   active: number;
@@ -117,7 +190,16 @@ export interface JobTypeStats {
   retries: number;
 }
 
-/** A background job runner. See {@link jobQueue}. */
+/**
+ * A background job runner. See {@link jobQueue}.
+ *
+ * @example
+ * ```ts
+ * import { jobQueue, type JobQueue } from '@telltale/resilience';
+ * const jobs: JobQueue = jobQueue({ types: { mail: { handler: sendMail } } });
+ * process.on('SIGTERM', () => void jobs.close());
+ * ```
+ */
 export interface JobQueue {
   /** Queues a job; throws `TELLTALE_CONFIG` for an unknown type, `TELLTALE_CLOSED` after close. */
   submit<R = unknown>(type: string, payload: unknown, options?: SubmitOptions): SubmittedJob<R>;

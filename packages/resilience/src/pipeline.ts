@@ -13,7 +13,16 @@ import {
 } from './policy.js';
 import { telemetryFor } from './telemetry.js';
 
-/** Options for {@link pipeline} when its first argument is an object. */
+/**
+ * Options for {@link pipeline} when its first argument is an object.
+ *
+ * @example
+ * ```ts
+ * import { pipeline, retry, type PipelineOptions } from '@telltale/resilience';
+ * const options: PipelineOptions = { name: 'billing', meterProvider };
+ * const billing = pipeline(options, retry());
+ * ```
+ */
 export interface PipelineOptions {
   /** Pipeline name: the `pipeline.name` attribute of every event and metric. Keep it low-cardinality. */
   name: string;
@@ -21,7 +30,16 @@ export interface PipelineOptions {
   meterProvider?: MeterProvider;
 }
 
-/** Policies composed outer → inner. See {@link pipeline}. */
+/**
+ * Policies composed outer → inner. See {@link pipeline}.
+ *
+ * @example
+ * ```ts
+ * import { pipeline, timeout, type Pipeline } from '@telltale/resilience';
+ * const search: Pipeline = pipeline('search', timeout('1s'));
+ * search.onEvent((event) => logger.debug(event, 'resilience event'));
+ * ```
+ */
 export interface Pipeline extends Policy {
   readonly kind: 'pipeline';
   /** The composed policies, outer first. */

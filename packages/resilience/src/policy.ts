@@ -1,7 +1,16 @@
 import { TelltaleError } from '@telltale/core';
 import { fromSignal, type Cancellation } from './cancellation.js';
 
-/** What each attempt of an operation receives. */
+/**
+ * What each attempt of an operation receives.
+ *
+ * @example
+ * ```ts
+ * import { timeout, type ExecutionContext } from '@telltale/resilience';
+ * const load = ({ signal, attempt }: ExecutionContext) => fetch(`${url}?try=${attempt}`, { signal });
+ * await timeout('2s').execute(load);
+ * ```
+ */
 export interface ExecutionContext {
   /** Aborted when the caller aborts, this attempt times out, or a hedged sibling wins. Pass it to `fetch`. */
   readonly signal: AbortSignal;
@@ -9,13 +18,40 @@ export interface ExecutionContext {
   readonly attempt: number;
 }
 
-/** The protected operation: receives an {@link ExecutionContext}, returns a value or a promise. */
+/**
+ * The protected operation: receives an {@link ExecutionContext}, returns a value or a promise.
+ *
+ * @example
+ * ```ts
+ * import { retry, type Operation } from '@telltale/resilience';
+ * const operation: Operation<string> = ({ signal }) => fetch(url, { signal }).then((r) => r.text());
+ * const text = await retry().execute(operation);
+ * ```
+ */
 export type Operation<T> = (context: ExecutionContext) => PromiseLike<T> | T;
 
-/** Priority lane for a {@link bulkhead} with `priority: true`. */
+/**
+ * Priority lane for a {@link bulkhead} with `priority: true`.
+ *
+ * @example
+ * ```ts
+ * import { bulkhead, type Priority } from '@telltale/resilience';
+ * const priority: Priority = user.isPaying ? 'high' : 'low';
+ * await bulkhead({ concurrency: 4, queue: 50, priority: true }).execute(work, { priority });
+ * ```
+ */
 export type Priority = 'high' | 'medium' | 'low';
 
-/** Per-call options of `execute`. */
+/**
+ * Per-call options of `execute`.
+ *
+ * @example
+ * ```ts
+ * import { timeout, type ExecuteOptions } from '@telltale/resilience';
+ * const options: ExecuteOptions = { signal: request.signal };
+ * await timeout('5s').execute(({ signal }) => fetch(url, { signal }), options);
+ * ```
+ */
 export interface ExecuteOptions {
   /** Cancels the call: the in-flight attempt is aborted and any backoff wait ends at once. */
   signal?: AbortSignal | undefined;
@@ -26,6 +62,13 @@ export interface ExecuteOptions {
 /**
  * Something a policy reports while handling a call (`retry`, `timeout`,
  * `circuit-rejected`, ...). See the README for the full list.
+ *
+ * @example
+ * ```ts
+ * import { pipeline, retry, type ResilienceEvent } from '@telltale/resilience';
+ * const log = (event: ResilienceEvent) => logger.info({ strategy: event.strategy, attempt: event.attempt }, event.event);
+ * pipeline('orders', retry()).onEvent(log);
+ * ```
  */
 export interface ResilienceEvent {
   /** Name of the pipeline (or the policy, when used alone). */
@@ -42,12 +85,27 @@ export interface ResilienceEvent {
   readonly error?: unknown;
 }
 
-/** Extra fields of a {@link ResilienceEvent}, as a policy reports them. */
+/**
+ * Extra fields of a {@link ResilienceEvent}, as a policy reports them.
+ *
+ * @example
+ * ```ts
+ * import type { EventFields, Run } from '@telltale/resilience';
+ * const report = (run: Run, fields: EventFields) => run.emit?.('my-policy', 'my-event', fields);
+ * ```
+ */
 export type EventFields = Omit<ResilienceEvent, 'pipeline' | 'strategy' | 'event'>;
 
 /**
  * One call travelling through a policy chain. Policies copy it (with a new
  * signal or attempt number) for the policies inside them.
+ *
+ * @example
+ * ```ts
+ * import type { Next, Run } from '@telltale/resilience';
+ * // A custom policy that logs each attempt number, then continues the chain.
+ * const wrap = <T>(next: Next<T>, run: Run) => (logger.debug({ attempt: run.attempt }, 'attempt'), next(run));
+ * ```
  */
 export interface Run {
   readonly operation: Operation<unknown>;
@@ -61,7 +119,15 @@ export interface Run {
   readonly emit: ((strategy: string, event: string, fields?: EventFields) => void) | undefined;
 }
 
-/** Continues a run with the next policy (or the operation itself). */
+/**
+ * Continues a run with the next policy (or the operation itself).
+ *
+ * @example
+ * ```ts
+ * import type { Next, Run } from '@telltale/resilience';
+ * const passThrough = <T>(next: Next<T>, run: Run): Promise<T> => next(run);
+ * ```
+ */
 export type Next<T> = (run: Run) => Promise<T>;
 
 /**

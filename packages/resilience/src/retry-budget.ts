@@ -1,7 +1,16 @@
 import { options as check, systemClock, TelltaleConfigError, type Clock, type DurationInput } from '@telltale/core';
 import { RollingWindow } from './rolling-window.js';
 
-/** Options for {@link retryBudget}. */
+/**
+ * Options for {@link retryBudget}.
+ *
+ * @example
+ * ```ts
+ * import { retryBudget, type RetryBudgetOptions } from '@telltale/resilience';
+ * const options: RetryBudgetOptions = { ratio: 0.1, minPerSecond: 5, window: '30s' };
+ * const budget = retryBudget(options);
+ * ```
+ */
 export interface RetryBudgetOptions {
   /** Retries allowed per request, on top of the reserve (default 0.2: at most 20% extra load). */
   ratio?: number;
@@ -13,7 +22,16 @@ export interface RetryBudgetOptions {
   clock?: Clock;
 }
 
-/** Counters of a {@link RetryBudget}, over its window. */
+/**
+ * Counters of a {@link RetryBudget}, over its window.
+ *
+ * @example
+ * ```ts
+ * import { retryBudget } from '@telltale/resilience';
+ * const budget = retryBudget();
+ * const { requests, retries, refused, available } = budget.stats();
+ * ```
+ */
 export interface RetryBudgetStats {
   requests: number;
   retries: number;
@@ -23,7 +41,17 @@ export interface RetryBudgetStats {
   available: number;
 }
 
-/** A token bucket for retries shared by every retry policy given it. */
+/**
+ * A token bucket for retries shared by every retry policy given it.
+ *
+ * @example
+ * ```ts
+ * import { retry, retryBudget, type RetryBudget } from '@telltale/resilience';
+ * const budget: RetryBudget = retryBudget();
+ * const a = retry({ budget });
+ * const b = retry({ budget }); // same dependency, same budget
+ * ```
+ */
 export interface RetryBudget {
   /** Records one request (a deposit of `ratio` tokens). Retry policies call this once per call. */
   recordRequest(): void;

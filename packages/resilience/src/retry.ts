@@ -14,7 +14,16 @@ import { retryAfterFromError } from './retry-after.js';
 import type { RetryBudget } from './retry-budget.js';
 import { executeAlone } from './standalone.js';
 
-/** What `onRetry` listeners receive before each retry's wait. */
+/**
+ * What `onRetry` listeners receive before each retry's wait.
+ *
+ * @example
+ * ```ts
+ * import { retry, type RetryEvent } from '@telltale/resilience';
+ * const onRetry = ({ attempt, delayMs }: RetryEvent) => logger.warn({ attempt, delayMs }, 'retrying');
+ * const policy = retry({ onRetry });
+ * ```
+ */
 export interface RetryEvent {
   /** The attempt that is about to run (2 for the first retry). */
   attempt: number;
@@ -24,7 +33,16 @@ export interface RetryEvent {
   error: unknown;
 }
 
-/** Options for {@link retry}. */
+/**
+ * Options for {@link retry}.
+ *
+ * @example
+ * ```ts
+ * import { exponential, retry, type RetryOptions } from '@telltale/resilience';
+ * const options: RetryOptions = { maxAttempts: 5, backoff: exponential({ jitter: 'decorrelated' }), maxElapsed: '30s' };
+ * const policy = retry(options);
+ * ```
+ */
 export interface RetryOptions {
   /** Total attempts including the first (default 3). */
   maxAttempts?: number;
@@ -52,7 +70,16 @@ export interface RetryOptions {
   clock?: Clock;
 }
 
-/** A {@link Policy} that retries failed attempts. */
+/**
+ * A {@link Policy} that retries failed attempts.
+ *
+ * @example
+ * ```ts
+ * import { retry, type RetryPolicy } from '@telltale/resilience';
+ * const policy: RetryPolicy = retry({ maxAttempts: 3 });
+ * const data = await policy.execute(() => loadData());
+ * ```
+ */
 export interface RetryPolicy extends Policy {
   readonly kind: 'retry';
   /** Total attempts including the first. */

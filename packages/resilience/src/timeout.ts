@@ -13,7 +13,16 @@ import { executeAlone } from './standalone.js';
 
 const ignore = (): void => {};
 
-/** Options for {@link timeout} when given as an object. */
+/**
+ * Options for {@link timeout} when given as an object.
+ *
+ * @example
+ * ```ts
+ * import { timeout, type TimeoutOptions } from '@telltale/resilience';
+ * const options: TimeoutOptions = { duration: '1500ms', name: 'db-timeout' };
+ * const policy = timeout(options);
+ * ```
+ */
 export interface TimeoutOptions {
   /** Time limit per call: milliseconds or a duration string (`'2s'`). */
   duration: DurationInput;
@@ -23,7 +32,16 @@ export interface TimeoutOptions {
   clock?: Clock;
 }
 
-/** A {@link Policy} that aborts calls running longer than its limit. */
+/**
+ * A {@link Policy} that aborts calls running longer than its limit.
+ *
+ * @example
+ * ```ts
+ * import { timeout, type TimeoutPolicy } from '@telltale/resilience';
+ * const limit: TimeoutPolicy = timeout('2s');
+ * limit.milliseconds; // 2000
+ * ```
+ */
 export interface TimeoutPolicy extends Policy {
   readonly kind: 'timeout';
   /** The limit in milliseconds. */

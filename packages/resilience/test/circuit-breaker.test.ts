@@ -113,6 +113,29 @@ describe('circuitBreaker', () => {
     expect(breaker.state).toBe('closed');
   });
 
+  it('frees a probe slot when the probe is aborted by its caller (an abort proves nothing)', async () => {
+    const { breaker, clock } = setup({ minimumThroughput: 2 });
+    await fail(breaker, 2);
+    await clock.advanceAsync(30_000);
+    const controller = new AbortController();
+    const aborted = breaker
+      .execute(
+        ({ signal }) =>
+          new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(new TelltaleError('TELLTALE_ABORTED', 'gone'))),
+          ),
+        {
+          signal: controller.signal,
+        },
+      )
+      .catch((error: unknown) => error);
+    controller.abort();
+    expect(TelltaleError.is(await aborted, 'TELLTALE_ABORTED')).toBe(true);
+    expect(breaker.state).toBe('half-open');
+    await expect(breaker.execute(ok)).resolves.toBe('ok'); // the freed slot probes
+    expect(breaker.state).toBe('closed');
+  });
+
   it('makes extra half-open calls wait for the probe outcome with halfOpenWaiting: "wait"', async () => {
     const { breaker, clock } = setup({ minimumThroughput: 2, halfOpenWaiting: 'wait' });
     await fail(breaker, 2);

@@ -136,17 +136,18 @@ describe('against a real flaky HTTP upstream on 127.0.0.1', () => {
     expect(without.attempts).toBe(100 * 3);
   });
 
-  it('absorbs a flaky (not dead) upstream: every request eventually succeeds', async () => {
+  it('absorbs a flaky (not dead) upstream: nearly every request succeeds, against ~60% without retries', async () => {
     upstream.mode = 'flaky';
-    upstream.attempts = 0;
+    const bare = await load(pipeline('flaky-bare', timeout(500)), upstream.url, 100, 10);
     const policy = pipeline(
       'flaky',
-      retry({ maxAttempts: 6, backoff: constant(1), respectRetryAfter: { max: '20ms' } }),
-      timeout(100),
+      retry({ maxAttempts: 8, backoff: constant(1), respectRetryAfter: { max: '20ms' } }),
+      timeout(500),
     );
     const outcomes = await load(policy, upstream.url, 100, 10);
-    expect(outcomes.ok).toBeGreaterThanOrEqual(99);
-    expect(upstream.attempts).toBeGreaterThan(100);
+    expect(bare.ok).toBeLessThan(80);
+    expect(outcomes.ok).toBeGreaterThanOrEqual(97);
+    expect(outcomes.attempts).toBeGreaterThan(120);
   });
 
   it('stops calling a dead upstream within the breaker window and recovers through half-open', async () => {

@@ -10,6 +10,7 @@ import {
   timeout,
   type ResilienceEvent,
 } from '@telltale/resilience';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
 const never = (): Promise<never> => new Promise(() => {});
@@ -200,6 +201,27 @@ describe('pipeline', () => {
     expect(breaker.state).toBe('open');
     expect(events).toContain('circuit-opened');
     breaker.close();
+  });
+
+  it('leaves no abort listeners on a long-lived caller signal', async () => {
+    const clock = createManualClock();
+    const chain = pipeline(
+      'shared-signal',
+      retry({ maxAttempts: 2, backoff: constant(1), clock }),
+      bulkhead({ concurrency: 1, queue: 10 }),
+      timeout({ duration: '1s', clock }),
+    );
+    const controller = new AbortController();
+    let calls = 0;
+    for (let index = 0; index < 20; index++) {
+      const result = chain.execute(
+        ({ signal }) => (++calls % 2 === 1 ? Promise.reject(new Error(`flaky ${signal.aborted}`)) : 'ok'),
+        { signal: controller.signal },
+      );
+      await clock.advanceAsync(1);
+      await expect(result).resolves.toBe('ok');
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('rejects non-policies and empty names', () => {

@@ -171,6 +171,18 @@ describe('retry', () => {
     expect(budget.stats()).toMatchObject({ requests: 0, retries: 0 });
   });
 
+  it('is shared across pipelines: requests through one fund retries in another', async () => {
+    const budget = retryBudget({ ratio: 0.1, minPerSecond: 0, window: '10s', clock: createManualClock() });
+    const first = pipeline('first', retry({ maxAttempts: 2, backoff: constant(0), budget }));
+    const second = pipeline('second', retry({ maxAttempts: 2, backoff: constant(0), budget }));
+    for (let index = 0; index < 9; index++) await first.execute(() => 'ok'); // 0.9 tokens
+    const funded = failTimes(1);
+    await expect(second.execute(funded.operation)).resolves.toBe('ok@2'); // +0.1 → one retry
+    const refused = failTimes(1);
+    await expect(first.execute(refused.operation)).rejects.toMatchObject({ code: 'TELLTALE_RETRY_BUDGET_EXHAUSTED' });
+    expect([funded.attempts.length, refused.attempts.length]).toEqual([2, 1]);
+  });
+
   it('has a reserve of minPerSecond × window for low traffic', () => {
     const budget = retryBudget({ ratio: 0, minPerSecond: 2, window: '5s', clock: createManualClock() });
     let granted = 0;

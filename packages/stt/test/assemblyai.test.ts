@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemblyAiProvider, type SttProviderError } from '@telltale/stt';
-import { json, startVendor, type FakeVendor, type Received } from './support/server.js';
+import { hang, json, startVendor, type FakeVendor, type Received } from './support/server.js';
 import { wavInput } from './support/audio.js';
+import { expectAttemptTimeout } from './support/hang.js';
 import type { ServerResponse } from 'node:http';
 
 // AssemblyAI v2: POST /v2/upload → { upload_url }, POST /v2/transcript → transcript object,
@@ -129,6 +130,11 @@ describe('assemblyAiProvider', () => {
       return json(response, 200, { id: 'tr_4', status: 'exploded' });
     });
     await expect(provider().transcribe(wavInput())).rejects.toMatchObject({ message: /unknown status "exploded"/ });
+  });
+
+  it('times out a hanging server as an attempt timeout', async () => {
+    vendor.handle(hang);
+    await expectAttemptTimeout(provider());
   });
 
   it('stops polling when aborted', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepgramProvider, type SttProviderError } from '@telltale/stt';
 import { hang, json, startVendor, type FakeVendor } from './support/server.js';
 import { wavInput } from './support/audio.js';
+import { expectAttemptTimeout } from './support/hang.js';
 
 // Deepgram pre-recorded response (metadata + results.channels[].alternatives[] + utterances)
 // and error body ({ err_code, err_msg, request_id }) as documented.
@@ -179,6 +180,11 @@ describe('deepgramProvider', () => {
     );
     const transcript = await provider().transcribe(wavInput());
     expect(transcript).toMatchObject({ text: '', words: [], segments: [] });
+  });
+
+  it('times out a hanging server as an attempt timeout', async () => {
+    vendor.handle(hang);
+    await expectAttemptTimeout(provider());
   });
 
   it('is abortable while the server hangs', async () => {

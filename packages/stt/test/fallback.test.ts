@@ -56,7 +56,7 @@ describe('createFallbackTranscriber against real vendor servers', () => {
         deepgramProvider({ apiKey: 'dg', baseUrl: primary.url }),
         openaiProvider({ apiKey: 'oa', baseUrl: secondary.url }),
       ],
-      attemptTimeout: 250,
+      attemptTimeout: 600,
       breaker: { failureRatio: 0.5, minimumThroughput: 4, window: '30s', halfOpenAfter: '1h' },
       retry: quickRetry,
       probe: { interval: '1h' },
@@ -82,7 +82,7 @@ describe('createFallbackTranscriber against real vendor servers', () => {
     const touched = primary.requests.length;
     const started = performance.now();
     const third = await stt.transcribe(wavInput());
-    expect(performance.now() - started).toBeLessThan(100); // no attempt timeout paid
+    expect(performance.now() - started).toBeLessThan(500); // no attempt timeout (600 ms) paid
     expect(third.attempts?.[0]).toMatchObject({ provider: 'deepgram', outcome: 'skipped', kind: 'breaker-open' });
     expect(primary.requests.length).toBe(touched);
 
@@ -175,7 +175,7 @@ describe('createFallbackTranscriber', () => {
 
   it('hedges to the next provider when the primary is slow, and cancels the loser', async () => {
     const primary = scripted('primary', async (_call, options) => {
-      await sleep(400, options.signal);
+      await sleep(3000, options.signal);
       return transcriptOf('primary');
     });
     const backup = scripted('backup', async () => {
@@ -185,7 +185,7 @@ describe('createFallbackTranscriber', () => {
     const stt = make({ providers: [primary, backup], attemptTimeout: 2000, hedgeAfter: 40 });
     const started = performance.now();
     const result = await stt.transcribe(wavInput());
-    expect(performance.now() - started).toBeLessThan(300);
+    expect(performance.now() - started).toBeLessThan(2000);
     expect(result.provider).toBe('backup');
     expect(result.attempts).toEqual([
       expect.objectContaining({ provider: 'primary', outcome: 'cancelled' }),
@@ -239,7 +239,7 @@ describe('createFallbackTranscriber', () => {
     await stt.transcribe(wavInput());
     expect(stt.states().primary).toBe('isolated');
     healthy = true;
-    for (let index = 0; index < 50 && stt.states().primary !== 'closed'; index++) await sleep(10);
+    for (let index = 0; index < 200 && stt.states().primary !== 'closed'; index++) await sleep(10);
     expect(stt.states().primary).toBe('closed');
     expect((await stt.transcribe(wavInput())).provider).toBe('primary');
   });
@@ -254,6 +254,19 @@ describe('createFallbackTranscriber', () => {
     });
     expect(result.words.map((word) => word.speaker)).toEqual(['S1', 'S2']);
     expect(result.attempts).toHaveLength(1);
+  });
+
+  it('accepts per-provider breaker settings', async () => {
+    const primary = scripted('primary', failing('retryable'));
+    const backup = scripted('backup');
+    const stt = make({
+      providers: [primary, backup],
+      attemptTimeout: 1000,
+      retry: false,
+      breaker: (provider) => (provider.id === 'primary' ? { minimumThroughput: 1, failureRatio: 0.5 } : undefined),
+    });
+    expect((await stt.transcribe(wavInput())).provider).toBe('backup');
+    expect(stt.states()).toEqual({ primary: 'open', backup: 'closed' });
   });
 
   it('refuses calls after close()', async () => {

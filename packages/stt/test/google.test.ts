@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { googleSpeechProvider, parseProtoDuration, silentWav, type SttProviderError } from '@telltale/stt';
-import { json, startVendor, type FakeVendor } from './support/server.js';
+import { hang, json, startVendor, type FakeVendor } from './support/server.js';
 import { wavInput } from './support/audio.js';
+import { expectAttemptTimeout } from './support/hang.js';
 
 // Google Speech-to-Text v1 shapes: RecognizeResponse (results[].alternatives[].words[] with
 // "1.500s" offsets), diarization's final result that repeats every word with speakerTag,
@@ -207,6 +208,11 @@ describe('googleSpeechProvider', () => {
       words: [],
       metadata: { billedSeconds: 1 },
     });
+  });
+
+  it('times out a hanging server as an attempt timeout', async () => {
+    vendor.handle(hang);
+    await expectAttemptTimeout(provider());
   });
 
   it('parses protobuf durations', () => {

@@ -3,6 +3,7 @@ import { TelltaleConfigError } from '@telltale/core';
 import { isSttProviderError, openaiProvider, type SttProviderError } from '@telltale/stt';
 import { formData, hang, json, startVendor, type FakeVendor } from './support/server.js';
 import { wavInput } from './support/audio.js';
+import { expectAttemptTimeout } from './support/hang.js';
 
 // Shapes from OpenAI's API reference: verbose_json with word + segment timestamps,
 // diarized_json segments with speakers, and the { error: { message, type, param, code } } body.
@@ -187,6 +188,11 @@ describe('openaiProvider', () => {
       providerCode: 'file_too_large',
     });
     expect(vendor.requests.length).toBe(before);
+  });
+
+  it('times out a hanging server as an attempt timeout', async () => {
+    vendor.handle(hang);
+    await expectAttemptTimeout(provider());
   });
 
   it('aborts a hanging request through the signal', async () => {

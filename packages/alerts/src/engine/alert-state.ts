@@ -18,6 +18,8 @@ export interface ActiveAlert {
   resolvedAt: number | undefined;
   lastSentAt: number | undefined;
   keepFiringSince: number | undefined;
+  /** Cached label sets of this alert's `ALERTS` / `ALERTS_FOR_STATE` series (stable per alert). */
+  seriesLabels?: { pending?: Labels; firing?: Labels; forState?: Labels };
 }
 
 /** Per-rule state: the alerts Prometheus would keep in `AlertingRule.active`. */
@@ -53,7 +55,8 @@ function expand(templates: Readonly<Record<string, (data: TemplateData) => strin
 export function alertLabels(state: AlertingRuleState, sample: Sample, context: Context): Record<string, string> {
   const { [METRIC_NAME]: _name, ...seriesLabels } = sample.labels;
   const data: TemplateData = {
-    labels: seriesLabels,
+    // As in Prometheus, templates see the series' labels including __name__.
+    labels: sample.labels,
     value: sample.value,
     externalLabels: context.externalLabels,
     externalURL: context.externalURL,
@@ -68,18 +71,24 @@ export function alertLabels(state: AlertingRuleState, sample: Sample, context: C
   return labels;
 }
 
-function substituteForNoDataOrError(state: AlertingRuleState, handling: string): Sample[] | 'keep' {
+interface Substitute {
+  readonly samples: Sample[];
+  /** Grafana-style `DatasourceNoData` / `DatasourceError` alert name replacing the rule's. */
+  readonly alertName?: string;
+}
+
+function substituteForNoDataOrError(state: AlertingRuleState, handling: string): Substitute | 'keep' {
   switch (handling) {
     case 'keepLast':
       return 'keep';
     case 'alerting':
-      return [{ labels: {}, value: Number.NaN }];
+      return { samples: [{ labels: {}, value: Number.NaN }] };
     case 'noData':
-      return [{ labels: { alertname: 'DatasourceNoData', rulename: state.rule.name }, value: Number.NaN }];
+      return { samples: [{ labels: { rulename: state.rule.name }, value: Number.NaN }], alertName: 'DatasourceNoData' };
     case 'error':
-      return [{ labels: { alertname: 'DatasourceError', rulename: state.rule.name }, value: Number.NaN }];
+      return { samples: [{ labels: { rulename: state.rule.name }, value: Number.NaN }], alertName: 'DatasourceError' };
     default:
-      return [];
+      return { samples: [] };
   }
 }
 
@@ -98,12 +107,13 @@ export function advanceAlertingRule(
   const { rule, active } = state;
   const { time } = context;
   let samples: readonly Sample[];
+  let alertName: string | undefined;
   if ('error' in outcome) {
     state.lastError = outcome.error;
     state.health = 'error';
     const substitute = substituteForNoDataOrError(state, rule.error);
     if (substitute === 'keep') return;
-    samples = substitute;
+    ({ samples, alertName } = substitute);
   } else {
     state.lastError = undefined;
     state.health = 'ok';
@@ -111,16 +121,14 @@ export function advanceAlertingRule(
     if (samples.length === 0 && rule.noData !== 'ok') {
       const substitute = substituteForNoDataOrError(state, rule.noData);
       if (substitute === 'keep') return;
-      samples = substitute;
+      ({ samples, alertName } = substitute);
     }
   }
 
   const current = new Map<string, { labels: Record<string, string>; sample: Sample }>();
   for (const sample of samples) {
     const labels = alertLabels(state, sample, context);
-    if (sample.labels.alertname !== undefined && sample.labels.rulename !== undefined && Number.isNaN(sample.value)) {
-      labels.alertname = sample.labels.alertname;
-    }
+    if (alertName) labels.alertname = alertName;
     const key = labelsKey(labels);
     if (current.has(key)) {
       state.lastError = new Error('vector contains metrics with the same labelset after applying alert labels');
@@ -140,9 +148,8 @@ export function advanceAlertingRule(
   }
 
   for (const [key, { labels, sample }] of current) {
-    const { [METRIC_NAME]: _name, ...seriesLabels } = sample.labels;
     const annotations = expand(state.rule.annotations.templates, {
-      labels: seriesLabels,
+      labels: sample.labels,
       value: sample.value,
       externalLabels: context.externalLabels,
       externalURL: context.externalURL,

@@ -1,4 +1,5 @@
 import {
+  formatDuration,
   options as validate,
   resolveLogger,
   systemClock,
@@ -15,6 +16,7 @@ import type { Labels } from '../store/labels.js';
 import { needsSending, type AlertState } from './alert-state.js';
 import { toAlertGroup, toWebhookAlert } from './alert-groups.js';
 import { createRuleRunner } from './rule-runner.js';
+import { longestLookback } from '../promql/longest-lookback.js';
 
 /** A receiver: called with one Alertmanager v4 alert group per rule that has alerts to send. */
 export type AlertReceiver = (group: AlertGroup) => void | Promise<void>;
@@ -130,10 +132,25 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   const resendDelay = validate.duration('resendDelay', options.resendDelay, '1m');
   const lookbackDelta = validate.duration('lookbackDelta', options.lookbackDelta, '5m');
   const store = createSeriesStore({ retention: options.retention, maxSamplesPerSeries: options.maxSamplesPerSeries });
+  const retention = validate.duration('retention', options.retention, '1h');
+  for (const group of rules.groups) {
+    for (const rule of group.rules) {
+      const needed = longestLookback(rule.expression.root, lookbackDelta) + group.queryOffset;
+      if (needed > retention) {
+        // A range longer than the retention would silently see only part of its data.
+        throw new TelltaleConfigError({
+          option: 'retention',
+          value: options.retention ?? '1h',
+          expected: `at least ${formatDuration(needed)}, the look-back of rule "${rule.name}" in group "${group.name}"`,
+        });
+      }
+    }
+  }
   const runner = createRuleRunner({ rules, store, externalLabels, externalURL, lookbackDelta });
   const timers = new Map<RuleGroup, TimerHandle>();
   let closed = false;
   let lastCollected = Number.NaN;
+  let lastTruncated = Number.NaN;
   let running: Promise<unknown> = Promise.resolve();
 
   const collect = async (time: number): Promise<void> => {
@@ -186,7 +203,11 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       const time = clock.now();
       await collect(time);
       for (const group of groups) runner.evaluateGroup(group, time);
-      store.truncate(time);
+      // Dropping expired samples walks every series; once a minute is plenty.
+      if (!(time - lastTruncated < 60_000)) {
+        store.truncate(time);
+        lastTruncated = time;
+      }
       return deliver(groups, time);
     });
     running = next.catch(() => undefined);

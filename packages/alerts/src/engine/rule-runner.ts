@@ -1,5 +1,5 @@
 import { TelltaleError } from '@telltale/core';
-import type { SeriesStore } from '../store/series-store.js';
+import type { CollectedSample, SeriesStore } from '../store/series-store.js';
 import { METRIC_NAME, type Labels } from '../store/labels.js';
 import type { LoadedRules, RecordingRule, RuleGroup } from '../rules/load-rules.js';
 import type { ParsedExpression } from '../promql/parse.js';
@@ -64,6 +64,23 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
     );
   };
 
+  // Prometheus writes ALERTS{alertstate} and ALERTS_FOR_STATE (activeAt in seconds) for every
+  // pending or firing alert, so rules and tests can query them.
+  const writeAlertSeries = (group: RuleGroup, index: number, state: AlertingRuleState, time: number): void => {
+    const alerts: CollectedSample[] = [];
+    const forState: CollectedSample[] = [];
+    for (const alert of state.active.values()) {
+      if (alert.state === 'inactive') continue;
+      const cached = (alert.seriesLabels ??= {});
+      const labels = (cached[alert.state] ??= { ...alert.labels, [METRIC_NAME]: 'ALERTS', alertstate: alert.state });
+      alerts.push({ labels, value: 1 });
+      cached.forState ??= { ...alert.labels, [METRIC_NAME]: 'ALERTS_FOR_STATE' };
+      forState.push({ labels: cached.forState, value: alert.activeAt / 1000 });
+    }
+    store.ingest(`alerts\u0000${group.name}\u0000${index}`, alerts, time);
+    store.ingest(`for-state\u0000${group.name}\u0000${index}`, forState, time);
+  };
+
   return {
     states,
     evaluateGroup(group, time) {
@@ -92,6 +109,7 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
             }
           : undefined;
         advanceAlertingRule(state, outcome, { time, externalLabels, externalURL, limit: group.limit }, resolveSamples);
+        writeAlertSeries(group, index, state, time);
       });
     },
     query(expression, time) {

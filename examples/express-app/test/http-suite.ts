@@ -1,0 +1,136 @@
+// The HTTP-level suite both example apps must pass (Express and Fastify).
+// It talks to a real server over loopback with real local peers: an SMTP
+// sink, a flaky billing upstream and two fake cloud STT servers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpSink, type SmtpSink } from '../src/sinks/smtp-sink.js';
+import { startBillingUpstream } from '../src/upstreams/billing.js';
+import { startCloudStt } from '../src/upstreams/cloud-stt.js';
+import type { AppConfig } from '../src/observability.js';
+
+export interface StartedApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function describeHttpSuite(framework: string, start: (config: AppConfig) => Promise<StartedApp>): void {
+  describe(`${framework} example app over HTTP`, () => {
+    let app: StartedApp;
+    let smtp: SmtpSink;
+    let billing: Awaited<ReturnType<typeof startBillingUpstream>>;
+    let cloud: Awaited<ReturnType<typeof startCloudStt>>;
+    let backup: Awaited<ReturnType<typeof startCloudStt>>;
+
+    beforeAll(async () => {
+      smtp = await startSmtpSink();
+      billing = await startBillingUpstream();
+      cloud = await startCloudStt('primary transcript');
+      backup = await startCloudStt('backup transcript');
+      app = await start({
+        serviceName: `${framework}-suite`,
+        billingUrl: billing.url,
+        smtp: { host: smtp.host, port: smtp.port },
+        oncallEmail: 'oncall@coachly.test',
+        cloudSttUrl: cloud.url,
+        cloudSttApiKey: 'sk-test',
+        localStt: false,
+        backupSttUrl: backup.url,
+        evaluationInterval: '1h',
+      });
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await Promise.all([smtp?.close(), billing?.close(), cloud?.close(), backup?.close()]);
+    });
+
+    it('serves a session and 404s an unknown one', async () => {
+      const found = await fetch(`${app.url}/sessions/3`);
+      expect(found.status).toBe(200);
+      expect(await found.json()).toMatchObject({ id: '3', coach: 'Ana Ruiz' });
+      const missing = await fetch(`${app.url}/sessions/nope`);
+      expect(missing.status).toBe(404);
+    });
+
+    it('charges through the billing pipeline, and emails the client when billing fails', async () => {
+      const ok = await fetch(`${app.url}/sessions/4/charge`, { method: 'POST' });
+      expect(ok.status).toBe(201);
+      expect(await ok.json()).toMatchObject({ charged: true });
+      billing.setMode('failing');
+      try {
+        const failed = await fetch(`${app.url}/sessions/5/charge`, { method: 'POST' });
+        expect(failed.status).toBe(503);
+        expect(await failed.json()).toMatchObject({ charged: false });
+        const mail = await smtp.waitFor((m) => m.to.includes('client-5@coachly.test'), 10_000);
+        expect(mail.subject).toContain('did not go through');
+      } finally {
+        billing.setMode('healthy');
+      }
+    });
+
+    it('sends the registration confirmation email', async () => {
+      const response = await fetch(`${app.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'new.user@coachly.test', name: 'Noor' }),
+      });
+      expect(response.status).toBe(201);
+      const mail = await smtp.waitFor((m) => m.to.includes('new.user@coachly.test'), 10_000);
+      expect(mail.subject).toBe('Welcome to Coachly, Noor: confirm your email');
+      const bad = await fetch(`${app.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'no email' }),
+      });
+      expect(bad.status).toBe(400);
+    });
+
+    it('transcribes with the primary provider, and falls back when it fails', async () => {
+      const audio = new Uint8Array(3200).fill(1);
+      const post = () =>
+        fetch(`${app.url}/sessions/7/transcript`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+      const first = await post();
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({ text: 'primary transcript' });
+      cloud.setFailing(true);
+      try {
+        const second = await post();
+        expect(second.status).toBe(200);
+        expect(await second.json()).toMatchObject({ text: 'backup transcript', provider: 'backup-cloud' });
+      } finally {
+        cloud.setFailing(false);
+      }
+    });
+
+    it('answers 500 for a throwing handler', async () => {
+      expect((await fetch(`${app.url}/boom`)).status).toBe(500);
+    });
+
+    it('exposes Prometheus metrics with route templates, never raw paths', async () => {
+      for (let i = 0; i < 20; i++) await (await fetch(`${app.url}/random-${i}-${Math.random()}`)).arrayBuffer();
+      const response = await fetch(`${app.url}/metrics`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toMatch(/http_server_request_duration_count\{[^}]*http_route="\/sessions\/:id"/);
+      expect(text).toMatch(/http_server_request_duration_count\{[^}]*http_response_status_code="500"/);
+      expect(text).not.toMatch(/random-\d/);
+      expect(text).not.toMatch(/http_route="\/sessions\/3"/);
+    });
+
+    it('serves health probes as application/health+json', async () => {
+      for (const path of ['/health/live', '/health/ready', '/health']) {
+        const response = await fetch(`${app.url}${path}`);
+        expect([200, 503]).toContain(response.status);
+        expect(response.headers.get('content-type')).toContain('application/health+json');
+        const body = (await response.json()) as { status: string };
+        expect(['pass', 'warn', 'fail']).toContain(body.status);
+      }
+      expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+    });
+
+    it('serves the dashboard page', async () => {
+      const response = await fetch(`${app.url}/_telltale/`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/html');
+    });
+  });
+}
