@@ -2,10 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the
 // "@telltale/source" export condition, so tests need no prior build.
-// Only add our condition to Vite's defaults: forcing "import" here would leak
-// into Node's resolution of CommonJS dependencies (e.g. Express 5's router
-// would require() the ESM build of is-promise and break).
-const conditions = ['@telltale/source', 'module', 'node', 'development|production'];
+// Only our condition plus Node's: "import" would leak into Node's resolution
+// of CommonJS dependencies (Express 5's router would require() the ESM build
+// of is-promise), and "module" picks builds Node cannot load
+// (@opentelemetry/api's extensionless build/esm).
+const conditions = ['@telltale/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },

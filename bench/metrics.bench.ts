@@ -247,7 +247,7 @@ async function renderBenchmark() {
     'OTel PrometheusExporter (telltale/node)': await time(renderOtel),
   };
   report(
-    `/metrics render, ${SERIES} histogram series (${(bytes / 1024).toFixed(0)} KiB)`,
+    `/metrics render, ${SERIES} histogram label sets (OTel ${(bytes / 1024).toFixed(0)} KiB, prom-client ${(promBytes / 1024).toFixed(0)} KiB)`,
     rows,
     'prom-client registry.metrics()',
     'ms',

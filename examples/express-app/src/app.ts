@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { TelltaleError } from '@telltale/core';
+import { TelltaleError, parseAlertGroup } from '@telltale/core';
 import { expressDashboard } from '@telltale/dashboard/express';
 import { expressHealth } from '@telltale/health/express';
 import type { AppConfig, Observability } from './observability.js';
@@ -91,6 +91,27 @@ export function createExpressApp(config: AppConfig, observability: Observability
     });
     const receipt = await notifier.send({ to: [body.email], ...email }, { channels: ['email'], idempotencyKey: `welcome:${body.email}` });
     response.status(201).json({ email: body.email, notification: receipt.messageId });
+  });
+
+  // Alertmanager's webhook receiver (the fleet path): same AlertGroup shape and
+  // the same on-call email as the in-process engine sends.
+  app.post('/alerts/webhook', express.json({ limit: '1mb' }), async (request, response) => {
+    if (config.alertWebhookToken && request.get('authorization') !== `Bearer ${config.alertWebhookToken}`) {
+      return void response.status(401).json({ error: 'missing or wrong bearer token' });
+    }
+    let group;
+    try {
+      group = parseAlertGroup(request.body);
+    } catch (error) {
+      return void response.status(400).json({ error: (error as Error).message });
+    }
+    try {
+      await observability.sendAlertGroup(group);
+      response.status(200).json({ accepted: group.alerts.length });
+    } catch {
+      // 5xx makes Alertmanager retry: the notification is not lost.
+      response.status(503).json({ error: 'notification queue unavailable' });
+    }
   });
 
   app.get('/boom', () => {

@@ -31,7 +31,10 @@ export interface AppConfig {
   /** Alert rule file (YAML text); defaults to rules.yaml. */
   rules?: string;
   evaluationInterval?: string;
-  /** Alert group timing (Alertmanager-style); short in the demo. */
+  /** Evaluate the rules in-process (default). The fleet turns this off: Prometheus evaluates them there. */
+  inProcessAlerts?: boolean;
+  /** Bearer token Alertmanager must send to `POST /alerts/webhook`; unset = no auth. */
+  alertWebhookToken?: string | undefined;
   logger?: Logger;
   clock?: Clock;
 }
@@ -109,6 +112,9 @@ export function createObservability(config: AppConfig) {
     source: otelSeriesSource(telemetry.metricReader),
     rules: config.rules ?? readRules('rules.yaml'),
     evaluationInterval: config.evaluationInterval ?? '15s',
+    retention: '2h', // the regression rule compares with an hour ago
+    // Off in the fleet: the rules are still loaded and validated, Prometheus evaluates them.
+    autoStart: config.inProcessAlerts !== false,
     receivers: { oncall: sendAlertGroup },
     clock,
   });
@@ -159,6 +165,7 @@ export function createObservability(config: AppConfig) {
   });
 
   return {
+    sendAlertGroup,
     telemetry,
     httpMetrics,
     billing,

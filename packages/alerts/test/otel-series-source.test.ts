@@ -8,6 +8,8 @@ describe('otelSeriesSource', () => {
     expect(facts.text).toContain('http_requests_total{');
     expect(facts.text).toContain('http_server_request_duration_bucket{');
     expect(facts.ours).toEqual(facts.exported);
+    // Label objects are reused across collections (all but target_info), so the store keys them once.
+    expect(facts.reused).toBe((facts.total as number) - 1);
   }, 60_000);
 
   it('rejects something that is not a MetricReader', () => {

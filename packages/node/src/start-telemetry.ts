@@ -4,16 +4,24 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { PeriodicExportingMetricReader, type IMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { resolveLogger } from '@telltale/core';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { resolveOptions, type StartTelemetryOptions } from './options.js';
+import { PullMetricReader } from './pull-reader.js';
 
 /** The running telemetry returned by {@link startTelemetry}. */
 export interface Telemetry {
   /** The SDK meter provider (also registered as the global one). */
   readonly meterProvider: MeterProvider;
+  /**
+   * A pull reader over everything this SDK records (cumulative), for
+   * in-process consumers: `otelSeriesSource(telemetry.metricReader)` from
+   * `@telltale/alerts`. It is the Prometheus exporter when that is enabled
+   * (so alerts see exactly what Prometheus scrapes), else a dedicated reader.
+   */
+  readonly metricReader: MetricReader;
   /**
    * Serves the Prometheus text exposition. Mount it on the app's own server:
    * Express `app.get('/metrics', telemetry.metricsHandler)`, Fastify
@@ -71,6 +79,8 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     });
     readers.push(prometheus);
   }
+  const metricReader: MetricReader = prometheus ?? new PullMetricReader();
+  if (prometheus === undefined) readers.push(metricReader);
   if (resolved.otlp !== undefined) {
     readers.push(
       new PeriodicExportingMetricReader({
@@ -146,6 +156,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
 
   return {
     meterProvider,
+    metricReader,
     metricsHandler,
     metricsUrl: async () => (server === undefined ? undefined : server.listening),
     forceFlush: async () => {

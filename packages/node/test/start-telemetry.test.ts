@@ -120,4 +120,21 @@ describe('startTelemetry', () => {
       await close(collector);
     }
   });
+
+  it('exposes a pull reader for in-process consumers, with or without Prometheus', async () => {
+    for (const prometheus of [false, {}] as const) {
+      const telemetry = startTelemetry({ serviceName: 'reader', runtimeMetrics: false, prometheus });
+      try {
+        await timed('reader.job', () => 1);
+        const { resourceMetrics } = await telemetry.metricReader.collect();
+        const names = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((m) => m.descriptor.name));
+        expect(names).toContain('telltale.operation.duration');
+        // Collecting twice is safe: the reader is cumulative.
+        const again = await telemetry.metricReader.collect();
+        expect(again.resourceMetrics.scopeMetrics.length).toBeGreaterThan(0);
+      } finally {
+        await telemetry.shutdown();
+      }
+    }
+  });
 });

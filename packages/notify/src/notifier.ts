@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { createEmitter, options as check, redactSecrets, TelltaleError, type TimerHandle } from '@telltale/core';
+import { createEmitter, options as check, TelltaleError, type TimerHandle } from '@telltale/core';
 import { backoffDelay } from './backoff.js';
 import { circuitOpenWait } from './breaker.js';
 import type { Delivery, DeliveryResult } from './channel.js';
-import { classify, NotifyDeliveryError, type FailureClassification } from './errors.js';
+import { toDeadLetter, toSummary, undeliveredError } from './dead-letters.js';
+import { NotifyDeliveryError, type FailureClassification } from './errors.js';
 import { createLanes, resolveSettings, type Lane } from './lanes.js';
 import { validateKey, validateMessage, type NotificationMessage } from './message.js';
 import type {
@@ -29,20 +30,6 @@ interface Tracker {
 
 interface KeyEntry extends IdempotencyEntry {
   outcome?: 'delivered' | 'dead';
-}
-
-function toSummary(error: unknown, at: number): DeliveryErrorSummary {
-  const classification = classify(error);
-  const delivery = error instanceof NotifyDeliveryError ? error : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    message: redactSecrets(message).slice(0, 500),
-    code: TelltaleError.is(error) ? error.code : 'TELLTALE_NOTIFY_DELIVERY',
-    classification,
-    ...(delivery?.status === undefined ? {} : { status: delivery.status }),
-    ...(delivery?.providerCode === undefined ? {} : { providerCode: delivery.providerCode }),
-    at,
-  };
 }
 
 /**
@@ -95,6 +82,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   // Every in-flight delivery listens on this one signal; with high concurrency that is by design.
   setMaxListeners(0, abort.signal);
   let queued = 0;
+  let accepting = 0;
   let closing = false;
   let closed = false;
 
@@ -139,7 +127,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   function checkIdle(): void {
     for (const notify of progressWaiters) notify();
     progressWaiters.clear();
-    if (queued !== 0 || idleWaiters.size === 0) return;
+    if (queued !== 0 || accepting !== 0 || idleWaiters.size === 0) return;
     for (const resolve of idleWaiters) resolve();
     idleWaiters.clear();
   }
@@ -381,25 +369,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
     checkIdle();
   }
 
-  function toDeadLetter(record: OutboxRecord): DeadLetter {
-    return {
-      id: record.id,
-      messageId: record.messageId,
-      channel: record.channel,
-      idempotencyKey: record.idempotencyKey,
-      message: record.message,
-      attempts: record.attempts,
-      enqueuedAt: record.enqueuedAt,
-      deadAt: record.deadAt ?? record.enqueuedAt,
-      error: record.lastError ?? {
-        message: 'unknown',
-        code: 'TELLTALE_NOTIFY_DELIVERY',
-        classification: 'permanent',
-        at: record.deadAt ?? 0,
-      },
-    };
-  }
-
   function settleWaiter(record: OutboxRecord, result: DeliveryResult | undefined, dead: DeadLetter | undefined): void {
     const key = keys.get(record.idempotencyKey);
     const owned = key?.messageId === record.messageId ? key : undefined;
@@ -417,20 +386,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (owned) owned.outcome = tracker.failures.length === 0 ? 'delivered' : 'dead';
     const error = tracker.failures.length === 0 ? undefined : undeliveredError(record.messageId, tracker.failures);
     for (const listener of tracker.listeners) listener(error, tracker.results);
-  }
-
-  function undeliveredError(messageId: string, failures: readonly DeadLetter[]): TelltaleError {
-    const channels = failures.map((failure) => failure.channel).join(', ');
-    return new TelltaleError(
-      'TELLTALE_NOTIFY_UNDELIVERED',
-      `Message was dead-lettered on: ${channels} (${failures[0]?.error.message ?? 'unknown error'})`,
-      {
-        details: {
-          messageId,
-          deadLetters: failures.map((failure) => ({ id: failure.id, channel: failure.channel, error: failure.error })),
-        },
-      },
-    );
   }
 
   /** Resolves when every delivery of `messageId` is delivered; rejects when one is dead-lettered. */
@@ -487,6 +442,23 @@ export function createNotifier(options: NotifierOptions): Notifier {
         ? `msg_${randomUUID()}`
         : validateKey('idempotencyKey', sendOptions.idempotencyKey);
     const awaitMode = check.oneOf('await', sendOptions.await, ['accepted', 'delivered'], 'accepted');
+    // Counted from here so flush() also waits for sends that are not yet queued.
+    accepting++;
+    try {
+      return await accept(normalized, targets, idempotencyKey, awaitMode, sendOptions.signal);
+    } finally {
+      accepting--;
+      checkIdle();
+    }
+  }
+
+  async function accept(
+    normalized: ReturnType<typeof validateMessage>,
+    targets: readonly string[],
+    idempotencyKey: string,
+    awaitMode: 'accepted' | 'delivered',
+    signal: AbortSignal | undefined,
+  ): Promise<SendReceipt> {
     await ready;
     if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
     const now = clock.now();
@@ -515,7 +487,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           );
         }
         // Wait for the original's outcome (resolves at once if it is already delivered).
-        return { ...receipt, results: await waitFor(existing.messageId, sendOptions.signal) };
+        return { ...receipt, results: await waitFor(existing.messageId, signal) };
       }
       return receipt;
     }
@@ -546,7 +518,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       failures: [],
       listeners: new Set(),
     });
-    const delivered = awaitMode === 'delivered' ? waitFor(messageId, sendOptions.signal) : undefined;
+    const delivered = awaitMode === 'delivered' ? waitFor(messageId, signal) : undefined;
     delivered?.catch(() => {});
     for (const record of records) {
       const lane = lanes.get(record.channel)!;
@@ -569,7 +541,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     return ready.then(
       () =>
         new Promise<void>((resolve, reject) => {
-          if (queued === 0) return resolve();
+          if (queued === 0 && accepting === 0) return resolve();
           let timer: TimerHandle | undefined;
           const done = (): void => {
             if (timer !== undefined) clock.clearTimeout(timer);

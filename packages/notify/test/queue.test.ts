@@ -317,6 +317,13 @@ describe('createNotifier: queue', () => {
     expect(inbox.delivered).toHaveLength(1);
   });
 
+  it('flush() also waits for sends that were not awaited', async () => {
+    const { notifier, inbox } = setup();
+    for (let index = 0; index < 5; index++) void notifier.send({ subject: `m${index}` });
+    await notifier.flush();
+    expect(inbox.delivered).toHaveLength(5);
+  });
+
   it('close() waits for in-flight deliveries, then refuses sends', async () => {
     let release!: () => void;
     const inbox = memoryChannel({ behavior: () => new Promise<void>((resolve) => (release = resolve)) });

@@ -1,4 +1,4 @@
-import { options as check } from '@telltale/core';
+import { options as check, TelltaleConfigError } from '@telltale/core';
 import { bulkheadRejectedError } from './errors.js';
 import {
   abortedBy,
@@ -93,7 +93,7 @@ export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
   const capacity = check.nonNegativeInteger('bulkhead.queue', input.queue, 0);
   const prioritized = input.priority ?? false;
   if (typeof prioritized !== 'boolean') {
-    check.oneOf('bulkhead.priority', prioritized, ['true', 'false']);
+    throw new TelltaleConfigError({ option: 'bulkhead.priority', value: prioritized, expected: 'true or false' });
   }
   const name = check.nonEmptyString('bulkhead.name', input.name, 'bulkhead');
   const lanes: Record<Priority, Waiter[]> = { high: [], medium: [], low: [] };

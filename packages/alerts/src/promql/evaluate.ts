@@ -158,7 +158,7 @@ class Evaluator {
       for (const series of this.range(matrix)) {
         const value = rangeFunction(name, series, matrix, this.context.time, parameter);
         if (value === undefined) continue;
-        samples.push({ labels: keepName ? series.labels : withoutMetricName(series.labels), value });
+        samples.push({ labels: keepName ? series.labels : series.unnamedLabels, value });
       }
       return { type: 'vector', samples };
     }

@@ -13,6 +13,8 @@ export interface Sample {
  */
 export interface RangeSeries {
   readonly labels: Labels;
+  /** `labels` without `__name__`. */
+  readonly unnamedLabels: Labels;
   readonly times: Float64Array;
   readonly values: Float64Array;
   readonly start: number;

@@ -14,6 +14,9 @@ export interface OtelSeriesSourceOptions {
   withoutTargetInfo?: boolean;
 }
 
+/** Label objects reused across collections, per series family and attributes object. */
+type LabelCache = Map<string, WeakMap<object, Readonly<Record<string, string>>>>;
+
 /** The part of a `MetricReader` the source uses. */
 export type CollectingReader = Pick<MetricReader, 'collect'>;
 
@@ -56,6 +59,7 @@ function formatBound(bound: number | undefined): string {
 export function resourceMetricsToSamples(
   resourceMetrics: ResourceMetrics,
   options: OtelSeriesSourceOptions = {},
+  cache: LabelCache = new Map(),
 ): CollectedSample[] {
   const samples: CollectedSample[] = [];
   const resourceAttributes = resourceMetrics.resource.attributes as Record<string, unknown>;
@@ -101,10 +105,18 @@ export function resourceMetricsToSamples(
         attributes: Readonly<Record<string, unknown>>,
         extra?: Record<string, string>,
       ) => {
+        // The SDK hands out the same attributes object for a series on every collection, so
+        // reusing the label object lets the store skip re-deriving the series key.
+        const cacheKey = `${scope.name}\u0000${scope.version ?? ''}\u0000${name}${suffix}\u0000${extra?.le ?? ''}`;
+        let perAttributes = cache.get(cacheKey);
+        if (!perAttributes) cache.set(cacheKey, (perAttributes = new WeakMap()));
+        const cached = perAttributes.get(attributes);
+        if (cached) return cached;
         const labels: Record<string, string> = { __name__: name + suffix };
         addAttributes(labels, attributes);
         addAttributes(labels, additional);
         if (extra) Object.assign(labels, extra);
+        perAttributes.set(attributes, labels);
         return labels;
       };
       if (type === SUM || type === GAUGE) {
@@ -166,10 +178,11 @@ export function otelSeriesSource(reader: CollectingReader, options: OtelSeriesSo
     });
   }
   validate.object('options', options);
+  const cache: LabelCache = new Map();
   return {
     async collect() {
       const result: CollectionResult = await reader.collect();
-      return resourceMetricsToSamples(result.resourceMetrics, options);
+      return resourceMetricsToSamples(result.resourceMetrics, options, cache);
     },
   };
 }

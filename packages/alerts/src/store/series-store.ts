@@ -1,5 +1,5 @@
 import { options as validate, type DurationInput } from '@telltale/core';
-import { labelsKey, METRIC_NAME, type Labels } from './labels.js';
+import { labelsKey, METRIC_NAME, withoutMetricName, type Labels } from './labels.js';
 import type { LabelMatcher } from '../promql/ast.js';
 import { matches } from '../promql/match.js';
 import type { RangeSeries } from '../promql/values.js';
@@ -53,6 +53,7 @@ export class StoredSeries {
   private stale: Uint8Array;
   private head = 0;
   private staleCount = 0;
+  private unnamed: Labels | undefined;
   length = 0;
 
   constructor(labels: Labels, key: string) {
@@ -61,6 +62,11 @@ export class StoredSeries {
     this.times = new Float64Array(INITIAL_CAPACITY);
     this.values = new Float64Array(INITIAL_CAPACITY);
     this.stale = new Uint8Array(INITIAL_CAPACITY);
+  }
+
+  /** The labels without `__name__` (what most functions return), computed once. */
+  get unnamedLabels(): Labels {
+    return (this.unnamed ??= withoutMetricName(this.labels));
   }
 
   get capacity(): number {
@@ -110,13 +116,32 @@ export class StoredSeries {
     if (count > 0) this.dropOldest(count);
   }
 
-  /** First logical index whose time is > `time` (binary search). */
+  /**
+   * First logical index whose time is > `time`. Scrapes are regular, so an
+   * interpolated guess plus a short walk usually lands at once; irregular
+   * series fall back to binary search.
+   */
   indexAfter(time: number): number {
-    let low = 0;
-    let high = this.length;
+    const length = this.length;
+    if (length === 0) return 0;
     const times = this.times;
     const head = this.head;
-    if (high === 0 || times[head + high - 1]! <= time) return high;
+    const first = times[head]!;
+    const last = times[head + length - 1]!;
+    if (time < first) return 0;
+    if (time >= last) return length;
+    let index = Math.floor(((time - first) / (last - first)) * (length - 1));
+    for (let steps = 0; steps < 8; steps++) {
+      if (times[head + index]! > time) {
+        if (times[head + index - 1]! <= time) return index;
+        index--;
+      } else {
+        if (times[head + index + 1]! > time) return index + 1;
+        index++;
+      }
+    }
+    let low = 0;
+    let high = length;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (times[head + middle]! <= time) low = middle + 1;
@@ -133,7 +158,9 @@ export class StoredSeries {
   window(from: number, to: number): RangeSeries {
     const start = this.head + from;
     const end = this.head + to;
-    if (this.staleCount === 0) return { labels: this.labels, times: this.times, values: this.values, start, end };
+    if (this.staleCount === 0) {
+      return { labels: this.labels, unnamedLabels: this.unnamedLabels, times: this.times, values: this.values, start, end };
+    }
     let kept = 0;
     for (let index = start; index < end; index++) if (this.stale[index] === 0) kept++;
     const times = new Float64Array(kept);
@@ -144,7 +171,7 @@ export class StoredSeries {
       times[target] = this.times[index]!;
       values[target++] = this.values[index]!;
     }
-    return { labels: this.labels, times, values, start: 0, end: kept };
+    return { labels: this.labels, unnamedLabels: this.unnamedLabels, times, values, start: 0, end: kept };
   }
 
   private dropOldest(count: number): void {

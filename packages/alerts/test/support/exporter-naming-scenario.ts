@@ -35,8 +35,13 @@ const exported = text
     const value = match[3] === '+Inf' ? Infinity : Number(match[3]);
     return { labels, value };
   });
-const ours = await otelSeriesSource(exporter).collect(0);
+const source = otelSeriesSource(exporter);
+const ours = await source.collect(0);
+const again = await source.collect(1);
+const reused = ours.filter((sample, index) => again[index]?.labels === sample.labels).length;
 const canonical = (samples: readonly { labels: Record<string, string>; value: number }[]) =>
   samples.map((sample) => JSON.stringify([Object.entries(sample.labels).sort(), sample.value])).sort();
-process.stdout.write(JSON.stringify({ exported: canonical(exported), ours: canonical(ours), text }));
+process.stdout.write(
+  JSON.stringify({ exported: canonical(exported), ours: canonical(ours), text, reused, total: ours.length }),
+);
 await meterProvider.shutdown();

@@ -1,0 +1,4 @@
+import { startFastifyApp } from '../src/start.js';
+import { describeHttpSuite } from '../../express-app/test/http-suite.js';
+
+describeHttpSuite('Fastify', (config) => startFastifyApp(config));
