@@ -11,8 +11,15 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createTransport } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { createNotifier, smtpChannel, webhookChannel, type NotificationChannel } from '@telltale/notify';
-import { cpuMicros, report, saveResults } from './harness.js';
+import {
+  createNotifier,
+  memoryChannel,
+  smtpChannel,
+  webhookChannel,
+  type Delivery,
+  type NotificationChannel,
+} from '@telltale/notify';
+import { cpuMicros, median, report, saveResults } from './harness.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
@@ -286,6 +293,45 @@ async function main(): Promise<void> {
   unpaced['notify webhookChannel'] = await notifyWebhook(MESSAGES, Infinity);
   sink.stdin.end();
 
+  // Queue overhead without I/O: send → delivered through a memory channel, against calling
+  // the same channel directly (the anchor). Median of 5 rounds of 20,000 messages.
+  const overhead: Record<string, number> = {
+    'memory channel called directly (anchor)': 0,
+    'notify send → delivered': 0,
+  };
+  const direct: number[] = [];
+  const queued: number[] = [];
+  const OVERHEAD_MESSAGES = 20_000;
+  for (let round = 0; round < 5; round++) {
+    const inbox = memoryChannel({ concurrency: 50 });
+    const signal = new AbortController().signal;
+    const delivery = (index: number): Delivery => ({
+      id: `d${index}`,
+      idempotencyKey: `k${index}`,
+      channel: 'inbox',
+      attempt: 1,
+      enqueuedAt: 0,
+      message: { to: [], subject: `m${index}`, text: 'hello', severity: 'info', status: 'firing' },
+    });
+    direct.push(
+      (await cpuMicros(async () => {
+        for (let index = 0; index < OVERHEAD_MESSAGES; index++) await inbox.deliver(delivery(index), { signal });
+      })) / OVERHEAD_MESSAGES,
+    );
+    const notifier = createNotifier({ channels: { inbox: memoryChannel({ concurrency: 50 }) }, breaker: false });
+    queued.push(
+      (await cpuMicros(async () => {
+        for (let index = 0; index < OVERHEAD_MESSAGES; index++) {
+          void notifier.send({ subject: `m${index}`, text: 'hello' }, { idempotencyKey: `o${round}-${index}` });
+        }
+        await notifier.flush();
+      })) / OVERHEAD_MESSAGES,
+    );
+    await notifier.close();
+  }
+  overhead['memory channel called directly (anchor)'] = median(direct);
+  overhead['notify send → delivered'] = median(queued);
+
   const table = (title: string, results: Record<string, RunResult>) => {
     console.log(`\n${title}`);
     console.log(
@@ -315,9 +361,10 @@ async function main(): Promise<void> {
     'µs',
   );
   report('Unpaced throughput', pick(unpaced, 'throughput'), 'raw nodemailer pool (anchor)', 'msg/s');
+  report('Queue CPU per message, no I/O', overhead, 'memory channel called directly (anchor)', 'µs');
   const target = Object.entries(paced)
     .filter(([name]) => name.startsWith('notify'))
     .map(([name, result]) => `${name}: p95 ${result.p95.toFixed(1)} ms ${result.p95 < 1000 ? '< 1 s ✓' : '>= 1 s ✗'}`);
   console.log(`\nTarget p95 < 1 s at ${RATE} msg/s: ${target.join('; ')}`);
-  saveResults({ messages: MESSAGES, rate: RATE, lowRate: LOW_RATE, pinned: pin, paced, gentle, unpaced });
+  saveResults({ messages: MESSAGES, rate: RATE, lowRate: LOW_RATE, pinned: pin, paced, gentle, unpaced, overhead });
 }

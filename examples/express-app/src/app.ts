@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { TelltaleError, parseAlertGroup } from '@telltale/core';
 import { expressDashboard } from '@telltale/dashboard/express';
 import { expressHealth } from '@telltale/health/express';
@@ -17,7 +17,7 @@ const sessions = new Map(
  * every route, `/metrics`, `/health/*`, the dashboard at `/_telltale`, a
  * resilient billing call and transcription with fallback.
  */
-export function createExpressApp(config: AppConfig, observability: Observability) {
+export function createExpressApp(config: AppConfig, observability: Observability): Express {
   const { telemetry, httpMetrics, billing, notifier, stt, health, dashboard } = observability;
   const app = express();
   app.disable('x-powered-by');
@@ -56,7 +56,10 @@ export function createExpressApp(config: AppConfig, observability: Observability
       });
       await notifier.send(
         { to: [session.client], ...email, severity: 'warning' },
-        { channels: ['email'], idempotencyKey: `payment-failed:${session.id}:${new Date().toISOString().slice(0, 13)}` },
+        {
+          channels: ['email'],
+          idempotencyKey: `payment-failed:${session.id}:${new Date().toISOString().slice(0, 13)}`,
+        },
       );
       const open = TelltaleError.is(error, 'TELLTALE_CIRCUIT_OPEN');
       response.status(503).json({ charged: false, reason: open ? 'billing circuit open' : 'billing unavailable' });
@@ -72,7 +75,11 @@ export function createExpressApp(config: AppConfig, observability: Observability
         return void response.status(400).json({ error: 'send the audio as the request body (audio/wav)' });
       }
       const transcript = await stt.transcribe(
-        { data: new Uint8Array(request.body), mediaType: request.get('content-type') ?? 'audio/wav', filename: 'session.wav' },
+        {
+          data: new Uint8Array(request.body),
+          mediaType: request.get('content-type') ?? 'audio/wav',
+          filename: 'session.wav',
+        },
         { language: 'en' },
       );
       response.json({ text: transcript.text, provider: transcript.provider, attempts: transcript.attempts });
@@ -89,7 +96,10 @@ export function createExpressApp(config: AppConfig, observability: Observability
       name: body.name,
       confirmUrl: `https://coachly.test/confirm?user=${encodeURIComponent(body.email)}`,
     });
-    const receipt = await notifier.send({ to: [body.email], ...email }, { channels: ['email'], idempotencyKey: `welcome:${body.email}` });
+    const receipt = await notifier.send(
+      { to: [body.email], ...email },
+      { channels: ['email'], idempotencyKey: `welcome:${body.email}` },
+    );
     response.status(201).json({ email: body.email, notification: receipt.messageId });
   });
 

@@ -31,18 +31,21 @@ const billing = await startBillingUpstream();
 const cloudStt = await startCloudStt();
 const backupStt = await startCloudStt('backup transcript of the coaching session');
 const localStt = hasLocalStt();
-const app = await startExpressApp({
-  serviceName: 'coaching-api',
-  billingUrl: billing.url,
-  smtp: { host: smtp.host, port: smtp.port },
-  oncallEmail: 'oncall@coachly.test',
-  cloudSttUrl: cloudStt.url,
-  cloudSttApiKey: 'sk-demo-not-a-real-key',
-  localStt,
-  backupSttUrl: backupStt.url,
-  rules: readRules('demo-rules.yaml'),
-  evaluationInterval: '1s',
-}, Number(process.env.PORT ?? 0));
+const app = await startExpressApp(
+  {
+    serviceName: 'coaching-api',
+    billingUrl: billing.url,
+    smtp: { host: smtp.host, port: smtp.port },
+    oncallEmail: 'oncall@coachly.test',
+    cloudSttUrl: cloudStt.url,
+    cloudSttApiKey: 'sk-demo-not-a-real-key',
+    localStt,
+    backupSttUrl: backupStt.url,
+    rules: readRules('demo-rules.yaml'),
+    evaluationInterval: '1s',
+  },
+  Number(process.env.PORT ?? 0),
+);
 const { observability } = app;
 say.ok(`API listening on ${app.url}`);
 say.info(`SMTP sink on ${smtp.host}:${smtp.port}, billing upstream ${billing.url}, cloud STT ${cloudStt.url}`);
@@ -50,7 +53,9 @@ say.info(`Local STT fallback: ${localStt ? 'pocketsphinx' : 'not installed, usin
 say.info(`Open ${app.url}/metrics, ${app.url}/health, ${app.url}/health/ready and ${app.url}/_telltale/`);
 
 observability.billingBreaker.onStateChange((change) => {
-  say.ok(`Circuit breaker ${change.name}: ${change.from} → ${change.to} (billing attempts so far: ${billing.attempts})`);
+  say.ok(
+    `Circuit breaker ${change.name}: ${change.from} → ${change.to} (billing attempts so far: ${billing.attempts})`,
+  );
 });
 let productEmails = 0;
 smtp.onMail((mail) => {
@@ -126,7 +131,11 @@ try {
       headers: { 'content-type': 'audio/wav' },
       body: audio.data,
     });
-    return (await response.json()) as { text: string; provider: string; attempts?: { provider: string; outcome: string }[] };
+    return (await response.json()) as {
+      text: string;
+      provider: string;
+      attempts?: { provider: string; outcome: string }[];
+    };
   };
   const result = await transcribe();
   const path = (result.attempts ?? []).map((attempt) => `${attempt.provider}:${attempt.outcome}`).join(' → ');
@@ -134,7 +143,11 @@ try {
   cloudStt.setFailing(false);
 
   say.step('Traffic is healthy again: the alert resolves');
-  await waitUntil('HighErrorRate resolved', () => alertState('HighErrorRate') !== 'firing' && alertState('HighErrorRate') !== 'pending', 60_000);
+  await waitUntil(
+    'HighErrorRate resolved',
+    () => alertState('HighErrorRate') !== 'firing' && alertState('HighErrorRate') !== 'pending',
+    60_000,
+  );
   say.ok('Alert HighErrorRate resolved');
   const resolved = await smtp.waitFor((mail) => mail.subject.startsWith('[RESOLVED] HighErrorRate'), 30_000);
   say.ok(`Resolution email delivered: "${resolved.subject}"`);

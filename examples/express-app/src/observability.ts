@@ -9,7 +9,6 @@ import { createNotifier, smtpChannel, webhookChannel } from '@telltale/notify';
 import { circuitBreaker, exponential, pipeline, retry, retryBudget, timeout } from '@telltale/resilience';
 import { createFallbackTranscriber, openaiProvider, pocketsphinxProvider, type SttProvider } from '@telltale/stt';
 
-
 /** Where the app's dependencies live. The demo fills these with local stand-ins. */
 export interface AppConfig {
   serviceName: string;

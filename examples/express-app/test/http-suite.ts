@@ -87,7 +87,11 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
     it('transcribes with the primary provider, and falls back when it fails', async () => {
       const audio = new Uint8Array(3200).fill(1);
       const post = () =>
-        fetch(`${app.url}/sessions/7/transcript`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: audio });
+        fetch(`${app.url}/sessions/7/transcript`, {
+          method: 'POST',
+          headers: { 'content-type': 'audio/wav' },
+          body: audio,
+        });
       const first = await post();
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ text: 'primary transcript' });

@@ -33,11 +33,10 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
     telemetry.metricsHandler(request.raw, reply.raw);
   });
 
-  app.addContentTypeParser(
-    [/^audio\//, 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: AUDIO_LIMIT_BYTES },
-    (_request, body, done) => done(null, body),
-  );
+  const rawAudio = (_request: unknown, body: string | Buffer, done: (error: null, body: Buffer) => void) =>
+    done(null, Buffer.isBuffer(body) ? body : Buffer.from(body));
+  app.addContentTypeParser(/^audio\//, { parseAs: 'buffer', bodyLimit: AUDIO_LIMIT_BYTES }, rawAudio);
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: AUDIO_LIMIT_BYTES }, rawAudio);
 
   app.get<SessionParams>('/sessions/:id', async (request, reply) => {
     const session = sessions.get(request.params.id);
@@ -78,7 +77,11 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
         return reply.code(400).send({ error: 'send the audio as the request body (audio/wav)' });
       }
       const transcript = await stt.transcribe(
-        { data: new Uint8Array(audio), mediaType: request.headers['content-type'] ?? 'audio/wav', filename: 'session.wav' },
+        {
+          data: new Uint8Array(audio),
+          mediaType: request.headers['content-type'] ?? 'audio/wav',
+          filename: 'session.wav',
+        },
         { language: 'en' },
       );
       return { text: transcript.text, provider: transcript.provider, attempts: transcript.attempts };
@@ -94,11 +97,14 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
       name,
       confirmUrl: `https://coachly.test/confirm?user=${encodeURIComponent(address)}`,
     });
-    const receipt = await notifier.send({ to: [address], ...email }, { channels: ['email'], idempotencyKey: `welcome:${address}` });
+    const receipt = await notifier.send(
+      { to: [address], ...email },
+      { channels: ['email'], idempotencyKey: `welcome:${address}` },
+    );
     return reply.code(201).send({ email: address, notification: receipt.messageId });
   });
 
-  app.get('/boom', async () => {
+  app.get('/boom', () => {
     throw new Error('deliberate failure for the error-path demo');
   });
 

@@ -116,7 +116,9 @@ export async function startFleet(options: FleetOptions = {}) {
       /** Runs a PromQL instant query against the fleet's Prometheus. */
       async query(expression: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
         const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expression)}`);
-        const body = (await response.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        const body = (await response.json()) as {
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        };
         return body.data.result;
       },
       stop,

@@ -129,6 +129,18 @@ groups:
     expect(keep.engine.alerts()[0]!.state).toBe('firing');
     await keep.engine.close();
 
+    const recording = setup(`
+groups:
+  - name: g
+    rules:
+      - record: broken:sum
+        expr: load * on() load
+`);
+    recording.twoSeries();
+    recording.clock.advance(1000);
+    expect((await recording.engine.evaluate()).errors).toMatchObject([{ group: 'g', rule: 'broken:sum' }]);
+    await recording.engine.close();
+
     const raise = setup(broken('error'));
     raise.twoSeries();
     expect(await raise.step()).toBe('firing');

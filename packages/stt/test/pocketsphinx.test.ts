@@ -16,14 +16,16 @@ import {
 import { missingPeer } from '../../../test-support/peers.js';
 
 /**
- * Measured on Debian 12 (pocketsphinx 0.8+5prealpha+1-15, pocketsphinx-en-us, espeak-ng
- * 1.51, sox 14.4.2): this two-voice clip scores WER 0.333 (S2 D0 I3, N 15): the first
- * voice's sentence is recognised perfectly, the second loses "about" and "budget" and gains
- * a few words (synthetic voices are far from the acoustic model's training speech). The
- * decoder is deterministic, so the threshold only leaves room for other package versions;
- * a broken pipeline (wrong sample rate, wrong model, lost audio) scores ≥ 0.9.
+ * Measured on Debian 12 (pocketsphinx 0.8+5prealpha+1-15, pocketsphinx-en-us, espeak-ng 1.51,
+ * sox 14.4.2): this two-voice clip scores WER 0.467 (S4 D0 I3, N 15) with the provider's
+ * deterministic conversion (`sox -R`). The first voice's sentence is recognised perfectly; the
+ * second loses "to talk about" and "budget" (synthetic voices are far from the acoustic model's
+ * training speech). With sox's random dither instead, six runs scored 0.33-0.67, which shows how
+ * sensitive the decoder is: the threshold leaves room for that and for other package versions,
+ * while a broken pipeline fails it (22 kHz input not converted: empty transcript, WER 1.0;
+ * 8 kHz band-limited audio: ≈ 0.8).
  */
-const WER_THRESHOLD = 0.5;
+const WER_THRESHOLD = 0.7;
 const FIRST = 'i would like to order a pizza';
 const SECOND = 'we need to talk about the project budget';
 

@@ -169,6 +169,11 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const sent: AlertGroup[] = [];
     const errors: { group: string; rule: string; error: Error }[] = [];
     for (const group of groups) {
+      for (const [index, error] of runner.recordingErrors.get(group.name) ?? []) {
+        const rule = group.rules[index]!.name;
+        errors.push({ group: group.name, rule, error });
+        logger.warn({ group: group.name, rule, err: error }, 'alert engine: recording rule failed');
+      }
       for (const state of runner.states.get(group.name) ?? []) {
         if (state.lastError) {
           errors.push({ group: group.name, rule: state.rule.name, error: state.lastError });

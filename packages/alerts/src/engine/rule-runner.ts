@@ -10,6 +10,8 @@ import { advanceAlertingRule, type AlertingRuleState, type QueryOutcome } from '
 /** Runs rule groups against a store, keeping each alerting rule's state. */
 export interface RuleRunner {
   readonly states: ReadonlyMap<string, AlertingRuleState[]>;
+  /** Recording rules whose last evaluation failed, by group name and rule index. */
+  readonly recordingErrors: ReadonlyMap<string, ReadonlyMap<number, Error>>;
   evaluateGroup(group: RuleGroup, time: number): void;
   query(expression: ParsedExpression, time: number): Sample[];
 }
@@ -45,13 +47,21 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
     );
   }
 
+  const recordingErrors = new Map<string, Map<number, Error>>();
   const record = (group: RuleGroup, rule: RecordingRule, index: number, time: number): void => {
     let samples: Sample[] = [];
+    let groupErrors = recordingErrors.get(group.name);
+    if (!groupErrors) recordingErrors.set(group.name, (groupErrors = new Map()));
+    groupErrors.delete(index);
     try {
       samples = toSamples(rule.expression, store, time - group.queryOffset, lookbackDelta);
       // Over the group limit Prometheus fails the rule and records nothing.
-      if (group.limit > 0 && samples.length > group.limit) samples = [];
-    } catch {
+      if (group.limit > 0 && samples.length > group.limit) {
+        groupErrors.set(index, new Error(`exceeded limit of ${group.limit} with ${samples.length} series`));
+        samples = [];
+      }
+    } catch (error) {
+      groupErrors.set(index, error as Error);
       samples = [];
     }
     store.ingest(
@@ -83,6 +93,7 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
 
   return {
     states,
+    recordingErrors,
     evaluateGroup(group, time) {
       const groupStates = states.get(group.name) ?? [];
       let alertIndex = 0;

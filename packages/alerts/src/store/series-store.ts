@@ -159,7 +159,14 @@ export class StoredSeries {
     const start = this.head + from;
     const end = this.head + to;
     if (this.staleCount === 0) {
-      return { labels: this.labels, unnamedLabels: this.unnamedLabels, times: this.times, values: this.values, start, end };
+      return {
+        labels: this.labels,
+        unnamedLabels: this.unnamedLabels,
+        times: this.times,
+        values: this.values,
+        start,
+        end,
+      };
     }
     let kept = 0;
     for (let index = start; index < end; index++) if (this.stale[index] === 0) kept++;

@@ -209,7 +209,8 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
         await writeFile(original, loaded.data);
         const converted = await run(
           sox,
-          [original, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', input],
+          // -R: sox's default dither is random per run; fixed seeds keep transcripts reproducible.
+          ['-R', original, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', input],
           {
             timeout,
             signal,

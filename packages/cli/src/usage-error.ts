@@ -1,0 +1,42 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '@telltale/core';
+
+/** A bad command line: the CLI prints the message and the command's usage, exits 64. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** `util.parseArgs` in strict mode, turning its errors into {@link UsageError}. */
+export function parseCommandLine<T extends Options>(argv: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Parses a duration flag (`500ms`, `2s`) into milliseconds, as a usage error when invalid. */
+export function durationFlag(name: string, value: string): number {
+  let milliseconds: number;
+  try {
+    milliseconds = parseDuration(value, `--${name}`);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (milliseconds <= 0) throw new UsageError(`--${name} must be longer than 0, got "${value}"`);
+  return milliseconds;
+}
+
+/** Parses the one URL argument of a command, as a usage error when missing or invalid. */
+export function urlArgument(positionals: readonly string[], what: string): URL {
+  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
+  try {
+    const url = new URL(positionals[0]!);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    return url;
+  } catch {
+    throw new UsageError(`${what} must be an http(s) URL, got "${positionals[0]!}"`);
+  }
+}
