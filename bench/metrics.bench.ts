@@ -242,9 +242,13 @@ async function renderBenchmark() {
   };
   const bytes = await renderOtel();
   const promBytes = (await registry.metrics()).length;
+  const { serializePrometheusText } = await import('@telltale/node');
+  const renderTelltale = async () => serializePrometheusText((await exporter.collect()).resourceMetrics).length;
+  if ((await renderTelltale()) !== bytes) throw new Error('serializePrometheusText output differs in size');
   const rows = {
     'prom-client registry.metrics()': await time(() => registry.metrics()),
-    'OTel PrometheusExporter (telltale/node)': await time(renderOtel),
+    'OTel PrometheusExporter handler': await time(renderOtel),
+    'telltale/node metricsHandler': await time(renderTelltale),
   };
   report(
     `/metrics render, ${SERIES} histogram label sets (OTel ${(bytes / 1024).toFixed(0)} KiB, prom-client ${(promBytes / 1024).toFixed(0)} KiB)`,

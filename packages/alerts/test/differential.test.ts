@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testRules } from '@telltale/alerts';
+import { exportPrometheusRules, testRules } from '@telltale/alerts';
 import { missingPeer } from '../../../test-support/peers.js';
 
 const directory = join(import.meta.dirname, 'fixtures', 'differential');
@@ -37,6 +38,29 @@ describe.skipIf(missing)("Debian's promtool agrees", () => {
     }
     expect(disagreements).toEqual([]);
   }, 60_000);
+
+  it('accepts exportPrometheusRules output (telltale settings removed) under promtool check rules', () => {
+    const yaml = exportPrometheusRules(`
+groups:
+  - name: api
+    interval: 30s
+    rules:
+      - record: job:errors:rate5m
+        expr: sum by (job) (rate(errors_total[5m]))
+      - alert: Errors
+        expr: job:errors:rate5m > 1
+        for: 5m
+        keep_firing_for: 2m
+        labels: { severity: page }
+        annotations: { summary: '{{ $labels.job }}: {{ $value | humanize }}/s' }
+        telltale: { noData: alerting, resolveThreshold: 0.5 }
+`);
+    const file = join(mkdtempSync(join(tmpdir(), 'telltale-export-')), 'rules.yml');
+    writeFileSync(file, yaml);
+    const run = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('SUCCESS: 2 rules found');
+  });
 
   it('accepts every fixture rule file under promtool check rules', () => {
     const files = readdirSync(directory).filter((file) => file.endsWith('.rules.yml'));

@@ -8,10 +8,23 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** The parsed flags: booleans, strings with a default, or optional strings. */
+export type FlagValues<T extends Options> = {
+  [K in keyof T]: T[K] extends { type: 'boolean' }
+    ? boolean
+    : T[K] extends { default: string }
+      ? string
+      : string | undefined;
+};
+
 /** `util.parseArgs` in strict mode, turning its errors into {@link UsageError}. */
-export function parseCommandLine<T extends Options>(argv: readonly string[], options: T) {
+export function parseCommandLine<T extends Options>(
+  argv: readonly string[],
+  options: T,
+): { values: FlagValues<T>; positionals: string[] } {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return { values: values as unknown as FlagValues<T>, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -51,7 +51,7 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
   const record = (group: RuleGroup, rule: RecordingRule, index: number, time: number): void => {
     let samples: Sample[] = [];
     let groupErrors = recordingErrors.get(group.name);
-    if (!groupErrors) recordingErrors.set(group.name, (groupErrors = new Map()));
+    if (!groupErrors) recordingErrors.set(group.name, (groupErrors = new Map<number, Error>()));
     groupErrors.delete(index);
     try {
       samples = toSamples(rule.expression, store, time - group.queryOffset, lookbackDelta);

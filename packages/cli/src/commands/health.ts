@@ -113,5 +113,5 @@ export function parseHealthDocument(text: string): HealthDocument | undefined {
   const record = value as Record<string, unknown>;
   if (typeof record.status !== 'string') return undefined;
   const status = ALIASES[record.status.toLowerCase()];
-  return status ? ({ ...record, status } as HealthDocument) : undefined;
+  return status ? ({ ...record, status }) : undefined;
 }
