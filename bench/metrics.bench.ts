@@ -30,7 +30,7 @@ const pick = <T extends string>(all: readonly T[], list: string | undefined): re
   list === undefined ? all : all.filter((entry) => list.split(',').includes(entry));
 const FRAMEWORKS = pick(ALL_FRAMEWORKS, process.env.BENCH_FRAMEWORKS);
 const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = 16;
 
@@ -127,15 +127,16 @@ async function childCpu(child: Child): Promise<number> {
   return usage.user + usage.system;
 }
 
-async function load(port: number, amount: number): Promise<{ seconds: number; errors: number }> {
-  const started = performance.now();
+// Fixed-duration runs: autocannon's `amount` mode ends on a one-second tick,
+// which would quantise throughput; the completed count comes from autocannon.
+async function load(port: number, seconds: number): Promise<{ requests: number; seconds: number; errors: number }> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/users/42`,
     connections: CONNECTIONS,
-    amount,
+    duration: seconds,
     timeout: 10,
   });
-  return { seconds: (performance.now() - started) / 1000, errors: result.errors + result.non2xx };
+  return { requests: result.requests.total, seconds: result.duration, errors: result.errors + result.non2xx };
 }
 
 async function httpBenchmark(framework: Framework) {
@@ -143,17 +144,17 @@ async function httpBenchmark(framework: Framework) {
   for (const variant of VARIANTS) children.set(variant, await startChild(framework, variant));
   const cpu = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
   const throughput = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
-  for (const child of children.values()) await load(child.port, 2_000); // warm up the JIT
+  for (const child of children.values()) await load(child.port, 1); // warm up the JIT
   for (let round = 0; round < ROUNDS; round++) {
     // Interleave variants each round so drift on a shared machine hits all alike.
     for (const variant of VARIANTS) {
       const child = children.get(variant)!;
       const before = await childCpu(child);
-      const { seconds, errors } = await load(child.port, REQUESTS);
+      const { requests, seconds, errors } = await load(child.port, SECONDS);
       const after = await childCpu(child);
       if (errors > 0) throw new Error(`${framework}/${variant}: ${errors} failed requests`);
-      cpu.get(variant)!.push((after - before) / REQUESTS);
-      throughput.get(variant)!.push(REQUESTS / seconds);
+      cpu.get(variant)!.push((after - before) / requests);
+      throughput.get(variant)!.push(requests / seconds);
     }
   }
   for (const child of children.values()) child.process.send('exit');
@@ -266,7 +267,7 @@ if (process.argv[2] === 'serve') {
 } else {
   if (canPin) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
   console.log(
-    `${REQUESTS} requests × ${ROUNDS} rounds per variant, ${CONNECTIONS} keep-alive connections; ` +
+    `${SECONDS} s × ${ROUNDS} rounds per variant, ${CONNECTIONS} keep-alive connections; ` +
       (canPin ? 'server pinned to CPU 1, load generator to CPU 0' : 'no pinning (taskset or a second core missing)'),
   );
   const results: Record<string, unknown> = {};

@@ -43,7 +43,13 @@ export const CHECKED = [
 ];
 
 /** Workspace packages whose node_modules the generated blocks resolve imports through (first wins). */
-const RESOLVE_FROM = ['examples/express-app', 'examples/fastify-app', 'examples/fleet', 'packages/node', 'packages/alerts'];
+const RESOLVE_FROM = [
+  'examples/express-app',
+  'examples/fastify-app',
+  'examples/fleet',
+  'packages/node',
+  'packages/alerts',
+];
 
 const TYPESCRIPT = new Set(['ts', 'typescript']);
 const YAML = new Set(['yaml', 'yml']);
@@ -131,8 +137,14 @@ export function checkDocs(options = {}) {
   /** @type {string[]} */
   const notices = [];
   let checked = 0;
-  /** @param {Block} block @param {string} message */
-  const fail = (block, message) => failures.push({ file: block.file, line: block.line, lang: block.lang, message });
+  /**
+   * Records a failure at a line of the block (1 = its first code line; 0 = the fence).
+   * @param {Block} block @param {string} message @param {number} [line]
+   */
+  const fail = (block, message, line = 0) => {
+    const within = Math.min(Math.max(line, 0), block.code.split('\n').length);
+    failures.push({ file: block.file, line: block.line + within, lang: block.lang, message });
+  };
 
   const parseYaml = loadYamlParser();
   if (!parseYaml && blocks.some((block) => YAML.has(block.lang) && !block.source)) {
@@ -154,12 +166,14 @@ export function checkDocs(options = {}) {
       try {
         parseYaml(block.code);
       } catch (error) {
-        fail(block, `YAML does not parse: ${/** @type {Error} */ (error).message.split('\n')[0]}`);
+        const line = /** @type {{ linePos?: { line: number }[] }} */ (error).linePos?.[0]?.line ?? 0;
+        fail(block, `YAML does not parse: ${/** @type {Error} */ (error).message.split('\n')[0]}`, line);
       }
     } else if (SHELL.has(block.lang)) {
       checked++;
-      const result = spawnSync('bash', ['-n'], { input: block.code, encoding: 'utf8' });
-      if (result.status !== 0) fail(block, `shell syntax: ${result.stderr.trim()}`);
+      const result = spawnSync('bash', ['-n', '-c', block.code], { encoding: 'utf8' });
+      const line = Number(/line (\d+)/.exec(result.stderr)?.[1] ?? 0);
+      if (result.status !== 0) fail(block, `shell syntax: ${result.stderr.trim()}`, line);
     } else if (block.lang === 'json') {
       checked++;
       try {
@@ -249,7 +263,12 @@ function typeCheck(blocks, root, keep) {
       join(directory, 'tsconfig.json'),
       JSON.stringify({
         extends: relative(directory, join(root, 'tsconfig.base.json')),
-        compilerOptions: { noEmit: true, moduleDetection: 'force', types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+        compilerOptions: {
+          noEmit: true,
+          moduleDetection: 'force',
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+        },
         files: [...byFile.keys()],
       }),
     );
@@ -273,7 +292,7 @@ function typeCheck(blocks, root, keep) {
             // The block's first code line is the line after the fence.
             line: blockLine >= 1 ? entry.block.line + blockLine : entry.block.line,
             lang: entry.block.lang,
-            message: blockLine >= 1 ? match[4] ?? '' : `in the prelude: ${match[4] ?? ''}`,
+            message: blockLine >= 1 ? (match[4] ?? '') : `in the prelude: ${match[4] ?? ''}`,
           };
           failures.push(current);
         } else {

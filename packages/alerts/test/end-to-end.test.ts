@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertGroup } from '@telltale/core';
-import { runScenario } from './support/run-scenario.js';
+import { endToEndScenario } from './support/end-to-end-scenario.js';
 
 describe('end to end: Express + @telltale/metrics + engine on a fake clock', () => {
-  it('goes pending, fires and resolves on a 5xx burst', () => {
-    const facts = runScenario('end-to-end-scenario.ts');
+  it('goes pending, fires and resolves on a 5xx burst', async () => {
+    const facts = await endToEndScenario();
     expect(facts.beforeBurst).toBe('none');
     expect(facts.afterBurst).toBe('pending');
     expect(facts.afterFor).toBe('firing');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { otelSeriesSource } from '@telltale/alerts';
-import { runScenario } from './support/run-scenario.js';
+import { exporterNamingScenario } from './support/exporter-naming-scenario.js';
 
 describe('otelSeriesSource', () => {
-  it('names and labels series exactly as @opentelemetry/exporter-prometheus renders them', () => {
-    const facts = runScenario('exporter-naming-scenario.ts');
+  it('names and labels series exactly as @opentelemetry/exporter-prometheus renders them', async () => {
+    const facts = await exporterNamingScenario();
     expect(facts.text).toContain('http_requests_total{');
     expect(facts.text).toContain('http_server_request_duration_bucket{');
     expect(facts.ours).toEqual(facts.exported);

@@ -19,4 +19,13 @@ export const EXIT_CODES = {
   usage: 64,
 } as const;
 
+/**
+ * One of {@link EXIT_CODES}' values.
+ *
+ * @example
+ * ```ts
+ * import type { ExitCode } from '@telltale/cli';
+ * const code: ExitCode = 64;
+ * ```
+ */
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];

@@ -30,7 +30,10 @@ export async function httpGet(url: URL, options: { timeout: number; accept: stri
   }
   const started = performance.now();
   try {
-    const response = await (options.io.fetch ?? fetch)(target, { headers, signal: AbortSignal.timeout(options.timeout) });
+    const response = await (options.io.fetch ?? fetch)(target, {
+      headers,
+      signal: AbortSignal.timeout(options.timeout),
+    });
     const text = await response.text();
     return {
       status: response.status,

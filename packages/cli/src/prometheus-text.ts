@@ -1,4 +1,12 @@
-/** One sample of a Prometheus text exposition. */
+/**
+ * One sample of a Prometheus text exposition.
+ *
+ * @example
+ * ```ts
+ * import type { ExpositionSample } from '@telltale/cli';
+ * const sample: ExpositionSample = { name: 'up', labels: { job: 'api' }, value: 1 };
+ * ```
+ */
 export interface ExpositionSample {
   name: string;
   labels: Record<string, string>;
@@ -12,6 +20,13 @@ const SAMPLE_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
  * sample lines of OpenMetrics): comments and blank lines are skipped, label
  * values are unescaped, timestamps are ignored. Malformed lines are skipped
  * rather than failing the whole scrape.
+ *
+ * @example
+ * ```ts
+ * import { parseExposition } from '@telltale/cli';
+ * parseExposition('# TYPE up gauge\nup{job="api"} 1\n');
+ * // [{ name: 'up', labels: { job: 'api' }, value: 1 }]
+ * ```
  */
 export function parseExposition(text: string): ExpositionSample[] {
   const samples: ExpositionSample[] = [];

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '@telltale/cli';
-import { run } from './support.js';
+import { EXIT_CODES, runCli } from '@telltale/cli';
+import { run, serve } from './support.js';
 
 describe('telltale', () => {
   it('prints the overview with --help and exits 0', async () => {
@@ -36,6 +36,27 @@ describe('telltale', () => {
     const unknown = await run(['deploy']);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain('unknown command "deploy"');
+  });
+
+  it('runs programmatically as the README shows', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/health+json' }).end('{"status":"warn"}');
+    });
+    const healthUrl = `${server.url}/health/ready`;
+    try {
+      // README excerpt (packages/cli/README.md, "Programmatic use"):
+      let output = '';
+      const code = await runCli(['health', healthUrl, '--json'], {
+        stdout: (text) => void (output += text),
+        stderr: (text) => void process.stderr.write(text),
+      });
+      const { status } = JSON.parse(output) as { status: 'pass' | 'warn' | 'fail' };
+      // code is 1 here: the service answered "warn"
+      expect(code).toBe(1);
+      expect(status).toBe('warn');
+    } finally {
+      await server.close();
+    }
   });
 
   it('runs as the telltale executable and sets the exit code', () => {

@@ -23,7 +23,9 @@ describe('telltale health', () => {
       if (path === '/plain') return send(200, 'OK', 'text/plain');
       if (path === '/auth') {
         const expected = `Basic ${Buffer.from('ops:s3cret').toString('base64')}`;
-        return request.headers.authorization === expected ? send(200, { status: 'pass' }) : send(401, 'no', 'text/plain');
+        return request.headers.authorization === expected
+          ? send(200, { status: 'pass' })
+          : send(401, 'no', 'text/plain');
       }
       if (path === '/hang') return; // never answers
       send(404, 'not found', 'text/plain');

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { missingPeer } from '../../../test-support/peers.js';
 import { run } from './support.js';
 
 const RULES = `groups:
@@ -87,6 +89,22 @@ describe('telltale rules', () => {
     const invalid = await run(['rules', 'export', file('bad.yml')]);
     expect(invalid.code).toBe(1);
   });
+
+  it.skipIf(missingPeer('promtool'))(
+    'export: Prometheus accepts the exported file, and the same unit tests',
+    async () => {
+      const exported = await run(['rules', 'export', file('rules.yml')]);
+      writeFileSync(file('exported.yml'), exported.stdout);
+      const check = spawnSync('promtool', ['check', 'rules', file('exported.yml')], { encoding: 'utf8' });
+      expect(check.stdout + check.stderr).toContain('SUCCESS: 2 rules found');
+      expect(check.status).toBe(0);
+      // The same test file passes and fails under promtool as under `telltale rules test`.
+      const passing = spawnSync('promtool', ['test', 'rules', file('passing.test.yml')], { encoding: 'utf8' });
+      expect(passing.status).toBe(0);
+      const failing = spawnSync('promtool', ['test', 'rules', file('failing.test.yml')], { encoding: 'utf8' });
+      expect(failing.status).toBe(1);
+    },
+  );
 
   it('exits 64 on bad usage', async () => {
     expect((await run(['rules'])).code).toBe(64);

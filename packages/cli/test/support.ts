@@ -16,7 +16,9 @@ export async function run(argv: string[], extra: Partial<CliIo> = {}) {
 }
 
 /** A node:http server on 127.0.0.1 and a free port. */
-export async function serve(listener: RequestListener): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serve(
+  listener: RequestListener,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(listener);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -42,3 +42,19 @@ export { consoleChannel } from './channels/console.js';
 export type { ConsoleChannelOptions } from './channels/console.js';
 export { memoryChannel } from './channels/memory.js';
 export type { MemoryChannel, MemoryChannelOptions } from './channels/memory.js';
+export { alertReceiver, alertGroupIdempotencyKey, alertGroupCorrelationKey } from './alerts/alert-receiver.js';
+export type { AlertReceiver, AlertReceiverOptions, AlertTemplates } from './alerts/alert-receiver.js';
+export {
+  defaultAlertSubject,
+  defaultAlertText,
+  alertGroupSeverity,
+  alertGroupLinks,
+  severityFromLabel,
+} from './alerts/alert-format.js';
+export { alertmanagerWebhookHandler } from './alerts/webhook-handler.js';
+export type {
+  AlertmanagerWebhookHandler,
+  AlertmanagerWebhookOptions,
+  WebhookAnswer,
+  WebhookRequest,
+} from './alerts/webhook-handler.js';

@@ -7,7 +7,6 @@ import { createManualClock, type AlertGroup } from '@telltale/core';
 import { expressMetrics } from '@telltale/metrics/express';
 import { createAlertEngine, otelSeriesSource } from '@telltale/alerts';
 
-// Run by end-to-end.test.ts in a plain Node child process (see there why); prints JSON facts.
 const rules = `
 groups:
   - name: api
@@ -23,10 +22,10 @@ groups:
           summary: 'error ratio {{ humanizePercentage $value }}'
 `;
 
-let server: Server | undefined;
-const facts: Record<string, unknown> = {};
-
-async function main(): Promise<void> {
+/** Runs the Express + @telltale/metrics + engine scenario and returns what it observed. */
+export async function endToEndScenario(): Promise<Record<string, unknown>> {
+  let server: Server | undefined;
+  const facts: Record<string, unknown> = {};
   {
     const exporter = new PrometheusExporter({ preventServerStart: true });
     const meterProvider = new MeterProvider({ readers: [exporter] });
@@ -37,7 +36,7 @@ async function main(): Promise<void> {
       response.status(failing ? 503 : 200).send('ok');
     });
     server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server!.once('listening', resolve));
+    await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const hit = async (count: number) => {
       for (let index = 0; index < count; index++) await (await fetch(`${base}/pay/${index}`)).text();
@@ -87,9 +86,7 @@ async function main(): Promise<void> {
     facts.lastGroup = received.at(-1);
     await engine.close();
     await meterProvider.shutdown();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+  return facts;
 }
-
-await main();
-process.stdout.write(JSON.stringify(facts));

@@ -80,7 +80,9 @@ export async function healthCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return exit;
   }
-  const lines = [`${status.toUpperCase().padEnd(5)} ${shown}  (HTTP ${answer.status} in ${answer.elapsedMilliseconds} ms)`];
+  const lines = [
+    `${status.toUpperCase().padEnd(5)} ${shown}  (HTTP ${answer.status} in ${answer.elapsedMilliseconds} ms)`,
+  ];
   if (!document) lines.push('      not an application/health+json document');
   if (typeof document?.output === 'string' && document.output !== '') lines.push(`      ${document.output}`);
   for (const [key, entries] of Object.entries(document?.checks ?? {})) {
@@ -113,5 +115,5 @@ export function parseHealthDocument(text: string): HealthDocument | undefined {
   const record = value as Record<string, unknown>;
   if (typeof record.status !== 'string') return undefined;
   const status = ALIASES[record.status.toLowerCase()];
-  return status ? ({ ...record, status }) : undefined;
+  return status ? { ...record, status } : undefined;
 }

@@ -25,7 +25,15 @@ Options
   --help                 show this help
 `;
 
-/** One row of the report (durations in seconds). */
+/**
+ * One row of `telltale report --json` (durations in seconds).
+ *
+ * @example
+ * ```ts
+ * import type { RouteReportRow } from '@telltale/cli';
+ * const slow = (row: RouteReportRow) => row.p95 !== null && row.p95 > 0.5;
+ * ```
+ */
 export interface RouteReportRow {
   method: string;
   route: string | null;

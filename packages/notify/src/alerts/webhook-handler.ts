@@ -1,0 +1,257 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { options as check, resolveLogger, TelltaleConfigError, TelltaleError, type Logger } from '@telltale/core';
+import { NotifyMessageError } from '../errors.js';
+import type { Notifier } from '../notifier-types.js';
+import { alertReceiver, type AlertReceiverOptions } from './alert-receiver.js';
+
+/**
+ * Options of {@link alertmanagerWebhookHandler}.
+ *
+ * @example
+ * ```ts
+ * const options: AlertmanagerWebhookOptions = {
+ *   bearerToken: process.env.ALERTMANAGER_WEBHOOK_TOKEN,
+ *   recipients: ['oncall@example.com'],
+ *   maxBodySize: 1_048_576,
+ * };
+ * ```
+ */
+export interface AlertmanagerWebhookOptions extends AlertReceiverOptions {
+  /** When set, requests must carry `Authorization: Bearer <token>` (compared in constant time), else 401. */
+  bearerToken?: string | undefined;
+  /** Largest accepted body in bytes (413 beyond it); default 1 MiB. */
+  maxBodySize?: number;
+  /** `Retry-After` sent with a 503 when the queue cannot accept; default `'30s'`. */
+  retryAfter?: number | string;
+  /** Pino-compatible logger; silent by default. */
+  logger?: Partial<Logger>;
+}
+
+/**
+ * A framework-neutral request: what the handler needs from it.
+ *
+ * @example
+ * ```ts
+ * const answer = await handler.respond({ method: 'POST', headers: request.headers, body: rawBuffer });
+ * ```
+ */
+export interface WebhookRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** The raw body (`Buffer`/`string`), or a value a framework already parsed from JSON. */
+  body: unknown;
+}
+
+/**
+ * What to answer. `body` is JSON.
+ *
+ * @example
+ * ```ts
+ * response.writeHead(answer.statusCode, answer.headers).end(answer.body);
+ * ```
+ */
+export interface WebhookAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A node:http request listener accepting Alertmanager webhook POSTs, with
+ * `respond()` for adapters that read the body themselves.
+ *
+ * @example
+ * ```ts
+ * http.createServer(handler).listen(9095);
+ * ```
+ */
+export interface AlertmanagerWebhookHandler {
+  /** node:http listener (errors end the response with a 500). */
+  (request: IncomingMessage, response: ServerResponse): void;
+  /** The same, as a promise, for adapters. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /** Authorises, validates and queues; never throws. */
+  respond(request: WebhookRequest): Promise<WebhookAnswer>;
+  /** Answer for a request refused before its body was read (wrong method, auth, size), else `undefined`. */
+  precheck(request: Omit<WebhookRequest, 'body'>): WebhookAnswer | undefined;
+  /** The configured body limit in bytes. */
+  readonly maxBodySize: number;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+function answer(statusCode: number, body: unknown, headers: Record<string, string> = {}): WebhookAnswer {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function problem(statusCode: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { statusCode, code, message, extra };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads at most `limit` bytes; `undefined` when the body is larger. */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        request.off('data', onData);
+        request.resume();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+/**
+ * Accepts real Alertmanager webhook POSTs (`webhook_configs`, payload
+ * version 4) and turns each group into a notification through
+ * {@link alertReceiver}. Answers `200` once the notification is queued (or
+ * was a duplicate), `400` naming the bad field, `401` on a missing or wrong
+ * bearer token, `405` for other methods, `413` beyond `maxBodySize`, `415`
+ * for non-JSON bodies, and `503` with `Retry-After` only when the queue cannot
+ * accept (full or closing) so Alertmanager retries; an unexpected failure
+ * (store) is a `500`. Mount it with `@telltale/notify/express`, `/fastify`
+ * or `/node`, or directly as a node:http listener.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { alertmanagerWebhookHandler, createNotifier, smtpChannel } from '@telltale/notify';
+ * const notifier = createNotifier({ channels: { email: smtpChannel({ host: 'smtp.example.com', from: 'alerts@example.com' }) } });
+ * const handler = alertmanagerWebhookHandler(notifier, {
+ *   recipients: ['oncall@example.com'],
+ *   bearerToken: process.env.ALERTMANAGER_WEBHOOK_TOKEN,
+ * });
+ * createServer(handler).listen(9095, '127.0.0.1');
+ * ```
+ */
+export function alertmanagerWebhookHandler(
+  notifier: Notifier,
+  options: AlertmanagerWebhookOptions = {},
+): AlertmanagerWebhookHandler {
+  check.object('alertmanagerWebhookHandler', options);
+  const {
+    bearerToken,
+    maxBodySize: limitInput,
+    retryAfter: retryInput,
+    logger: loggerInput,
+    ...receiverOptions
+  } = options;
+  if (bearerToken !== undefined && (typeof bearerToken !== 'string' || bearerToken.length === 0)) {
+    throw new TelltaleConfigError({ option: 'bearerToken', value: '<redacted>', expected: 'a non-empty string' });
+  }
+  const maxBodySize = check.positiveInteger('maxBodySize', limitInput, 1024 * 1024);
+  const retryAfterSeconds = String(Math.max(1, Math.ceil(check.duration('retryAfter', retryInput, '30s') / 1000)));
+  const logger = resolveLogger(loggerInput);
+  const receiver = alertReceiver(notifier, receiverOptions);
+  const expected = bearerToken === undefined ? undefined : digest(`Bearer ${bearerToken}`);
+
+  const refuse = (failure: ReturnType<typeof problem>, headers: Record<string, string> = {}): WebhookAnswer =>
+    answer(failure.statusCode, { error: { code: failure.code, message: failure.message, ...failure.extra } }, headers);
+
+  function precheck(request: Omit<WebhookRequest, 'body'>): WebhookAnswer | undefined {
+    if (request.method !== 'POST') {
+      return refuse(problem(405, 'method-not-allowed', 'Alertmanager webhooks are POSTed'), { allow: 'POST' });
+    }
+    if (expected !== undefined) {
+      const given = header(request.headers, 'authorization') ?? '';
+      // Hash both sides so the comparison is constant-time whatever the lengths.
+      if (!timingSafeEqual(digest(given.replace(/^bearer /i, 'Bearer ')), expected)) {
+        return refuse(problem(401, 'unauthorized', 'A valid bearer token is required'), {
+          'www-authenticate': 'Bearer realm="alertmanager-webhook"',
+        });
+      }
+    }
+    const type = header(request.headers, 'content-type');
+    if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+      return refuse(problem(415, 'unsupported-media-type', 'Expected an application/json body'));
+    }
+    const length = Number(header(request.headers, 'content-length'));
+    if (Number.isFinite(length) && length > maxBodySize) return tooLarge();
+    return undefined;
+  }
+
+  function tooLarge(): WebhookAnswer {
+    return refuse(problem(413, 'payload-too-large', `The body exceeds ${maxBodySize} bytes`), {
+      connection: 'close',
+    });
+  }
+
+  async function respond(request: WebhookRequest): Promise<WebhookAnswer> {
+    const early = precheck(request);
+    if (early) return early;
+    let payload: unknown = request.body;
+    if (typeof payload === 'string' || payload instanceof Uint8Array) {
+      const raw = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+      if (Buffer.byteLength(raw) > maxBodySize) return tooLarge();
+      try {
+        payload = JSON.parse(raw);
+      } catch {
+        return refuse(problem(400, 'invalid-json', 'The body is not valid JSON', { field: 'body' }));
+      }
+    }
+    try {
+      const receipt = await receiver.receive(payload);
+      return answer(200, {
+        status: receipt.duplicate ? 'duplicate' : 'accepted',
+        messageId: receipt.messageId,
+        idempotencyKey: receipt.idempotencyKey,
+      });
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  function failed(error: unknown): WebhookAnswer {
+    if (TelltaleError.is(error, 'TELLTALE_INVALID_INPUT')) {
+      const path = (error.details as { path?: string } | undefined)?.path;
+      return refuse(problem(400, 'invalid-alert-group', error.message, path === undefined ? {} : { field: path }));
+    }
+    if (error instanceof NotifyMessageError) {
+      return refuse(problem(400, 'invalid-message', error.message, { field: error.field }));
+    }
+    if (TelltaleError.is(error, 'TELLTALE_NOTIFY_QUEUE_FULL') || TelltaleError.is(error, 'TELLTALE_NOTIFY_CLOSED')) {
+      logger.warn(
+        { code: error.code },
+        'alertmanager webhook refused: the queue cannot accept; Alertmanager will retry',
+      );
+      return refuse(problem(503, 'unavailable', error.message), { 'retry-after': retryAfterSeconds });
+    }
+    logger.error({ err: error }, 'alertmanager webhook failed');
+    return refuse(problem(500, 'internal', 'The notification could not be queued'));
+  }
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let result = precheck({ method: request.method ?? 'GET', headers: request.headers });
+    if (result === undefined) {
+      const body = await readBody(request, maxBodySize).catch(() => undefined);
+      result = body === undefined ? tooLarge() : await respond({ method: 'POST', headers: request.headers, body });
+    } else request.resume();
+    response.writeHead(result.statusCode, result.headers).end(result.body);
+  };
+  const handler = (request: IncomingMessage, response: ServerResponse): void => {
+    handle(request, response).catch((error: unknown) => {
+      logger.error({ err: error }, 'alertmanager webhook failed');
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
+  };
+  return Object.assign(handler, { handle, respond, precheck, maxBodySize });
+}
