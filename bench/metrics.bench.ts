@@ -3,7 +3,7 @@
 // @telltale/metrics, with express-prom-bundle / fastify-metrics, and with
 // @opentelemetry/instrumentation-http (+ -express). Each server runs in its
 // own child process (pinned to one core with taskset when there are two);
-// the load generator (autocannon, bounded request count, keep-alive,
+// the load generator (autocannon, fixed short duration, keep-alive,
 // 127.0.0.1 only) runs here on the other core. The child reports its own
 // process.cpuUsage() around each load run, so CPU per request excludes the
 // load generator. Also times rendering /metrics with 2,000 histogram series.
@@ -30,8 +30,8 @@ const pick = <T extends string>(all: readonly T[], list: string | undefined): re
   list === undefined ? all : all.filter((entry) => list.split(',').includes(entry));
 const FRAMEWORKS = pick(ALL_FRAMEWORKS, process.env.BENCH_FRAMEWORKS);
 const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = 16;
 
 // ---------------------------------------------------------------- server side
@@ -162,7 +162,13 @@ async function httpBenchmark(framework: Framework) {
   const throughputRows = Object.fromEntries(VARIANTS.map((variant) => [variant, median(throughput.get(variant)!)]));
   report(`${framework}: server CPU per request`, cpuRows, 'bare', 'µs');
   report(`${framework}: throughput`, throughputRows, 'bare', 'req/s');
-  const added = (variant: Variant) => (cpuRows[variant] ?? Number.NaN) - cpuRows.bare!;
+  // Paired per-round differences against the bare server of the same round,
+  // then the median: robust against drift on a shared machine.
+  const added = (variant: Variant) => {
+    const own = cpu.get(variant);
+    const bare = cpu.get('bare')!;
+    return own === undefined ? Number.NaN : median(own.map((value, round) => value - bare[round]!));
+  };
   const ratios = {
     addedCpuMicros: Object.fromEntries(VARIANTS.map((variant) => [variant, added(variant)])),
     oursVsPromClientPlugin: added('telltale') / added('prom-client plugin'),

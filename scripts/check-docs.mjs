@@ -3,7 +3,8 @@
 // the docs is either extracted from a file that is type-checked in CI or
 // executed by a docs test").
 //
-//   node scripts/check-docs.mjs                 every docs/**/*.md and examples/*/README.md
+//   node scripts/check-docs.mjs                 every docs/**/*.md, examples/*/README.md and the
+//                                               packages/*/README.md listed in CHECKED
 //   node scripts/check-docs.mjs docs/x.md ...   only these files
 //   --strict  also fail on files outside CHECKED     --keep  keep the generated files
 //
@@ -38,8 +39,25 @@ export const CHECKED = [
   'docs/operations/moving-rules-to-prometheus.md',
   'docs/operations/kubernetes.md',
   'docs/operations/notifier-store.md',
+  'docs/resilience.md',
+  'docs/stt.md',
+  'docs/dashboard.md',
+  'docs/errors.md',
   'examples/express-app/README.md',
   'examples/fleet/README.md',
+  'packages/core/README.md',
+  'packages/resilience/README.md',
+  'packages/stt/README.md',
+  'packages/dashboard/README.md',
+  'docs/health.md',
+  'docs/metrics.md',
+  'docs/node.md',
+  'docs/cli.md',
+  'examples/fastify-app/README.md',
+  'packages/health/README.md',
+  'packages/metrics/README.md',
+  'packages/node/README.md',
+  'packages/cli/README.md',
 ];
 
 /** Workspace packages whose node_modules the generated blocks resolve imports through (first wins). */
@@ -104,7 +122,8 @@ export function extractBlocks(markdown, file) {
 }
 
 /**
- * The default file list: docs/**\/*.md and examples/*\/README.md.
+ * The default file list: docs/**\/*.md, examples/*\/README.md and the
+ * packages/*\/README.md in CHECKED (the other package READMEs are still being written).
  * @param {string} [root]
  */
 export function defaultFiles(root = ROOT) {
@@ -118,7 +137,10 @@ export function defaultFiles(root = ROOT) {
   const examples = readdirSync(join(root, 'examples'))
     .map((name) => `examples/${name}/README.md`)
     .filter((path) => existsSync(join(root, path)));
-  return [...walk('docs'), ...examples].sort();
+  const packages = readdirSync(join(root, 'packages'))
+    .map((name) => `packages/${name}/README.md`)
+    .filter((path) => CHECKED.includes(path) && existsSync(join(root, path)));
+  return [...walk('docs'), ...examples, ...packages].sort();
 }
 
 /**

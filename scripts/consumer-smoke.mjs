@@ -55,8 +55,13 @@ const check = (binding, specifier) =>
   `if (Object.keys(${binding}).length === 0) throw new Error(${JSON.stringify(`${specifier} has no exports`)});`;
 writeFileSync(
   join(scratch, 'esm.mjs'),
-  specifiers.map((s, i) => `const m${i} = await import(${JSON.stringify(s)}); ${check(`m${i}`, s)}`).join('\n') +
-    `\nconsole.log('esm ok');\n`,
+  specifiers
+    .map((s, i) => {
+      // JSON entry points (e.g. a shipped JSON Schema) need an import attribute in ESM.
+      const attributes = s.endsWith('.json') ? ", { with: { type: 'json' } }" : '';
+      return `const m${i} = await import(${JSON.stringify(s)}${attributes}); ${check(`m${i}`, s)}`;
+    })
+    .join('\n') + `\nconsole.log('esm ok');\n`,
 );
 writeFileSync(
   join(scratch, 'cjs.cjs'),

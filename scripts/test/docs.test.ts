@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHECKED, ROOT, checkDocs, extractBlocks } from '../check-docs.mjs';
+import { CHECKED, ROOT, checkDocs, defaultFiles, extractBlocks } from '../check-docs.mjs';
 
 const fence = '```';
 
@@ -64,6 +64,18 @@ describe('extractBlocks', () => {
       'y.md',
     );
     expect(blocks[0]?.prelude).toBeUndefined();
+  });
+});
+
+describe('defaultFiles', () => {
+  it('lists the docs, the examples and only the package READMEs in CHECKED', () => {
+    const files = defaultFiles();
+    expect(files).toContain('docs/getting-started.md');
+    expect(files).toContain('examples/fleet/README.md');
+    const packages = files.filter((file) => file.startsWith('packages/'));
+    expect(packages.length).toBeGreaterThan(0);
+    expect(packages.filter((file) => !CHECKED.includes(file))).toEqual([]);
+    expect(CHECKED.filter((file) => file.startsWith('packages/') && !files.includes(file))).toEqual([]);
   });
 });
 

@@ -4,9 +4,29 @@ export type {
   AlertEngineOptions,
   AlertReceiver,
   AlertSnapshot,
+  EngineState,
   EvaluationResult,
+  RuleStateSnapshot,
 } from './engine/create-alert-engine.js';
+export type { MeterProviderLike } from './engine/telemetry.js';
 export type { AlertState } from './engine/alert-state.js';
+export { createAlertRouter } from './routing/create-alert-router.js';
+export type {
+  AlertGroupState,
+  AlertRouter,
+  AlertRouterOptions,
+  NotificationEvent,
+  ReceiverConfig,
+  ReceiverInput,
+  RouterAlertInput,
+  RouterSnapshot,
+} from './routing/create-alert-router.js';
+export type { RouteInput } from './routing/route-tree.js';
+export type { InhibitRuleInput } from './routing/inhibitor.js';
+export type { Silence, SilenceOptions } from './routing/silences.js';
+export { parseMatchers } from './routing/matchers.js';
+export type { Matcher, MatcherInput, MatchOperator } from './routing/matchers.js';
+export type { NotificationLogEntry } from './routing/notify-decision.js';
 export { loadRules } from './rules/load-rules.js';
 export type {
   AlertingRule,

@@ -10,11 +10,22 @@ export type {
   ChannelStats,
 } from './notifier-types.js';
 export type { ChannelBreakerOptions } from './breaker.js';
-export type { NotificationMessage, NormalizedMessage, Recipient, MessageLink, Severity } from './message.js';
+export type {
+  NotificationMessage,
+  TemplatedMessage,
+  NormalizedMessage,
+  Recipient,
+  MessageLink,
+  Severity,
+} from './message.js';
 export type { NotificationChannel, Delivery, DeliveryResult, RateLimit } from './channel.js';
 export { NotifyDeliveryError, NotifyMessageError } from './errors.js';
 export type { FailureClassification, DeliveryFailureDetails, InvalidMessageReason } from './errors.js';
 export { memoryStore } from './store.js';
+export { fileStore } from './stores/file-store.js';
+export type { FileStore, FileStoreOptions, FileStoreRecovery } from './stores/file-store.js';
+export type { JournalDamage } from './stores/journal-codec.js';
+export { NotifyStoreLockedError } from './stores/store-lock.js';
 export type {
   OutboxStore,
   OutboxRecord,
@@ -58,3 +69,12 @@ export type {
   WebhookAnswer,
   WebhookRequest,
 } from './alerts/webhook-handler.js';
+export { createTemplateRegistry, defineTemplate, NotifyTemplateError } from './templates/registry.js';
+export type {
+  TemplateDefinition,
+  TemplateRegistry,
+  RenderedTemplate,
+  TemplateErrorReason,
+} from './templates/registry.js';
+export { html, escapeHtml, textFromHtml } from './templates/html.js';
+export type { SafeHtml } from './templates/html.js';

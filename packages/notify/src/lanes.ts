@@ -13,6 +13,8 @@ import { createChannelBreaker, type ChannelBreaker } from './breaker.js';
 import type { NotificationChannel, RateLimit } from './channel.js';
 import { Deque } from './deque.js';
 import type { NotifierOptions } from './notifier-types.js';
+import { fileStore } from './stores/file-store.js';
+import type { TemplateRegistry } from './templates/registry.js';
 import { memoryStore, type DeliveryErrorSummary, type OutboxRecord, type OutboxStore } from './store.js';
 import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
@@ -31,6 +33,7 @@ export interface NotifierSettings {
   dedupWindow: number;
   maxQueueSize: number;
   store: OutboxStore;
+  templates: TemplateRegistry | undefined;
   meterProvider: MeterProvider | undefined;
 }
 
@@ -73,7 +76,18 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
     }
   }
   const retryInput = check.object('retry', options.retry);
-  const store = options.store ?? memoryStore();
+  if (options.directory !== undefined && options.store !== undefined) {
+    throw new TelltaleConfigError({
+      option: 'directory',
+      value: options.directory,
+      expected: 'either `directory` (a file store) or `store`, not both',
+    });
+  }
+  const store =
+    options.store ??
+    (options.directory === undefined
+      ? memoryStore()
+      : fileStore({ directory: check.nonEmptyString('directory', options.directory), logger: options.logger ?? {} }));
   for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
     if (typeof store[method] !== 'function') {
       throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore' });
@@ -106,8 +120,21 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
     dedupWindow: check.duration('dedupWindow', options.dedupWindow, '24h'),
     maxQueueSize: check.positiveInteger('maxQueueSize', options.maxQueueSize, 100_000),
     store,
+    templates: validateTemplates(options.templates),
     meterProvider: options.meterProvider,
   };
+}
+
+function validateTemplates(templates: TemplateRegistry | undefined): TemplateRegistry | undefined {
+  if (templates === undefined) return undefined;
+  if (typeof templates !== 'object' || templates === null || typeof templates.render !== 'function') {
+    throw new TelltaleConfigError({
+      option: 'templates',
+      value: templates,
+      expected: 'a TemplateRegistry (createTemplateRegistry())',
+    });
+  }
+  return templates;
 }
 
 function validateRateLimit(option: string, limit: RateLimit): { perSecond: number; burst: number } {

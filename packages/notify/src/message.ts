@@ -79,6 +79,27 @@ export interface NotificationMessage {
 }
 
 /**
+ * A notification rendered from a named template of the notifier's
+ * `templates` registry: `subject`, `text` and `html` come from the template
+ * unless given here. An unknown template or a missing variable is a
+ * `NotifyTemplateError` at `send`.
+ *
+ * @example
+ * ```ts
+ * import type { TemplatedMessage } from '@telltale/notify';
+ * const message: TemplatedMessage = { to: ['ana@example.com'], template: 'welcome', vars: { name: 'Ana' } };
+ * ```
+ */
+export interface TemplatedMessage extends Omit<NotificationMessage, 'subject'> {
+  /** Template name in the notifier's registry. */
+  template: string;
+  /** The template's variables. */
+  vars?: Readonly<Record<string, unknown>>;
+  /** Overrides the template's subject. */
+  subject?: string;
+}
+
+/**
  * A validated message with recipients normalised to objects.
  *
  * @example

@@ -2,7 +2,8 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { Clock, Disposable, Logger } from '@telltale/core';
 import type { ChannelBreakerOptions } from './breaker.js';
 import type { DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
-import type { NotificationMessage } from './message.js';
+import type { NotificationMessage, TemplatedMessage } from './message.js';
+import type { RenderedTemplate, TemplateRegistry } from './templates/registry.js';
 import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js';
 
 /**
@@ -39,8 +40,12 @@ export interface RetryOptions {
 export interface NotifierOptions {
   /** Channels by name, e.g. `{ email: smtpChannel(...), ops: slackChannel(...) }`. */
   channels: Readonly<Record<string, NotificationChannel>>;
-  /** Outbox persistence; default {@link memoryStore} (not durable). */
+  /** Outbox persistence; default {@link memoryStore} (not durable), or a file store when `directory` is given. */
   store?: OutboxStore;
+  /** Shorthand for `store: fileStore({ directory, logger })`: the durable journal lives here. */
+  directory?: string;
+  /** Named templates for `send({ template, vars })`, from `createTemplateRegistry`. */
+  templates?: TemplateRegistry;
   /** Retry policy. */
   retry?: RetryOptions;
   /** Per-channel rate limits overriding the channels' defaults; `false` removes a limit. */
@@ -181,7 +186,9 @@ export interface ChannelStats {
  */
 export interface Notifier {
   /** Validates and queues a message for every channel (or `options.channels`). */
-  send(message: NotificationMessage, options?: SendOptions): Promise<SendReceipt>;
+  send(message: NotificationMessage | TemplatedMessage, options?: SendOptions): Promise<SendReceipt>;
+  /** Renders a template of `templates` without sending; throws `NotifyTemplateError` like `send`. */
+  preview(templateName: string, vars?: Readonly<Record<string, unknown>>): RenderedTemplate;
   /** Resolves when nothing is waiting or in flight (scheduled retries included). */
   flush(options?: { signal?: AbortSignal; timeout?: number | string }): Promise<void>;
   /** Dead-lettered deliveries, oldest first. */

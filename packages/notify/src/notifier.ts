@@ -7,7 +7,8 @@ import type { Delivery, DeliveryResult } from './channel.js';
 import { toDeadLetter, toSummary, undeliveredError } from './dead-letters.js';
 import { NotifyDeliveryError, type FailureClassification } from './errors.js';
 import { createLanes, resolveSettings, type Lane } from './lanes.js';
-import { validateKey, validateMessage, type NotificationMessage } from './message.js';
+import { validateKey, validateMessage, type NotificationMessage, type TemplatedMessage } from './message.js';
+import { NotifyTemplateError, type RenderedTemplate } from './templates/registry.js';
 import type {
   ChannelStats,
   DeadLetter,
@@ -420,8 +421,33 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   }
 
-  async function send(message: NotificationMessage, sendOptions: SendOptions = {}): Promise<SendReceipt> {
+  function preview(templateName: string, vars: Readonly<Record<string, unknown>> = {}): RenderedTemplate {
+    if (!settings.templates) {
+      throw new NotifyTemplateError(templateName, 'unknown-template', 'the notifier has no `templates` registry');
+    }
+    return settings.templates.render(templateName, vars);
+  }
+
+  /** Renders `{ template, vars }` into subject/text/html; explicit fields win. */
+  function expand(message: NotificationMessage | TemplatedMessage): NotificationMessage {
+    if (typeof message !== 'object' || message === null || !('template' in message) || message.template === undefined)
+      return message as NotificationMessage;
+    const { template, vars, ...rest } = message;
+    const rendered = preview(template, vars);
+    return {
+      ...rest,
+      subject: rest.subject ?? rendered.subject,
+      text: rest.text ?? rendered.text,
+      ...(rest.html === undefined && rendered.html === undefined ? {} : { html: rest.html ?? rendered.html }),
+    };
+  }
+
+  async function send(
+    input: NotificationMessage | TemplatedMessage,
+    sendOptions: SendOptions = {},
+  ): Promise<SendReceipt> {
     if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
+    const message = expand(input);
     check.object('send options', sendOptions);
     const targets = sendOptions.channels === undefined ? channelNames : [...new Set(sendOptions.channels)];
     if (targets.length === 0)
@@ -681,6 +707,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   return {
     send,
+    preview,
     flush,
     deadLetters,
     redrive,

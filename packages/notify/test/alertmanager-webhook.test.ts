@@ -79,7 +79,7 @@ describe('alertmanagerWebhookHandler over node:http', () => {
       headers: { 'content-type': 'application/json' },
       body: new Blob([JSON.stringify({ padding: 'y'.repeat(4096) })]).stream(),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
   });
 

@@ -16,10 +16,25 @@ import type { Labels } from '../store/labels.js';
 import { needsSending, type AlertState } from './alert-state.js';
 import { toAlertGroup, toWebhookAlert } from './alert-groups.js';
 import { createRuleRunner } from './rule-runner.js';
+import {
+  buildReceivers,
+  createAlertRouter,
+  type AlertGroupState,
+  type AlertRouter,
+  type AlertRouterOptions,
+  type NotificationEvent,
+  type ReceiverInput,
+} from '../routing/create-alert-router.js';
+import type { RouteInput } from '../routing/route-tree.js';
+import { buildInhibitRules, isInhibited, type InhibitRuleInput } from '../routing/inhibitor.js';
+import { createSilences, type Silence, type SilenceOptions } from '../routing/silences.js';
+import type { MatcherInput } from '../routing/matchers.js';
+import { fingerprint } from './fingerprint.js';
+import { createEngineTelemetry, type MeterProviderLike } from './telemetry.js';
+import { captureRules, readStateFile, restoreRules, STATE_FILE_VERSION, writeStateFile } from './state-file.js';
 import { longestLookback } from '../promql/longest-lookback.js';
 
-/** A receiver: called with one Alertmanager v4 alert group per rule that has alerts to send. */
-export type AlertReceiver = (group: AlertGroup) => void | Promise<void>;
+export type { AlertReceiver } from '../routing/create-alert-router.js';
 
 /** Options of {@link createAlertEngine}. */
 export interface AlertEngineOptions {
@@ -29,8 +44,19 @@ export interface AlertEngineOptions {
   rules: RuleFileInput | LoadedRules;
   /** How often groups without their own `interval` are evaluated. Default `'1m'`. */
   evaluationInterval?: DurationInput;
-  /** Named receivers; every alert group goes to each of them. Default none. */
-  receivers?: Record<string, AlertReceiver>;
+  /**
+   * Named receivers: functions or `{ notify, sendResolved, maxAlerts }`. Without `route`, every
+   * rule's alerts go to each of them as soon as they are due (one group per rule). Default none.
+   */
+  receivers?: Record<string, ReceiverInput>;
+  /** Alertmanager route tree; when set, alerts are grouped and notified as Alertmanager does. */
+  route?: RouteInput;
+  /** Alertmanager `inhibit_rules` (source_matchers, target_matchers, equal). */
+  inhibitRules?: readonly InhibitRuleInput[];
+  /** Per-severity minimum time between notifications of a firing group (needs `route`), e.g. `{ critical: '5m' }`. */
+  cooldowns?: AlertRouterOptions['cooldowns'];
+  /** Receiver retry backoff (needs `route`). Default `{ initialDelay: '1s', maxDelay: '1m' }`. */
+  retry?: AlertRouterOptions['retry'];
   /** Injectable clock (tests use `createManualClock`). */
   clock?: Clock;
   /** pino-compatible logger; silent by default. */
@@ -47,6 +73,13 @@ export interface AlertEngineOptions {
   retention?: DurationInput;
   /** Sample cap per series. Default 1024. */
   maxSamplesPerSeries?: number;
+  /**
+   * File keeping alert states, silences and the notification log across restarts (JSON, written
+   * atomically after each evaluation and delivery, and on `close()`). Default none (in memory).
+   */
+  stateFile?: string;
+  /** Where metrics go; default the global `@opentelemetry/api` provider if installed; `false` for none. */
+  meterProvider?: MeterProviderLike | false;
   /** Start the evaluation timers at once. Default `true`; tests may call `evaluate()` instead. */
   autoStart?: boolean;
 }
@@ -64,6 +97,31 @@ export interface AlertSnapshot {
   readonly resolvedAt: number | undefined;
 }
 
+/** One rule as `state()` reports it. */
+export interface RuleStateSnapshot {
+  readonly group: string;
+  readonly name: string;
+  readonly type: 'alerting' | 'recording';
+  /** `unknown` until its group was evaluated. */
+  readonly health: 'unknown' | 'ok' | 'error';
+  /** Time of its group's last evaluation. */
+  readonly lastEvaluation: number | undefined;
+  /** Duration of its group's last evaluation, in seconds. */
+  readonly evaluationDurationSeconds: number | undefined;
+  readonly lastError: string | undefined;
+  /** Pending, firing and retained resolved alerts (alerting rules). */
+  readonly alerts: number;
+}
+
+/** Everything the engine knows, as `state()` returns it. */
+export interface EngineState {
+  readonly lastEvaluation: number | undefined;
+  readonly rules: readonly RuleStateSnapshot[];
+  readonly alerts: readonly AlertSnapshot[];
+  readonly groups: readonly AlertGroupState[];
+  readonly silences: readonly Silence[];
+}
+
 /** Result of one evaluation cycle. */
 export interface EvaluationResult {
   readonly time: number;
@@ -79,6 +137,20 @@ export interface AlertEngine {
   evaluate(): Promise<EvaluationResult>;
   /** Current pending, firing and recently resolved alerts. */
   alerts(): AlertSnapshot[];
+  /** Rules with health, last evaluation and error; alerts; router groups; silences. */
+  state(): EngineState;
+  /** Mutes matching alerts until `until`; returns the silence id. */
+  silence(matchers: string | readonly MatcherInput[], options: SilenceOptions): string;
+  /** Ends a silence now; `false` if unknown or already expired. */
+  expireSilence(id: string): boolean;
+  /** All silences (pending, active, and expired within the last 24 h). */
+  silences(): Silence[];
+  /** The alert groups of the router (empty without `route`). */
+  groups(): AlertGroupState[];
+  /** Writes the state file now (no-op without `stateFile`); saves are coalesced and never overlap. */
+  saveState(): Promise<void>;
+  /** Called after every delivery attempt of the router (needs `route`). */
+  onNotification(listener: (event: NotificationEvent) => void): { dispose(): void };
   /** The series store (for inspection and ad-hoc queries). */
   readonly store: SeriesStore;
   /** The validated rules. */
@@ -123,12 +195,30 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       value: options.evaluationInterval,
       expected: 'a positive duration',
     });
-  const receivers = validate.object('receivers', options.receivers);
-  for (const [name, receiver] of Object.entries(receivers)) validate.optionalFunction(`receivers.${name}`, receiver);
+  const receivers = buildReceivers(options.receivers);
   const clock = options.clock ?? systemClock;
   const logger = resolveLogger(options.logger);
   const externalLabels = { ...validate.object('externalLabels', options.externalLabels) };
   const externalURL = options.externalURL ?? '';
+  const router: AlertRouter | undefined =
+    options.route === undefined
+      ? undefined
+      : createAlertRouter({
+          route: options.route,
+          receivers: Object.fromEntries(receivers),
+          inhibitRules: options.inhibitRules,
+          cooldowns: options.cooldowns,
+          retry: options.retry,
+          externalURL,
+          clock,
+          logger: options.logger,
+        });
+  // Without a route, silences and inhibition still mute alerts of the per-rule groups.
+  const legacySilences = createSilences(() => clock.now());
+  const legacyInhibitRules = router ? [] : buildInhibitRules(options.inhibitRules);
+  const legacyMuted = (labels: Labels, firing: () => { labels: Labels; fingerprint: string }[]): boolean =>
+    legacySilences.matching(labels).length > 0 ||
+    (legacyInhibitRules.length > 0 && isInhibited(legacyInhibitRules, labels, firing(), fingerprint(labels)));
   const resendDelay = validate.duration('resendDelay', options.resendDelay, '1m');
   const lookbackDelta = validate.duration('lookbackDelta', options.lookbackDelta, '5m');
   const store = createSeriesStore({ retention: options.retention, maxSamplesPerSeries: options.maxSamplesPerSeries });
@@ -147,6 +237,62 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
   }
   const runner = createRuleRunner({ rules, store, externalLabels, externalURL, lookbackDelta });
+  const stateFile =
+    options.stateFile === undefined ? undefined : validate.nonEmptyString('stateFile', options.stateFile);
+  if (stateFile) {
+    const saved = readStateFile(stateFile, logger);
+    if (saved) {
+      const restored = restoreRules(runner.states, saved.rules);
+      if (saved.router) router?.restore(saved.router);
+      legacySilences.restore(saved.silences ?? []);
+      logger.info({ path: stateFile, alerts: restored }, 'alert engine: state restored');
+    }
+  }
+  let saveChain: Promise<void> = Promise.resolve();
+  let queuedSave: Promise<void> | undefined;
+  const saveState = (): Promise<void> => {
+    if (!stateFile) return Promise.resolve();
+    // At most one save waits behind the running one; it captures the state when it starts.
+    queuedSave ??= saveChain.then(async () => {
+      queuedSave = undefined;
+      await writeStateFile(stateFile, {
+        version: STATE_FILE_VERSION,
+        savedAt: clock.now(),
+        rules: captureRules(runner.states),
+        ...(router ? { router: router.snapshot() } : {}),
+        silences: legacySilences.records(),
+      });
+    });
+    const current = queuedSave;
+    saveChain = current.catch((error: unknown) =>
+      logger.error({ err: error, path: stateFile }, 'alert engine: cannot write the state file'),
+    );
+    return current;
+  };
+  const saveInBackground = (): void => void saveState().catch(() => undefined);
+  router?.onNotification((event) => {
+    if (event.outcome === 'success') saveInBackground();
+  });
+  const telemetry = createEngineTelemetry(options.meterProvider, () => {
+    const counts = new Map<string, { alertname: string; alertstate: string; count: number }>();
+    for (const states of runner.states.values())
+      for (const state of states)
+        for (const alert of state.active.values()) {
+          if (alert.state === 'inactive') continue;
+          const key = `${alert.labels.alertname}\u0000${alert.state}`;
+          const entry = counts.get(key) ?? {
+            alertname: alert.labels.alertname ?? '',
+            alertstate: alert.state,
+            count: 0,
+          };
+          entry.count++;
+          counts.set(key, entry);
+        }
+    return counts.values();
+  });
+  router?.onNotification((event) => telemetry.notification(event.receiver, event.outcome));
+  const groupEvaluations = new Map<string, { time: number; seconds: number }>();
+  let lastEvaluation: number | undefined;
   const timers = new Map<RuleGroup, TimerHandle>();
   let closed = false;
   let lastCollected = Number.NaN;
@@ -163,6 +309,15 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       logger.warn({ err: error }, 'alert engine: series source failed');
       store.ingest('source', [], time);
     }
+  };
+
+  const firingAlerts = (): { labels: Labels; fingerprint: string }[] => {
+    const result: { labels: Labels; fingerprint: string }[] = [];
+    for (const states of runner.states.values())
+      for (const state of states)
+        for (const alert of state.active.values())
+          if (alert.state === 'firing') result.push({ labels: alert.labels, fingerprint: fingerprint(alert.labels) });
+    return result;
   };
 
   const deliver = async (groups: readonly RuleGroup[], time: number): Promise<EvaluationResult> => {
@@ -182,19 +337,41 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
             'alert engine: rule evaluation failed',
           );
         }
-        const due = [...state.active.values()].filter((alert) => needsSending(alert, time, resendDelay));
-        if (due.length === 0) continue;
         const generatorURL = `${externalURL}/graph?g0.expr=${encodeURIComponent(state.rule.expression.source)}&g0.tab=1`;
+        if (router) {
+          router.put(
+            [...state.active.values()]
+              .filter((alert) => alert.state !== 'pending' && alert.firedAt !== undefined)
+              .map((alert) => ({
+                labels: alert.labels,
+                annotations: alert.annotations,
+                startsAt: alert.firedAt!,
+                endsAt: alert.state === 'inactive' ? alert.resolvedAt : undefined,
+                generatorURL,
+              })),
+          );
+          continue;
+        }
+        const due = [...state.active.values()].filter(
+          (alert) => needsSending(alert, time, resendDelay) && !legacyMuted(alert.labels, firingAlerts),
+        );
+        if (due.length === 0) continue;
         const alerts = due.map((alert) => {
           alert.lastSentAt = time;
           return toWebhookAlert(alert, generatorURL);
         });
-        for (const [name, receiver] of Object.entries(receivers)) {
+        for (const [name, receiver] of receivers) {
           const payload = toAlertGroup(state.rule.name, alerts, name, externalURL);
           sent.push(payload);
           try {
-            await receiver(payload);
+            await receiver.notify(
+              receiver.sendResolved
+                ? payload
+                : { ...payload, alerts: payload.alerts.filter((alert) => alert.status === 'firing') },
+            );
+            telemetry.notification(name, 'success');
           } catch (error) {
+            telemetry.notification(name, 'failure');
             logger.error({ err: error, receiver: name }, 'alert engine: receiver failed');
           }
         }
@@ -207,13 +384,25 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const next = running.then(async () => {
       const time = clock.now();
       await collect(time);
-      for (const group of groups) runner.evaluateGroup(group, time);
+      for (const group of groups) {
+        const started = performance.now();
+        runner.evaluateGroup(group, time);
+        const seconds = (performance.now() - started) / 1000;
+        groupEvaluations.set(group.name, { time, seconds });
+        const failed =
+          (runner.recordingErrors.get(group.name)?.size ?? 0) +
+          (runner.states.get(group.name) ?? []).filter((state) => state.lastError !== undefined).length;
+        telemetry.evaluation(group.name, seconds, failed);
+      }
+      lastEvaluation = time;
       // Dropping expired samples walks every series; once a minute is plenty.
       if (!(time - lastTruncated < 60_000)) {
         store.truncate(time);
         lastTruncated = time;
       }
-      return deliver(groups, time);
+      const result = await deliver(groups, time);
+      saveInBackground();
+      return result;
     });
     running = next.catch(() => undefined);
     return next;
@@ -240,10 +429,55 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     for (const handle of timers.values()) clock.clearTimeout(handle);
     timers.clear();
     await running;
+    await router?.close();
+    telemetry.close();
+    await saveState().catch(() => undefined);
   };
 
-  return {
+  const engine: AlertEngine = {
     evaluate: () => evaluateGroups(rules.groups),
+    state() {
+      const ruleStates: RuleStateSnapshot[] = [];
+      for (const group of rules.groups) {
+        const evaluation = groupEvaluations.get(group.name);
+        const alertStates = runner.states.get(group.name) ?? [];
+        let alertIndex = 0;
+        group.rules.forEach((rule, index) => {
+          const common = {
+            group: group.name,
+            name: rule.name,
+            lastEvaluation: evaluation?.time,
+            evaluationDurationSeconds: evaluation?.seconds,
+          };
+          if (rule.kind === 'record') {
+            const error = runner.recordingErrors.get(group.name)?.get(index);
+            ruleStates.push({
+              ...common,
+              type: 'recording',
+              health: !evaluation ? 'unknown' : error ? 'error' : 'ok',
+              lastError: error?.message,
+              alerts: 0,
+            });
+            return;
+          }
+          const state = alertStates[alertIndex++]!;
+          ruleStates.push({
+            ...common,
+            type: 'alerting',
+            health: state.health,
+            lastError: state.lastError?.message,
+            alerts: state.active.size,
+          });
+        });
+      }
+      return {
+        lastEvaluation,
+        rules: ruleStates,
+        alerts: engine.alerts(),
+        groups: router?.groups() ?? [],
+        silences: router ? router.silences() : legacySilences.list(),
+      };
+    },
     alerts() {
       const result: AlertSnapshot[] = [];
       for (const [group, states] of runner.states) {
@@ -265,9 +499,27 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       }
       return result;
     },
+    silence(matchers, silenceOptions) {
+      const id = router ? router.silence(matchers, silenceOptions) : legacySilences.add(matchers, silenceOptions);
+      saveInBackground();
+      return id;
+    },
+    expireSilence(id) {
+      const expired = router ? router.expireSilence(id) : legacySilences.expire(id);
+      if (expired) saveInBackground();
+      return expired;
+    },
+    saveState,
+    silences: () => (router ? router.silences() : legacySilences.list()),
+    groups: () => router?.groups() ?? [],
+    onNotification(listener) {
+      if (!router) return { dispose: () => undefined };
+      return router.onNotification(listener);
+    },
     store,
     rules,
     close,
     [Symbol.asyncDispose]: close,
   };
+  return engine;
 }

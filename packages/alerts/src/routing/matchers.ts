@@ -96,6 +96,14 @@ function splitList(text: string): string[] {
 /**
  * Parses a matcher list: an array of matchers, or one string such as
  * `'{alertname="High", severity=~"critical|page"}'` (braces optional).
+ * Regexes are fully anchored, as in Alertmanager.
+ *
+ * @example
+ * ```ts
+ * import { parseMatchers } from '@telltale/alerts';
+ * parseMatchers('severity=~"critical|page", team!="db"');
+ * // [{ name: 'severity', operator: '=~', value: 'critical|page', regex: /^(?:critical|page)$/s }, ...]
+ * ```
  */
 export function parseMatchers(input: string | readonly MatcherInput[]): Matcher[] {
   if (typeof input === 'string') {
@@ -104,7 +112,8 @@ export function parseMatchers(input: string | readonly MatcherInput[]): Matcher[
     return splitList(body).map((part) => parseMatcher(part));
   }
   if (!Array.isArray(input)) invalid(input, 'expected an array of matchers or a matcher string');
-  return input.map((item) => parseMatcher(item));
+  const list: readonly MatcherInput[] = input;
+  return list.map((item) => parseMatcher(item));
 }
 
 /** Whether one matcher matches a label set (a missing label is the empty string, as in Alertmanager). */
@@ -141,22 +150,14 @@ export function matchersString(matchers: readonly Matcher[]): string {
   return `{${matchers.map((matcher) => matcherString(matcher)).join(',')}}`;
 }
 
-/** Alertmanager sorts a route's matchers by name, then value, then operator. */
+const OPERATOR_ORDER: Record<MatchOperator, number> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
+
+/** Alertmanager sorts a route's matchers by name, then value, then operator (`=`, `!=`, `=~`, `!~`). */
 export function sortMatchers(matchers: readonly Matcher[]): Matcher[] {
-  return [...matchers].sort((a, b) =>
-    a.name !== b.name
-      ? a.name < b.name
-        ? -1
-        : 1
-      : a.value !== b.value
-        ? a.value < b.value
-          ? -1
-          : 1
-        : a.operator < b.operator
-          ? -1
-          : a.operator > b.operator
-            ? 1
-            : 0,
+  const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...matchers].sort(
+    (a, b) =>
+      compare(a.name, b.name) || compare(a.value, b.value) || OPERATOR_ORDER[a.operator] - OPERATOR_ORDER[b.operator],
   );
 }
 
@@ -164,4 +165,9 @@ export function sortMatchers(matchers: readonly Matcher[]): Matcher[] {
 export function labelSetString(labels: Labels): string {
   const names = Object.keys(labels).sort();
   return `{${names.map((name) => `${name}=${JSON.stringify(labels[name])}`).join(', ')}}`;
+}
+
+/** `Array.isArray` without narrowing, so typed (readonly) inputs keep their element type. */
+export function isList(value: unknown): boolean {
+  return Array.isArray(value);
 }

@@ -27,6 +27,12 @@ function sortedValues(labels: LabelSet, skip: ReadonlySet<string> = new Set()): 
 /**
  * Alertmanager's default email subject: `[FIRING:2] HighErrorRate (api critical)` —
  * the group labels' values, then the other common labels' values in brackets.
+ *
+ * @example
+ * ```ts
+ * import { defaultAlertSubject } from '@telltale/notify';
+ * defaultAlertSubject(group); // '[FIRING:2] HighErrorRate (api)'
+ * ```
  */
 export function defaultAlertSubject(group: AlertGroup): string {
   const firing = group.alerts.filter((alert) => alert.status === 'firing').length;
@@ -57,7 +63,15 @@ function alertBlock(alert: Alert): string[] {
   return lines;
 }
 
-/** Plain-text body: each alert's labels, summary, description, times and links, firing first. */
+/**
+ * Plain-text body: each alert's labels, summary, description, times and links, firing first.
+ *
+ * @example
+ * ```ts
+ * import { defaultAlertText } from '@telltale/notify';
+ * const text = defaultAlertText(group); // labels, summary, description, times, links
+ * ```
+ */
 export function defaultAlertText(group: AlertGroup): string {
   const lines = [defaultAlertSubject(group), ''];
   for (const status of ['firing', 'resolved'] as const) {
@@ -92,12 +106,28 @@ const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = {
 };
 const RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2, critical: 3 };
 
-/** Maps a `severity` label value (`critical`, `page`, `warning`, `low`, ...) to a {@link Severity}. */
+/**
+ * Maps a `severity` label value (`critical`, `page`, `warning`, `low`, ...) to a {@link Severity}.
+ *
+ * @example
+ * ```ts
+ * import { severityFromLabel } from '@telltale/notify';
+ * severityFromLabel('page'); // 'critical'
+ * ```
+ */
 export function severityFromLabel(value: string | undefined): Severity | undefined {
   return value === undefined ? undefined : SEVERITY_ALIASES[value.trim().toLowerCase()];
 }
 
-/** The highest severity among the group's alerts (`severity` label); `warning` when none says. */
+/**
+ * The highest severity among the group's alerts (`severity` label); `warning` when none says.
+ *
+ * @example
+ * ```ts
+ * import { alertGroupSeverity } from '@telltale/notify';
+ * alertGroupSeverity(group); // 'critical' when any alert has severity=critical
+ * ```
+ */
 export function alertGroupSeverity(group: AlertGroup): Severity {
   let best: Severity | undefined = severityFromLabel(group.commonLabels.severity);
   for (const alert of group.alerts) {
@@ -112,7 +142,15 @@ function httpUrl(value: string | undefined): string | undefined {
   return value;
 }
 
-/** Links: Alertmanager's external URL, each distinct source (`generatorURL`) and runbook, at most 10. */
+/**
+ * Links: Alertmanager's external URL, each distinct source (`generatorURL`) and runbook, at most 10.
+ *
+ * @example
+ * ```ts
+ * import { alertGroupLinks } from '@telltale/notify';
+ * alertGroupLinks(group); // [{ href: 'http://alertmanager:9093', text: 'Alertmanager' }, ...]
+ * ```
+ */
 export function alertGroupLinks(group: AlertGroup): MessageLink[] {
   const links: MessageLink[] = [];
   const seen = new Set<string>();
@@ -128,7 +166,15 @@ export function alertGroupLinks(group: AlertGroup): MessageLink[] {
   return links;
 }
 
-/** Structured details (webhook `data`, PagerDuty `custom_details`), at most 50 alerts. */
+/**
+ * Structured details (webhook `data`, PagerDuty `custom_details`), at most 50 alerts.
+ *
+ * @example
+ * ```ts
+ * import { alertGroupData } from './alert-format.js';
+ * const data = alertGroupData(group);
+ * ```
+ */
 export function alertGroupData(group: AlertGroup): Record<string, unknown> {
   return {
     receiver: group.receiver,

@@ -68,6 +68,12 @@ function sha256(value: string): string {
  * Idempotency key of a group notification: the same group, status and alerts
  * (fingerprints and start times) give the same key, so Alertmanager's re-sends
  * and retries are deduplicated while a new alert or a resolve is not.
+ *
+ * @example
+ * ```ts
+ * import { alertGroupIdempotencyKey } from '@telltale/notify';
+ * alertGroupIdempotencyKey(group); // 'am-3f1c…' (40 hex)
+ * ```
  */
 export function alertGroupIdempotencyKey(group: AlertGroup): string {
   const alerts = group.alerts
@@ -76,7 +82,14 @@ export function alertGroupIdempotencyKey(group: AlertGroup): string {
   return `am-${sha256(JSON.stringify([group.groupKey, group.status, alerts])).slice(0, 40)}`;
 }
 
-/** Ties a group's trigger and resolve together (PagerDuty `dedup_key`). */
+/** Ties a group's trigger and resolve together (PagerDuty `dedup_key`).
+ *
+ * @example
+ * ```ts
+ * import { alertGroupCorrelationKey } from '@telltale/notify';
+ * alertGroupCorrelationKey(group); // 'am-group-…', same for firing and resolved
+ * ```
+ */
 export function alertGroupCorrelationKey(group: AlertGroup): string {
   return `am-group-${sha256(`${group.receiver}\n${group.groupKey}`).slice(0, 40)}`;
 }
