@@ -9,6 +9,7 @@ export type {
   RuleStateSnapshot,
 } from './engine/create-alert-engine.js';
 export type { MeterProviderLike } from './engine/telemetry.js';
+export type { RegressionRuleInput, RegressionSeriesState, Trend } from './regressions/regression-tracker.js';
 export type { AlertState } from './engine/alert-state.js';
 export { createAlertRouter } from './routing/create-alert-router.js';
 export type {

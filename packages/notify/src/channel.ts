@@ -21,6 +21,8 @@ export interface Delivery {
   attempt: number;
   /** When the message was accepted, epoch milliseconds. */
   enqueuedAt: number;
+  /** Set when this is a fallback delivery: the channel that failed first. */
+  fallbackFrom?: string;
 }
 
 /**

@@ -10,6 +10,8 @@ export type {
   ChannelStats,
 } from './notifier-types.js';
 export type { ChannelBreakerOptions } from './breaker.js';
+export type { NotifyRoute } from './routes.js';
+export type { QuietHours } from './quiet-hours.js';
 export type {
   NotificationMessage,
   TemplatedMessage,

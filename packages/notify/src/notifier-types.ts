@@ -3,6 +3,8 @@ import type { Clock, Disposable, Logger } from '@telltale/core';
 import type { ChannelBreakerOptions } from './breaker.js';
 import type { DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
 import type { NotificationMessage, TemplatedMessage } from './message.js';
+import type { QuietHours } from './quiet-hours.js';
+import type { NotifyRoute } from './routes.js';
 import type { RenderedTemplate, TemplateRegistry } from './templates/registry.js';
 import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js';
 
@@ -44,6 +46,16 @@ export interface NotifierOptions {
   store?: OutboxStore;
   /** Shorthand for `store: fileStore({ directory, logger })`: the durable journal lives here. */
   directory?: string;
+  /** Routing rules (first match wins; no match → every channel); `send({ channels })` bypasses them. */
+  routes?: readonly NotifyRoute[];
+  /**
+   * Channel fallbacks, e.g. `{ ops: 'email' }`: a delivery dead-lettered on `ops`, or refused by
+   * its open breaker, is re-queued once on `email`; the fallback is recorded on the delivery
+   * (`fallbackFrom`) and the `delivered` event, and the original stays a dead letter.
+   */
+  fallbacks?: Readonly<Record<string, string>>;
+  /** Per-channel quiet hours: non-urgent messages wait for the window's end (e.g. `{ ops: { timezone: 'Europe/Berlin', start: '22:00', end: '07:00' } }`). */
+  quietHours?: Readonly<Record<string, QuietHours>>;
   /** Named templates for `send({ template, vars })`, from `createTemplateRegistry`. */
   templates?: TemplateRegistry;
   /** Retry policy. */
@@ -153,6 +165,8 @@ export interface NotifyEvent {
   delayMs?: number;
   /** The error behind a retry, pause or dead letter. */
   error?: DeliveryErrorSummary;
+  /** On `delivered`: the channel this message fell back from. */
+  fallbackFrom?: string;
 }
 
 /**

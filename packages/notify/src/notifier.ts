@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { createEmitter, options as check, TelltaleError, type TimerHandle } from '@telltale/core';
+import { createEmitter, options as check, TelltaleConfigError, TelltaleError, type TimerHandle } from '@telltale/core';
 import { backoffDelay } from './backoff.js';
 import { circuitOpenWait } from './breaker.js';
 import type { Delivery, DeliveryResult } from './channel.js';
@@ -19,6 +19,8 @@ import type {
   SendReceipt,
 } from './notifier-types.js';
 import type { DeliveryErrorSummary, IdempotencyEntry, OutboxRecord } from './store.js';
+import { quietHoursRelease, resolveQuietHours } from './quiet-hours.js';
+import { routeMessage, validateRoutes } from './routes.js';
 import { createTelemetry } from './telemetry.js';
 
 /** Tracks one sent message until every channel delivered or dead-lettered it. */
@@ -62,6 +64,30 @@ export function createNotifier(options: NotifierOptions): Notifier {
     settings;
   const lanes = createLanes(options, settings);
   const channelNames = [...lanes.keys()];
+  const routes = validateRoutes(options.routes, channelNames);
+  const fallbacks = new Map<string, string>();
+  for (const [from, to] of Object.entries(check.object('fallbacks', options.fallbacks))) {
+    if (!lanes.has(from) || typeof to !== 'string' || !lanes.has(to) || to === from) {
+      throw new TelltaleConfigError({
+        option: `fallbacks.${from}`,
+        value: to,
+        expected: `two different channel names (${channelNames.join(', ')})`,
+      });
+    }
+    fallbacks.set(from, to);
+  }
+  const quietHours = new Map(
+    Object.entries(options.quietHours ?? {}).map(([name, window]) => {
+      if (!lanes.has(name)) {
+        throw new TelltaleConfigError({
+          option: `quietHours.${name}`,
+          value: name,
+          expected: `one of ${channelNames.join(', ')}`,
+        });
+      }
+      return [name, resolveQuietHours(`quietHours.${name}`, window)] as const;
+    }),
+  );
 
   const events = createEmitter<NotifyEvent>((error) => logger.warn({ err: error }, 'notify event listener threw'));
   const telemetry = createTelemetry(options.meterProvider, {
@@ -199,6 +225,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       message: record.message,
       attempt: record.attempts + 1,
       enqueuedAt: record.enqueuedAt,
+      ...(record.fallbackFrom === undefined ? {} : { fallbackFrom: record.fallbackFrom.channel }),
     };
     let result: DeliveryResult | undefined;
     let failure: unknown;
@@ -235,6 +262,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       deliveryId: record.id,
       idempotencyKey: record.idempotencyKey,
       attempt: record.attempts + 1,
+      ...(record.fallbackFrom === undefined ? {} : { fallbackFrom: record.fallbackFrom.channel }),
     });
     settleWaiter(record, result, undefined);
   }
@@ -245,6 +273,18 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (openWait !== false) {
       // The breaker refused locally: not an attempt. Pause the lane until it lets probes through.
       const wait = Math.max(10, openWait ?? 1000);
+      if (fallbackFor(lane, record) !== undefined) {
+        // With a fallback channel, an open breaker hands the message over instead of holding it.
+        const reason = {
+          message: 'circuit open',
+          code: 'TELLTALE_NOTIFY_CIRCUIT_OPEN',
+          classification: 'retryable' as const,
+          at: now,
+        };
+        record.lastError = reason;
+        deadLetter(lane, record, reason);
+        return;
+      }
       lane.pausedUntil = Math.max(lane.pausedUntil, now + wait);
       lane.ready.unshift(record);
       telemetry.delivery(lane.name, 'circuit_open');
@@ -366,8 +406,41 @@ export function createNotifier(options: NotifierOptions): Notifier {
       attempt: record.attempts,
       error: summary,
     });
-    settleWaiter(record, undefined, toDeadLetter(record));
+    const fallback = fallbackFor(lane, record);
+    if (fallback !== undefined) {
+      const copy: OutboxRecord = {
+        id: `${record.messageId}:${fallback.name}:fallback-from-${lane.name}`,
+        messageId: record.messageId,
+        channel: fallback.name,
+        idempotencyKey: record.idempotencyKey,
+        message: record.message,
+        state: 'pending',
+        attempts: 0,
+        enqueuedAt: now,
+        nextAttemptAt: now,
+        fallbackFrom: { channel: lane.name, reason: summary.message, at: now },
+      };
+      logger.warn(
+        { channel: lane.name, fallback: fallback.name, deliveryId: record.id },
+        'notification falls back to another channel',
+      );
+      trackers.get(record.messageId)?.remaining.add(copy.id);
+      queued++;
+      persist(store.save(copy));
+      fallback.ready.push(copy);
+      pump(fallback);
+    }
+    settleWaiter(record, undefined, fallback === undefined ? toDeadLetter(record) : undefined);
     checkIdle();
+  }
+
+  /** The fallback lane for a failed delivery: configured, not itself a fallback, able to carry the message. */
+  function fallbackFor(lane: Lane, record: OutboxRecord): Lane | undefined {
+    const name = fallbacks.get(lane.name);
+    if (name === undefined || record.fallbackFrom !== undefined) return undefined;
+    const target = lanes.get(name)!;
+    if (target.disabled || (target.channel.addressesPeople && record.message.to.length === 0)) return undefined;
+    return target;
   }
 
   function settleWaiter(record: OutboxRecord, result: DeliveryResult | undefined, dead: DeadLetter | undefined): void {
@@ -449,7 +522,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
     const message = expand(input);
     check.object('send options', sendOptions);
-    const targets = sendOptions.channels === undefined ? channelNames : [...new Set(sendOptions.channels)];
+    const routed = sendOptions.channels ?? (routes === undefined ? undefined : routeMessage(routes, message));
+    const targets = routed === undefined ? channelNames : [...new Set(routed)];
     if (targets.length === 0)
       throw new TelltaleError('TELLTALE_INVALID_INPUT', 'send(): channels must name at least one channel');
     for (const name of targets) {
@@ -551,6 +625,16 @@ export function createNotifier(options: NotifierOptions): Notifier {
       queued++;
       if (lane.disabled) {
         deadLetter(lane, record, { ...lane.disabled, message: `endpoint disabled: ${lane.disabled.message}`, at: now });
+        continue;
+      }
+      const quiet = quietHours.get(record.channel);
+      const release = quiet === undefined ? now : quietHoursRelease(quiet, normalized.severity, now);
+      if (release > now) {
+        // Held back by the channel's quiet hours; delivered when they end.
+        record.nextAttemptAt = release;
+        lane.delayed.push(record);
+        persist(store.save(record));
+        schedulePump(lane, release - now);
         continue;
       }
       lane.ready.push(record);

@@ -55,6 +55,8 @@ export interface OutboxRecord {
   lastError?: DeliveryErrorSummary;
   /** When dead-lettered. */
   deadAt?: number;
+  /** Set on a fallback delivery: the channel that failed, why, and when. */
+  fallbackFrom?: { channel: string; reason: string; at: number };
 }
 
 /**

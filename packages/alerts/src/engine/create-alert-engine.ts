@@ -30,6 +30,12 @@ import { buildInhibitRules, isInhibited, type InhibitRuleInput } from '../routin
 import { createSilences, type Silence, type SilenceOptions } from '../routing/silences.js';
 import type { MatcherInput } from '../routing/matchers.js';
 import { fingerprint } from './fingerprint.js';
+import {
+  buildRegressionRules,
+  createRegressionTracker,
+  type RegressionRuleInput,
+  type RegressionSeriesState,
+} from '../regressions/regression-tracker.js';
 import { createEngineTelemetry, type MeterProviderLike } from './telemetry.js';
 import { captureRules, readStateFile, restoreRules, STATE_FILE_VERSION, writeStateFile } from './state-file.js';
 import { longestLookback } from '../promql/longest-lookback.js';
@@ -78,6 +84,8 @@ export interface AlertEngineOptions {
    * atomically after each evaluation and delivery, and on `close()`). Default none (in memory).
    */
   stateFile?: string;
+  /** Regression rules (need `route`): baseline, % slower, trend in `state().regressions`. */
+  regressions?: readonly RegressionRuleInput[];
   /** Where metrics go; default the global `@opentelemetry/api` provider if installed; `false` for none. */
   meterProvider?: MeterProviderLike | false;
   /** Start the evaluation timers at once. Default `true`; tests may call `evaluate()` instead. */
@@ -120,6 +128,8 @@ export interface EngineState {
   readonly alerts: readonly AlertSnapshot[];
   readonly groups: readonly AlertGroupState[];
   readonly silences: readonly Silence[];
+  /** Series tracked by regression rules: baseline, current window, change, trend. */
+  readonly regressions: readonly RegressionSeriesState[];
 }
 
 /** Result of one evaluation cycle. */
@@ -291,6 +301,15 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     return counts.values();
   });
   router?.onNotification((event) => telemetry.notification(event.receiver, event.outcome));
+  const regressionRules = buildRegressionRules(options.regressions);
+  if (regressionRules.length > 0 && !router)
+    throw new TelltaleConfigError({
+      option: 'regressions',
+      value: options.regressions,
+      expected: 'a route (regression alerts are delivered through the router)',
+    });
+  const regressions = createRegressionTracker(regressionRules, (expression, time) => runner.query(expression, time));
+  let lastRegressionTime = Number.NaN;
   const groupEvaluations = new Map<string, { time: number; seconds: number }>();
   let lastEvaluation: number | undefined;
   const timers = new Map<RuleGroup, TimerHandle>();
@@ -395,6 +414,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         telemetry.evaluation(group.name, seconds, failed);
       }
       lastEvaluation = time;
+      if (router && regressionRules.length > 0 && time !== lastRegressionTime) {
+        lastRegressionTime = time;
+        router.put(regressions.evaluate(time));
+      }
       // Dropping expired samples walks every series; once a minute is plenty.
       if (!(time - lastTruncated < 60_000)) {
         store.truncate(time);
@@ -476,6 +499,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         alerts: engine.alerts(),
         groups: router?.groups() ?? [],
         silences: router ? router.silences() : legacySilences.list(),
+        regressions: regressions.states(),
       };
     },
     alerts() {

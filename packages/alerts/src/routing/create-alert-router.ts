@@ -14,7 +14,7 @@ import {
 } from '@telltale/core';
 import { labelsKey, type Labels } from '../store/labels.js';
 import { fingerprint as fingerprintOf } from '../engine/fingerprint.js';
-import { buildInhibitRules, isInhibited, type InhibitRuleInput } from './inhibitor.js';
+import { buildInhibitRules, createInhibitionIndex, type InhibitRuleInput } from './inhibitor.js';
 import { isList, labelSetString, type MatcherInput } from './matchers.js';
 import { needsUpdate, type NotificationLogEntry } from './notify-decision.js';
 import { buildPayload, compareAlerts, isResolved, type RoutedAlert } from './payload.js';
@@ -210,13 +210,22 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   const abort = new AbortController();
   let closed = false;
 
-  const firingAlerts = () => {
+  // The inhibition index is rebuilt only when an alert changed or time moved (a flush of many
+  // groups at one tick shares it).
+  let generation = 0;
+  let index: { key: string; inhibited: (labels: Labels, fingerprint: string) => boolean } | undefined;
+  const inhibited = (labels: Labels, fingerprint: string): boolean => {
     const time = clock.now();
-    return [...alerts.values()].filter((alert) => !isResolved(alert, time));
+    const key = `${generation}:${time}`;
+    if (index?.key !== key) {
+      const firing = [...alerts.values()].filter((alert) => !isResolved(alert, time));
+      index = { key, inhibited: createInhibitionIndex(inhibitRules, firing) };
+    }
+    return index.inhibited(labels, fingerprint);
   };
   const mutedBy = (labels: Labels, fingerprint = fingerprintOf(labels)): 'silence' | 'inhibition' | undefined => {
     if (silences.matching(labels).length > 0) return 'silence';
-    if (inhibitRules.length > 0 && isInhibited(inhibitRules, labels, firingAlerts(), fingerprint)) return 'inhibition';
+    if (inhibitRules.length > 0 && inhibited(labels, fingerprint)) return 'inhibition';
     return undefined;
   };
 
@@ -228,6 +237,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   const forget = (alert: RoutedAlert): void => {
     for (const group of groups.values()) if (group.alerts.has(alert.fingerprint)) return;
     alerts.delete(alert.fingerprint);
+    generation++;
   };
   const deleteResolvedUnchanged = (group: Group, resolved: readonly { alert: RoutedAlert; version: number }[]) => {
     for (const { alert, version } of resolved) {
@@ -406,6 +416,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       existing.endsAt = input.endsAt;
       existing.generatorURL = input.generatorURL ?? existing.generatorURL;
       existing.version++;
+      generation++;
       return;
     }
     // A resolution is kept on restore, so it is still sent after a restart.
@@ -420,6 +431,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       version: 0,
     };
     alerts.set(fingerprint, alert);
+    generation++;
     for (const target of matchRoutes(route, alert.labels)) insert(target, alert);
   };
 

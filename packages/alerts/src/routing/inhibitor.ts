@@ -66,3 +66,35 @@ export function isInhibited(
   }
   return false;
 }
+
+/**
+ * Indexes the firing source alerts of every rule by their `equal` label values (as Alertmanager's
+ * per-rule source cache does), so checking a target is a map lookup instead of a scan.
+ */
+export function createInhibitionIndex(
+  rules: readonly InhibitRule[],
+  firing: Iterable<{ readonly labels: Labels; readonly fingerprint: string }>,
+): (labels: Labels, fingerprint: string) => boolean {
+  const equalKey = (rule: InhibitRule, labels: Labels): string =>
+    JSON.stringify(rule.equal.map((name) => labels[name] ?? ''));
+  const sources = rules.map(() => new Map<string, { fingerprint: string; matchesTarget: boolean }[]>());
+  for (const alert of firing) {
+    rules.forEach((rule, index) => {
+      if (!matchersMatch(rule.source, alert.labels)) return;
+      const key = equalKey(rule, alert.labels);
+      const bucket = sources[index]!.get(key) ?? [];
+      bucket.push({ fingerprint: alert.fingerprint, matchesTarget: matchersMatch(rule.target, alert.labels) });
+      sources[index]!.set(key, bucket);
+    });
+  }
+  return (labels, fingerprint) =>
+    rules.some((rule, index) => {
+      if (!matchersMatch(rule.target, labels)) return false;
+      const candidates = sources[index]!.get(equalKey(rule, labels));
+      if (!candidates) return false;
+      const excludeTwoSided = matchersMatch(rule.source, labels);
+      return candidates.some(
+        (source) => source.fingerprint !== fingerprint && !(excludeTwoSided && source.matchesTarget),
+      );
+    });
+}

@@ -241,7 +241,9 @@ export function alertmanagerWebhookHandler(
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     let result = precheck({ method: request.method ?? 'GET', headers: request.headers });
     if (result === undefined) {
-      const body = await readBody(request, maxBodySize).catch(() => undefined);
+      const body = await readBody(request, maxBodySize).catch(() => null);
+      // The client went away mid-body: nobody to answer.
+      if (body === null) return void response.destroy();
       result = body === undefined ? tooLarge() : await respond({ method: 'POST', headers: request.headers, body });
     } else request.resume();
     response.writeHead(result.statusCode, result.headers).end(result.body);
