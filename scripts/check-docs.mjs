@@ -58,6 +58,10 @@ export const CHECKED = [
   'packages/metrics/README.md',
   'packages/node/README.md',
   'packages/cli/README.md',
+  'docs/alerts.md',
+  'docs/notify.md',
+  'packages/alerts/README.md',
+  'packages/notify/README.md',
 ];
 
 /** Workspace packages whose node_modules the generated blocks resolve imports through (first wins). */
@@ -67,6 +71,7 @@ const RESOLVE_FROM = [
   'examples/fleet',
   'packages/node',
   'packages/alerts',
+  'packages/notify',
 ];
 
 const TYPESCRIPT = new Set(['ts', 'typescript']);
