@@ -110,4 +110,49 @@ describe('stateFile', () => {
     expect(warnings).toEqual(['alert engine: corrupt state file ignored; starting empty']);
     await fresh.close();
   });
+  it('holds restored alerts until a rate() window has fresh samples, so a restart sends no false resolution', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'telltale-alerts-')), 'state.json');
+    const clock = createManualClock({ now: 0 });
+    const at = (seconds: number) => clock.advanceAsync(seconds * 1000 - clock.now());
+    let errors = 0;
+    let perSecond = 1; // the incident: one error per second
+    const sent: [number, string][] = [];
+    const start = () =>
+      createAlertEngine({
+        source: {
+          collect: (): CollectedSample[] => [
+            { labels: { __name__: 'errors_total' }, value: (errors += perSecond * 60) },
+          ],
+        },
+        rules: 'groups: [{ name: g, rules: [{ alert: Errors, expr: "rate(errors_total[5m]) > 0.5", for: 5m }] }]',
+        evaluationInterval: '1m',
+        receivers: {
+          oncall: (group: AlertGroup) =>
+            void sent.push([clock.now() / 1000, group.alerts.map((alert) => alert.status).join(' ')]),
+        },
+        route: { receiver: 'oncall', group_by: ['alertname'], group_interval: '1m' },
+        clock,
+        stateFile: file,
+      });
+    const first = start();
+    await at(600);
+    await first.close();
+    expect(sent).toEqual([[570, 'firing']]); // pending at 240 s (rate() extrapolation), firing at 540 s, + group_wait
+
+    // The new process's series store is empty: rate() has nothing for a minute. Without the hold
+    // the alert would resolve (a false "resolved" page), then fire 5 minutes later (a second page).
+    errors = 0;
+    const second = start();
+    await at(1500);
+    expect(second.alerts().map((alert) => alert.state)).toEqual(['firing']);
+    expect(sent).toEqual([[570, 'firing']]);
+    perSecond = 0; // recovered: the rate drops to zero once the window has only flat samples
+    await at(2400);
+    await second.close();
+    // Real recovery still resolves: the rate falls under 0.5 as flat samples fill the window.
+    expect(sent).toEqual([
+      [570, 'firing'],
+      [1620, 'resolved'],
+    ]);
+  });
 });

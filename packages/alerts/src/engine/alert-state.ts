@@ -29,6 +29,12 @@ export interface AlertingRuleState {
   readonly active: Map<string, ActiveAlert>;
   lastError: Error | undefined;
   health: 'unknown' | 'ok' | 'error';
+  /**
+   * Until this time, restored alerts missing from the results stay as they are:
+   * after a restart the store has no history yet, so an empty `rate()` is not
+   * evidence that the problem is over.
+   */
+  warmUntil?: number;
 }
 
 /** How long a resolved alert is kept (and re-sent), as in Prometheus. */
@@ -175,8 +181,13 @@ export function advanceAlertingRule(
   }
 
   let activeCount = 0;
+  const warming = state.warmUntil !== undefined && time < state.warmUntil;
   for (const [key, alert] of active) {
     if (!current.has(key)) {
+      if (warming && alert.state !== 'inactive') {
+        activeCount++;
+        continue;
+      }
       let keepFiring = false;
       if (alert.state === 'firing' && rule.keepFiringFor > 0) {
         alert.keepFiringSince ??= time;

@@ -37,7 +37,14 @@ import {
   type RegressionSeriesState,
 } from '../regressions/regression-tracker.js';
 import { createEngineTelemetry, type MeterProviderLike } from './telemetry.js';
-import { captureRules, readStateFile, restoreRules, STATE_FILE_VERSION, writeStateFile } from './state-file.js';
+import {
+  captureRules,
+  holdRestoredAlerts,
+  readStateFile,
+  restoreRules,
+  STATE_FILE_VERSION,
+  writeStateFile,
+} from './state-file.js';
 import { longestLookback } from '../promql/longest-lookback.js';
 
 export type { AlertReceiver } from '../routing/create-alert-router.js';
@@ -253,6 +260,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const saved = readStateFile(stateFile, logger);
     if (saved) {
       const restored = restoreRules(runner.states, saved.rules);
+      holdRestoredAlerts(rules, runner, clock.now(), interval);
       if (saved.router) router?.restore(saved.router);
       legacySilences.restore(saved.silences ?? []);
       logger.info({ path: stateFile, alerts: restored }, 'alert engine: state restored');

@@ -6,6 +6,9 @@ import type { ActiveAlert, AlertingRuleState, AlertState } from './alert-state.j
 import type { RouterSnapshot } from '../routing/create-alert-router.js';
 import type { SilenceRecord } from '../routing/silences.js';
 import { labelsKey, type Labels } from '../store/labels.js';
+import type { LoadedRules } from '../rules/load-rules.js';
+import { longestLookback } from '../promql/longest-lookback.js';
+import type { RuleRunner } from './rule-runner.js';
 
 /** Bumped when the file layout changes; other versions are ignored (and logged). */
 export const STATE_FILE_VERSION = 1;
@@ -119,5 +122,27 @@ export async function writeStateFile(path: string, state: EngineStateFile): Prom
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Restored alerts are held (neither resolved nor dropped) until each rule's
+ * ranges have filled with fresh samples: the series store starts empty, so
+ * `rate(x[5m])` returns nothing for a while after a restart, and resolving on
+ * that would send a false resolution and then a second page.
+ */
+export function holdRestoredAlerts(
+  rules: LoadedRules,
+  runner: Pick<RuleRunner, 'states'>,
+  now: number,
+  defaultInterval: number,
+): void {
+  for (const group of rules.groups) {
+    const states = runner.states.get(group.name) ?? [];
+    for (const state of states) {
+      if (state.active.size === 0) continue;
+      const ranges = longestLookback(state.rule.expression.root, 0) + group.queryOffset;
+      state.warmUntil = now + ranges + (group.interval ?? defaultInterval);
+    }
   }
 }
