@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createManualClock, TelltaleConfigError } from '@telltale/core';
 import { createAlertEngine, type AlertEngineOptions } from '@telltale/alerts';
@@ -74,5 +77,21 @@ describe('regression rules', () => {
   it('needs a route', () => {
     expect(() => setup({ route: undefined })).toThrow(TelltaleConfigError);
     expect(() => setup({ regressions: [{ name: 'X', expr: 'rate(' }] })).toThrow(/regressions\[0\]\.expr/);
+  });
+  it('keeps baselines and recent windows in the state file across a restart', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'telltale-regressions-')), 'state.json');
+    const first = setup({ stateFile });
+    for (const value of [1, 1, 1.2, 1.05]) await first.step(value);
+    await first.engine.close();
+
+    // Without the saved baseline the new process would need 3 samples to learn it again, and
+    // would learn it from the slow values.
+    const second = setup({ stateFile });
+    expect(second.engine.state().regressions).toEqual([
+      expect.objectContaining({ baseline: 1, current: 1.05, samples: 4 }),
+    ]);
+    await second.step(2);
+    expect(second.engine.state().regressions[0]).toMatchObject({ baseline: 1, current: 1.525, regressed: true });
+    await second.engine.close();
   });
 });

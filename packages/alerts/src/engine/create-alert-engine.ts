@@ -254,6 +254,14 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
   }
   const runner = createRuleRunner({ rules, store, externalLabels, externalURL, lookbackDelta });
+  const regressionRules = buildRegressionRules(options.regressions);
+  if (regressionRules.length > 0 && !router)
+    throw new TelltaleConfigError({
+      option: 'regressions',
+      value: options.regressions,
+      expected: 'a route (regression alerts are delivered through the router)',
+    });
+  const regressions = createRegressionTracker(regressionRules, (expression, time) => runner.query(expression, time));
   const stateFile =
     options.stateFile === undefined ? undefined : validate.nonEmptyString('stateFile', options.stateFile);
   if (stateFile) {
@@ -263,7 +271,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       holdRestoredAlerts(rules, runner, clock.now(), interval);
       if (saved.router) router?.restore(saved.router);
       legacySilences.restore(saved.silences ?? []);
-      logger.info({ path: stateFile, alerts: restored }, 'alert engine: state restored');
+      const baselines = Array.isArray(saved.regressions) ? regressions.restore(saved.regressions) : 0;
+      logger.info({ path: stateFile, alerts: restored, regressionSeries: baselines }, 'alert engine: state restored');
     }
   }
   let saveChain: Promise<void> = Promise.resolve();
@@ -279,6 +288,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         rules: captureRules(runner.states),
         ...(router ? { router: router.snapshot() } : {}),
         silences: legacySilences.records(),
+        ...(regressionRules.length > 0 ? { regressions: regressions.snapshot() } : {}),
       });
     });
     const current = queuedSave;
@@ -309,14 +319,6 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     return counts.values();
   });
   router?.onNotification((event) => telemetry.notification(event.receiver, event.outcome));
-  const regressionRules = buildRegressionRules(options.regressions);
-  if (regressionRules.length > 0 && !router)
-    throw new TelltaleConfigError({
-      option: 'regressions',
-      value: options.regressions,
-      expected: 'a route (regression alerts are delivered through the router)',
-    });
-  const regressions = createRegressionTracker(regressionRules, (expression, time) => runner.query(expression, time));
   let lastRegressionTime = Number.NaN;
   const groupEvaluations = new Map<string, { time: number; seconds: number }>();
   let lastEvaluation: number | undefined;

@@ -9,6 +9,7 @@ import { labelsKey, type Labels } from '../store/labels.js';
 import type { LoadedRules } from '../rules/load-rules.js';
 import { longestLookback } from '../promql/longest-lookback.js';
 import type { RuleRunner } from './rule-runner.js';
+import type { SavedRegressionSeries } from '../regressions/regression-tracker.js';
 
 /** Bumped when the file layout changes; other versions are ignored (and logged). */
 export const STATE_FILE_VERSION = 1;
@@ -35,6 +36,8 @@ export interface EngineStateFile {
   router?: RouterSnapshot;
   /** Silences of the per-rule mode (no route). */
   silences?: SilenceRecord[];
+  /** Regression baselines and recent windows. */
+  regressions?: SavedRegressionSeries[];
 }
 
 const ruleKey = (group: string, rule: string, index: number): string => `${group}\u0000${rule}\u0000${index}`;

@@ -61,6 +61,18 @@ interface Series {
   firingSince: number | undefined;
 }
 
+/** One series of a regression rule as the state file keeps it (baselines survive restarts). */
+export interface SavedRegressionSeries {
+  rule: string;
+  labels: Labels;
+  learning: number[];
+  baseline?: number;
+  recent: number[];
+  alertLabels?: Labels;
+  alertAnnotations?: Record<string, string>;
+  firingSince?: number;
+}
+
 /** An alert change to hand to the router. */
 export interface RegressionAlert {
   labels: Labels;
@@ -216,6 +228,38 @@ export function createRegressionTracker(
         }
       }
       return changes;
+    },
+    /** The series, for the state file. */
+    snapshot(): SavedRegressionSeries[] {
+      return [...series].map(([key, entry]) => ({
+        rule: key.slice(0, key.indexOf('\u0000')),
+        labels: entry.labels,
+        learning: [...entry.learning],
+        ...(entry.baseline === undefined ? {} : { baseline: entry.baseline }),
+        recent: [...entry.recent],
+        ...(entry.alertLabels
+          ? { alertLabels: entry.alertLabels, alertAnnotations: entry.alertAnnotations, firingSince: entry.firingSince }
+          : {}),
+      }));
+    },
+    /** Puts saved series back, for rules that still exist; returns how many. */
+    restore(saved: readonly SavedRegressionSeries[]): number {
+      let restored = 0;
+      for (const item of saved) {
+        const rule = rules.find((candidate) => candidate.name === item.rule);
+        if (!rule || !Array.isArray(item.learning) || !Array.isArray(item.recent)) continue;
+        series.set(`${rule.name}\u0000${labelsKey(item.labels)}`, {
+          labels: item.labels,
+          learning: item.learning.filter(Number.isFinite),
+          baseline: typeof item.baseline === 'number' ? item.baseline : undefined,
+          recent: item.recent.filter(Number.isFinite).slice(-2 * rule.window),
+          alertLabels: item.alertLabels,
+          alertAnnotations: item.alertAnnotations ?? {},
+          firingSince: item.alertLabels ? item.firingSince : undefined,
+        });
+        restored++;
+      }
+      return restored;
     },
     states(): RegressionSeriesState[] {
       const result: RegressionSeriesState[] = [];
