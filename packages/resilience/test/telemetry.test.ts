@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const probe = fileURLToPath(new URL('./fixtures/telemetry-probe.ts', import.meta.url));
+import { probeTelemetry } from './fixtures/telemetry-probe.js';
 
 type Point = { attributes: Record<string, unknown>; value: number | { count: number; sum: number } };
 type Collected = Record<string, { unit: string; points: Point[] }>;
 
-// Runs in a child process: vitest workers carry the "module" export condition, under which
-// Node cannot load @opentelemetry/api's ESM build (extensionless imports).
 describe('telemetry with the real OpenTelemetry SDK (sdk-metrics MeterProvider + in-memory reader)', async () => {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--conditions=@telltale/source', '--import', 'tsx', probe],
-    {
-      cwd: repositoryRoot,
-    },
-  );
-  const { explicit, afterClose, global } = JSON.parse(stdout) as Record<
+  const { explicit, afterClose, global } = (await probeTelemetry()) as Record<
     'explicit' | 'afterClose' | 'global',
     Collected
   >;

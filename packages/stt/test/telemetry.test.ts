@@ -1,22 +1,8 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { probeTelemetry } from './fixtures/telemetry-probe.js';
 
-const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const probe = fileURLToPath(new URL('./fixtures/telemetry-probe.ts', import.meta.url));
-type Collected = Record<string, { unit: string; points: { attributes: Record<string, unknown>; value: unknown }[] }>;
-
-// A child process, as the OpenTelemetry SDK cannot load inside vitest workers (see the fixture).
 describe('telemetry with the real OpenTelemetry SDK', async () => {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--conditions=@telltale/source', '--import', 'tsx', probe],
-    {
-      cwd: repositoryRoot,
-    },
-  );
-  const collected = JSON.parse(stdout) as Collected;
+  const collected = await probeTelemetry();
 
   it('records each attempt in telltale.stt.request.duration (seconds) by provider and outcome', () => {
     const durations = collected['telltale.stt.request.duration']!;
