@@ -19,6 +19,8 @@ export type {
 export type { DrainableServer } from './server-drain.js';
 export type { MeterProviderLike } from './telemetry.js';
 export { createHealthEndpoint } from './http-endpoint.js';
+export { formatHealthReport, healthAnswerStatus, parseHealthDocument } from './health-report.js';
+export type { ReadHealthDocument } from './health-report.js';
 export type { ExposeDetails, HealthEndpoint, HealthEndpointOptions, HealthHttpResponse } from './http-endpoint.js';
 export { httpCheck } from './checks/http-check.js';
 export type { HttpCheckOptions } from './checks/http-check.js';

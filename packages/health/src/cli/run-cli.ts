@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration, redactSecrets } from '@telltale/core';
-import type { HealthDocument, HealthStatus } from '../types.js';
+import type { HealthStatus } from '../types.js';
+import { formatHealthReport, healthAnswerStatus, parseHealthDocument } from '../health-report.js';
 
 /** Where the CLI writes, and how it fetches (injectable for tests). */
 export interface CliIo {
@@ -24,15 +25,6 @@ Options
 `;
 
 const EXIT: Readonly<Record<HealthStatus, number>> = { pass: 0, warn: 1, fail: 2 };
-const ALIASES: Readonly<Record<string, HealthStatus>> = {
-  pass: 'pass',
-  ok: 'pass',
-  up: 'pass',
-  warn: 'warn',
-  fail: 'fail',
-  error: 'fail',
-  down: 'fail',
-};
 
 /** Runs `telltale-health` with the given arguments; resolves the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -98,51 +90,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   const elapsed = Math.round(performance.now() - started);
-  const document = parseDocument(text);
-  const fromHttp: HealthStatus = response.ok ? 'pass' : 'fail';
-  let status: HealthStatus = fromHttp;
-  let exit: number;
-  if (document) {
-    status = EXIT[document.status] >= EXIT[fromHttp] ? document.status : fromHttp;
-    exit = EXIT[status];
-  } else {
-    exit = fromHttp === 'pass' && values.strict ? 1 : EXIT[fromHttp];
-  }
-
+  const document = parseHealthDocument(text);
+  const status = healthAnswerStatus(response.status, document);
+  const exit = !document && status === 'pass' && values.strict ? 1 : EXIT[status];
   if (values.json) {
     io.stdout(`${JSON.stringify(document ?? { status, output: `HTTP ${response.status}` }, null, 2)}\n`);
     return exit;
   }
-  const lines = [`${status.toUpperCase().padEnd(5)} ${shown}  (HTTP ${response.status} in ${elapsed} ms)`];
-  if (!document) lines.push('      not an application/health+json document');
-  if (document?.output) lines.push(`      ${document.output}`);
-  for (const [key, entries] of Object.entries(document?.checks ?? {})) {
-    for (const entry of entries) {
-      const value =
-        entry.observedValue === undefined
-          ? ''
-          : `${show(entry.observedValue)}${entry.observedUnit ? ` ${entry.observedUnit}` : ''}`;
-      const detail = entry.output ? `  ${entry.output}` : '';
-      lines.push(`  ${String(entry.status).padEnd(4)}  ${key.padEnd(32)} ${value}${detail}`);
-    }
-  }
-  io.stdout(`${lines.join('\n')}\n`);
+  io.stdout(formatHealthReport({ url: shown, httpStatus: response.status, elapsedMs: elapsed, document }));
   return exit;
-}
-
-function show(value: unknown): string {
-  return typeof value === 'object' && value !== null ? JSON.stringify(value) : `${value as string | number}`;
-}
-
-function parseDocument(text: string): (HealthDocument & { status: HealthStatus }) | undefined {
-  try {
-    const value = JSON.parse(text) as Record<string, unknown>;
-    if (typeof value !== 'object' || value === null || typeof value.status !== 'string') return undefined;
-    const status = ALIASES[value.status.toLowerCase()];
-    return status ? { ...(value as unknown as HealthDocument), status } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function describeNetworkError(error: unknown): string {
