@@ -21,7 +21,16 @@ export type {
   ReceiverInput,
   RouterAlertInput,
   RouterSnapshot,
+  TimeMute,
 } from './routing/create-alert-router.js';
+export { parseTimeIntervals } from './routing/time-intervals.js';
+export type {
+  NamedTimeIntervalInput,
+  TimeIntervals,
+  TimeIntervalSpec,
+  TimeIntervalsInput,
+  TimeRangeInput,
+} from './routing/time-intervals.js';
 export type { RouteInput } from './routing/route-tree.js';
 export type { InhibitRuleInput } from './routing/inhibitor.js';
 export type { Silence, SilenceOptions } from './routing/silences.js';

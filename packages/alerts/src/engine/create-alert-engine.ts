@@ -28,6 +28,7 @@ import {
 import type { RouteInput } from '../routing/route-tree.js';
 import { buildInhibitRules, isInhibited, type InhibitRuleInput } from '../routing/inhibitor.js';
 import { createSilences, type Silence, type SilenceOptions } from '../routing/silences.js';
+import { parseTimeIntervals } from '../routing/time-intervals.js';
 import type { MatcherInput } from '../routing/matchers.js';
 import { fingerprint } from './fingerprint.js';
 import {
@@ -66,6 +67,13 @@ export interface AlertEngineOptions {
   route?: RouteInput;
   /** Alertmanager `inhibit_rules` (source_matchers, target_matchers, equal). */
   inhibitRules?: readonly InhibitRuleInput[];
+  /**
+   * Named time intervals for the routes' `mute_time_intervals` / `active_time_intervals` (needs `route`):
+   * `{ name: [specs] }` or Alertmanager's `[{ name, time_intervals }]`.
+   */
+  timeIntervals?: AlertRouterOptions['timeIntervals'];
+  /** Alertmanager's legacy `mute_time_intervals` section, merged with `timeIntervals`. */
+  muteTimeIntervals?: AlertRouterOptions['muteTimeIntervals'];
   /** Per-severity minimum time between notifications of a firing group (needs `route`), e.g. `{ critical: '5m' }`. */
   cooldowns?: AlertRouterOptions['cooldowns'];
   /** Receiver retry backoff (needs `route`). Default `{ initialDelay: '1s', maxDelay: '1m' }`. */
@@ -142,7 +150,11 @@ export interface EngineState {
 /** Result of one evaluation cycle. */
 export interface EvaluationResult {
   readonly time: number;
-  /** Alert groups handed to receivers. */
+  /**
+   * Alert groups handed to receivers by this evaluation (per-rule mode). With a
+   * `route`, groups are flushed on their own timers (group_wait, group_interval),
+   * not by the evaluation, so this is empty: use `onNotification` or `state().groups`.
+   */
   readonly sent: readonly AlertGroup[];
   /** Rules whose query failed, with the error. */
   readonly errors: readonly { readonly group: string; readonly rule: string; readonly error: Error }[];
@@ -224,12 +236,16 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
           route: options.route,
           receivers: Object.fromEntries(receivers),
           inhibitRules: options.inhibitRules,
+          timeIntervals: options.timeIntervals,
+          muteTimeIntervals: options.muteTimeIntervals,
           cooldowns: options.cooldowns,
           retry: options.retry,
           externalURL,
           clock,
           logger: options.logger,
         });
+  // Without a route nothing refers to time intervals, but a broken definition is still an error.
+  if (!router) parseTimeIntervals(options.timeIntervals, { legacy: options.muteTimeIntervals });
   // Without a route, silences and inhibition still mute alerts of the per-rule groups.
   const legacySilences = createSilences(() => clock.now());
   const legacyInhibitRules = router ? [] : buildInhibitRules(options.inhibitRules);

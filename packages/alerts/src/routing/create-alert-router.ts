@@ -27,6 +27,7 @@ import {
   type RouteInput,
 } from './route-tree.js';
 import { createSilences, type Silence, type SilenceOptions, type SilenceRecord } from './silences.js';
+import { parseTimeIntervals, type TimeIntervals, type TimeIntervalsInput } from './time-intervals.js';
 
 /** A receiver: an async function called with one Alertmanager v4 alert group. */
 export type AlertReceiver = (group: AlertGroup) => void | Promise<void>;
@@ -62,6 +63,13 @@ export interface AlertRouterOptions {
   receivers: Record<string, ReceiverInput>;
   /** Alertmanager `inhibit_rules`. */
   inhibitRules?: readonly InhibitRuleInput[];
+  /**
+   * Named time intervals (Alertmanager's `time_intervals`) that routes refer to in
+   * `mute_time_intervals` / `active_time_intervals`: `{ name: [specs] }` or `[{ name, time_intervals }]`.
+   */
+  timeIntervals?: TimeIntervalsInput;
+  /** Alertmanager's legacy `mute_time_intervals` section; merged with `timeIntervals` (names must be unique). */
+  muteTimeIntervals?: TimeIntervalsInput;
   /**
    * Minimum time between two notifications of one group while it fires, by the `severity` label
    * of its firing alerts (the shortest applies), e.g. `{ critical: '5m', warning: '30m' }`.
@@ -99,6 +107,36 @@ export interface AlertGroupState {
     readonly mutedBy: 'silence' | 'inhibition' | undefined;
   }[];
   readonly lastNotifiedAt: number | undefined;
+  /**
+   * Whether the group's route is muted by time now, and by which intervals: the matching
+   * `mute_time_intervals` (`reason: 'mute_time_interval'`), or all its `active_time_intervals`
+   * when none contains now (`reason: 'outside_active_time_intervals'`). `undefined` when not muted.
+   */
+  readonly timeMute: TimeMute | undefined;
+}
+
+/**
+ * Why a route is muted by time now. See {@link AlertGroupState.timeMute}.
+ *
+ * @example
+ * ```ts
+ * import type { TimeMute } from '@telltale/alerts';
+ * const describe = (mute: TimeMute | undefined) =>
+ *   mute === undefined ? 'sending' : `${mute.reason}: ${mute.intervals.join(', ')}`;
+ * ```
+ */
+export interface TimeMute {
+  readonly reason: 'mute_time_interval' | 'outside_active_time_intervals';
+  readonly intervals: readonly string[];
+}
+
+/** Alertmanager's TimeActiveStage then TimeMuteStage: whether a route sends nothing at `time`. */
+export function routeTimeMute(route: Route, intervals: TimeIntervals, time: number): TimeMute | undefined {
+  if (route.activeTimeIntervals.length > 0 && intervals.matching(route.activeTimeIntervals, time).length === 0)
+    return { reason: 'outside_active_time_intervals', intervals: route.activeTimeIntervals };
+  if (route.muteTimeIntervals.length === 0) return undefined;
+  const muting = intervals.matching(route.muteTimeIntervals, time);
+  return muting.length > 0 ? { reason: 'mute_time_interval', intervals: muting } : undefined;
 }
 
 /** The router's durable part: its alerts, silences and the notification log. */
@@ -183,7 +221,8 @@ export function buildReceivers(input: unknown): Map<string, Required<ReceiverCon
  */
 export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   validate.object('options', options);
-  const route = buildRouteTree(options.route);
+  const timeIntervals = parseTimeIntervals(options.timeIntervals, { legacy: options.muteTimeIntervals });
+  const route = buildRouteTree(options.route, 'route', timeIntervals.names);
   const receivers = buildReceivers(options.receivers);
   for (const name of routeReceivers(route))
     if (!receivers.has(name))
@@ -312,6 +351,17 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     const resolvedAll = all
       .filter((alert) => isResolved(alert, time))
       .map((alert) => ({ alert, version: alert.version }));
+    // As Alertmanager: a route muted by time drops the whole flush, which still counts as done, so
+    // resolved alerts are forgotten (their resolution is never sent) and nothing is logged.
+    const timeMute = routeTimeMute(group.route, timeIntervals, time);
+    if (timeMute) {
+      logger.debug(
+        { groupKey: group.key, receiver: group.route.receiver, ...timeMute },
+        'alert router: route muted by time interval, nothing sent',
+      );
+      deleteResolvedUnchanged(group, resolvedAll);
+      return;
+    }
     const visible = all.filter((alert) => mutedBy(alert.labels, alert.fingerprint) === undefined);
     const firing = visible.filter((alert) => !isResolved(alert, time));
     const resolved = visible.filter((alert) => isResolved(alert, time));
@@ -370,6 +420,9 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       .finally(() => (group.flushing = undefined));
   };
 
+  const groupKeyOf = (target: Route, labels: Labels): string =>
+    `${target.key}:${labelSetString(groupLabelsFor(target, labels))}`;
+
   const insert = (target: Route, alert: RoutedAlert): void => {
     const labels = groupLabelsFor(target, alert.labels);
     const id = `${target.id}\u0000${labelsKey(labels)}`;
@@ -377,7 +430,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     if (!group) {
       group = {
         id,
-        key: `${target.key}:${labelSetString(labels)}`,
+        key: groupKeyOf(target, alert.labels),
         route: target,
         labels,
         alerts: new Map(),
@@ -419,8 +472,19 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       generation++;
       return;
     }
-    // A resolution is kept on restore, so it is still sent after a restart.
-    if (!restoring && input.endsAt !== undefined && input.endsAt <= time) return;
+    let targets = matchRoutes(route, input.labels);
+    // A resolution is kept on restore, so it is still sent after a restart. Otherwise a resolved
+    // alert the router does not hold is only taken by groups whose receiver was told it fired and
+    // not yet that it resolved: a muted flush (time interval, silence) dropped it. Alertmanager
+    // takes every alert it receives, so a sender re-sending the resolution (Prometheus does for
+    // 15 min) gets it through once the mute ends; elsewhere it would send nothing new.
+    if (!restoring && input.endsAt !== undefined && input.endsAt <= time) {
+      targets = targets.filter((target) => {
+        const entry = notificationLog.get(`${groupKeyOf(target, input.labels)}\u0000${target.receiver}`);
+        return entry !== undefined && entry.firing.includes(fingerprint) && !entry.resolved.includes(fingerprint);
+      });
+      if (targets.length === 0) return;
+    }
     const alert: RoutedAlert = {
       fingerprint,
       labels: { ...input.labels },
@@ -432,7 +496,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     };
     alerts.set(fingerprint, alert);
     generation++;
-    for (const target of matchRoutes(route, alert.labels)) insert(target, alert);
+    for (const target of targets) insert(target, alert);
   };
 
   const close = async (): Promise<void> => {
@@ -463,6 +527,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
           mutedBy: mutedBy(alert.labels, alert.fingerprint),
         })),
         lastNotifiedAt: notificationLog.get(`${group.key}\u0000${group.route.receiver}`)?.timestamp,
+        timeMute: routeTimeMute(group.route, timeIntervals, time),
       }));
     },
     mutedBy: (labels) => mutedBy(labels),

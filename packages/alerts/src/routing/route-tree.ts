@@ -29,6 +29,16 @@ export interface RouteInput {
   group_interval?: DurationInput;
   /** Wait before re-sending an unchanged notification. Default `'4h'`, inherited. */
   repeat_interval?: DurationInput;
+  /**
+   * Names of time intervals during which this route sends nothing (Alertmanager's
+   * `mute_time_intervals`). Not inherited by child routes; not allowed on the root.
+   */
+  mute_time_intervals?: readonly string[];
+  /**
+   * Names of time intervals outside of which this route sends nothing (Alertmanager's
+   * `active_time_intervals`). Not inherited by child routes; not allowed on the root.
+   */
+  active_time_intervals?: readonly string[];
   /** Child routes. */
   routes?: readonly RouteInput[];
 }
@@ -47,10 +57,44 @@ export interface Route {
   readonly groupWait: number;
   readonly groupInterval: number;
   readonly repeatInterval: number;
+  /** Own `mute_time_intervals` (never inherited, as in Alertmanager). */
+  readonly muteTimeIntervals: readonly string[];
+  /** Own `active_time_intervals` (never inherited, as in Alertmanager). */
+  readonly activeTimeIntervals: readonly string[];
   readonly routes: readonly Route[];
 }
 
-function build(input: RouteInput, parent: Route | undefined, path: string, index: number): Route {
+function intervalNames(
+  path: string,
+  input: RouteInput,
+  name: 'mute_time_intervals' | 'active_time_intervals',
+  root: boolean,
+  known: ReadonlySet<string> | undefined,
+): string[] {
+  const value = input[name];
+  if (value === undefined) return [];
+  if (!isList(value) || value.some((item) => typeof item !== 'string'))
+    throw new TelltaleConfigError({ option: `${path}.${name}`, value, expected: 'an array of time interval names' });
+  if (root && value.length > 0)
+    throw new TelltaleConfigError({ option: `${path}.${name}`, value, expected: 'none on the root route' });
+  value.forEach((interval, index) => {
+    if (known && !known.has(interval))
+      throw new TelltaleConfigError({
+        option: `${path}.${name}[${index}]`,
+        value: interval,
+        expected: 'a time interval defined in timeIntervals or muteTimeIntervals',
+      });
+  });
+  return [...value];
+}
+
+function build(
+  input: RouteInput,
+  parent: Route | undefined,
+  path: string,
+  index: number,
+  known: ReadonlySet<string> | undefined,
+): Route {
   validate.object(path, input);
   const receiver = input.receiver ?? parent?.receiver;
   if (typeof receiver !== 'string' || receiver === '')
@@ -103,20 +147,25 @@ function build(input: RouteInput, parent: Route | undefined, path: string, index
     groupWait: duration('group_wait', parent?.groupWait, '30s'),
     groupInterval: duration('group_interval', parent?.groupInterval, '5m'),
     repeatInterval: duration('repeat_interval', parent?.repeatInterval, '4h'),
+    muteTimeIntervals: intervalNames(path, input, 'mute_time_intervals', !parent, known),
+    activeTimeIntervals: intervalNames(path, input, 'active_time_intervals', !parent, known),
     routes: [],
   };
   const children: readonly RouteInput[] = input.routes ?? [];
   if (!isList(children))
     throw new TelltaleConfigError({ option: `${path}.routes`, value: children, expected: 'an array of routes' });
   (route as unknown as { routes: Route[] }).routes = children.map((child, childIndex) =>
-    build(child, route, `${path}.routes[${childIndex}]`, childIndex),
+    build(child, route, `${path}.routes[${childIndex}]`, childIndex, known),
   );
   return route;
 }
 
-/** Validates a route tree (defaults and inheritance as in Alertmanager). */
-export function buildRouteTree(input: RouteInput, option = 'route'): Route {
-  return build(input, undefined, option, 0);
+/**
+ * Validates a route tree (defaults and inheritance as in Alertmanager). With
+ * `timeIntervals`, every interval name a route refers to must be among them.
+ */
+export function buildRouteTree(input: RouteInput, option = 'route', timeIntervals?: ReadonlySet<string>): Route {
+  return build(input, undefined, option, 0, timeIntervals);
 }
 
 /** Alertmanager's `Route.Match`: the deepest matching routes, honouring `continue`. */
