@@ -93,4 +93,20 @@ describe('createAlertEngine with a route', () => {
     expect(t.sent).toEqual([[180, '{}:{alertname="High"}', 'firing', 'High/a:firing']]);
     await t.engine.close();
   });
+  it('resolves alerts the rule dropped without resolving them (group limit exceeded)', async () => {
+    const t = setup({
+      rules: 'groups: [{ name: g, limit: 1, rules: [{ alert: High, expr: "load > 10" }] }]',
+      route: { receiver: 'oncall', group_by: ['alertname'], group_interval: '1m' },
+    });
+    t.values['load/a'] = 20;
+    await t.at(120); // fires at 60 s, sent at 90 s
+    t.values['load/b'] = 20; // two alerts > limit 1: Prometheus fails the rule and drops both
+    await t.at(240); // dropped at the 180 s evaluation, sent at the group's 210 s tick
+    expect(t.engine.state().rules[0]).toMatchObject({ health: 'error' });
+    expect(t.sent.map(([time, , status, alerts]) => [time, status, alerts])).toEqual([
+      [90, 'firing', 'High/a:firing'],
+      [210, 'resolved', 'High/a:resolved'],
+    ]);
+    await t.engine.close();
+  });
 });

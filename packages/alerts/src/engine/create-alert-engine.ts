@@ -24,6 +24,7 @@ import {
   type AlertRouterOptions,
   type NotificationEvent,
   type ReceiverInput,
+  type RouterAlertInput,
 } from '../routing/create-alert-router.js';
 import type { RouteInput } from '../routing/route-tree.js';
 import { buildInhibitRules, isInhibited, type InhibitRuleInput } from '../routing/inhibitor.js';
@@ -335,6 +336,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     return counts.values();
   });
   router?.onNotification((event) => telemetry.notification(event.receiver, event.outcome));
+  // Per rule, the alerts last handed to the router as firing.
+  const routedFiring = new WeakMap<object, Map<string, RouterAlertInput>>();
   let lastRegressionTime = Number.NaN;
   const groupEvaluations = new Map<string, { time: number; seconds: number }>();
   let lastEvaluation: number | undefined;
@@ -384,17 +387,26 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         }
         const generatorURL = `${externalURL}/graph?g0.expr=${encodeURIComponent(state.rule.expression.source)}&g0.tab=1`;
         if (router) {
-          router.put(
-            [...state.active.values()]
-              .filter((alert) => alert.state !== 'pending' && alert.firedAt !== undefined)
-              .map((alert) => ({
+          const firing = new Map<string, RouterAlertInput>();
+          const changes = [...state.active.values()]
+            .filter((alert) => alert.state !== 'pending' && alert.firedAt !== undefined)
+            .map((alert) => {
+              const input: RouterAlertInput = {
                 labels: alert.labels,
                 annotations: alert.annotations,
                 startsAt: alert.firedAt!,
                 endsAt: alert.state === 'inactive' ? alert.resolvedAt : undefined,
                 generatorURL,
-              })),
-          );
+              };
+              if (alert.state === 'firing') firing.set(alert.key, input);
+              return input;
+            });
+          // Alerts dropped without resolving (the group's `limit` exceeded) would otherwise stay
+          // firing in the router forever; Alertmanager resolves them when their endsAt passes.
+          for (const [key, input] of routedFiring.get(state) ?? [])
+            if (!state.active.has(key)) changes.push({ ...input, endsAt: time });
+          routedFiring.set(state, firing);
+          router.put(changes);
           continue;
         }
         const due = [...state.active.values()].filter(
