@@ -1,6 +1,23 @@
 import type { NormalizedMessage } from './message.js';
 
 /**
+ * The named recipient a delivery is for (see the notifier's `recipients`).
+ *
+ * @example
+ * ```ts
+ * const phone = delivery.recipient?.address; // the recipient's address on this channel
+ * ```
+ */
+export interface DeliveryRecipient {
+  /** The recipient's id in the notifier's `recipients`. */
+  id: string;
+  /** Their address on this delivery's channel. */
+  address: string;
+  /** Display name, if configured. */
+  name?: string;
+}
+
+/**
  * One delivery attempt handed to a channel.
  *
  * @example
@@ -11,7 +28,11 @@ import type { NormalizedMessage } from './message.js';
 export interface Delivery {
   /** Stable id of this (message, channel) delivery; the same on every retry. */
   id: string;
-  /** The caller's idempotency key (or a generated one); pass it to providers that dedupe. */
+  /**
+   * The caller's idempotency key (or a generated one); for a delivery to a
+   * named recipient, the key derived from it with `recipientIdempotencyKey`.
+   * Pass it to providers that dedupe.
+   */
   idempotencyKey: string;
   /** Name the channel is registered under in the notifier. */
   channel: string;
@@ -23,6 +44,12 @@ export interface Delivery {
   enqueuedAt: number;
   /** Set when this is a fallback delivery: the channel that failed first. */
   fallbackFrom?: string;
+  /**
+   * Set when the delivery is for a named recipient: their id and address on
+   * this channel (`message.to` then holds only that address, on channels
+   * that address people).
+   */
+  recipient?: DeliveryRecipient;
 }
 
 /**

@@ -2,6 +2,14 @@ import { redactSecrets, TelltaleError } from '@telltale/core';
 import { classify, NotifyDeliveryError } from './errors.js';
 import type { DeadLetter } from './notifier-types.js';
 import type { DeliveryErrorSummary, OutboxRecord } from './store.js';
+import { recipientIdempotencyKey } from './recipients.js';
+
+/** The key a channel sees for a record: the send's key, or the one derived for its recipient. */
+export function deliveryKey(record: OutboxRecord): string {
+  return record.recipient === undefined
+    ? record.idempotencyKey
+    : recipientIdempotencyKey(record.idempotencyKey, record.recipient.id, record.channel);
+}
 
 /** The storable summary of a failed attempt: redacted, bounded, no stack or cause. */
 export function toSummary(error: unknown, at: number): DeliveryErrorSummary {
@@ -24,7 +32,8 @@ export function toDeadLetter(record: OutboxRecord): DeadLetter {
     id: record.id,
     messageId: record.messageId,
     channel: record.channel,
-    idempotencyKey: record.idempotencyKey,
+    idempotencyKey: deliveryKey(record),
+    ...(record.recipient === undefined ? {} : { recipient: record.recipient }),
     message: record.message,
     attempts: record.attempts,
     enqueuedAt: record.enqueuedAt,

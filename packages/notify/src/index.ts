@@ -8,10 +8,13 @@ export type {
   DeadLetter,
   NotifyEvent,
   ChannelStats,
+  PlannedDelivery,
 } from './notifier-types.js';
 export type { ChannelBreakerOptions } from './breaker.js';
 export type { NotifyRoute } from './routes.js';
-export type { QuietHours } from './quiet-hours.js';
+export type { QuietHours, QuietWindow, Weekday } from './quiet-hours.js';
+export { recipientIdempotencyKey } from './recipients.js';
+export type { RecipientPreferences } from './recipients.js';
 export type {
   NotificationMessage,
   TemplatedMessage,
@@ -20,7 +23,7 @@ export type {
   MessageLink,
   Severity,
 } from './message.js';
-export type { NotificationChannel, Delivery, DeliveryResult, RateLimit } from './channel.js';
+export type { NotificationChannel, Delivery, DeliveryRecipient, DeliveryResult, RateLimit } from './channel.js';
 export { NotifyDeliveryError, NotifyMessageError } from './errors.js';
 export type { FailureClassification, DeliveryFailureDetails, InvalidMessageReason } from './errors.js';
 export { memoryStore } from './store.js';

@@ -127,6 +127,16 @@ function hasControlCharacter(value: string): boolean {
 const ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$|^[^\s@<>()[\]\\,;:"]+@localhost$/i;
 const MAX_DATA_BYTES = 256 * 1024;
 
+/** True when `value` is one plain `local@domain` address (what `to` accepts). */
+export function isPlainAddress(value: string): boolean {
+  return ADDRESS.test(value);
+}
+
+/** True when `value` can go into a header: no line break or other control character. */
+export function isHeaderSafe(value: string): boolean {
+  return !LINE_BREAK.test(value) && !hasControlCharacter(value);
+}
+
 function headerSafe(field: string, value: string): void {
   if (LINE_BREAK.test(value)) {
     throw new NotifyMessageError(

@@ -1,9 +1,10 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Clock, Disposable, Logger } from '@telltale/core';
 import type { ChannelBreakerOptions } from './breaker.js';
-import type { DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
+import type { DeliveryRecipient, DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
 import type { NotificationMessage, TemplatedMessage } from './message.js';
 import type { QuietHours } from './quiet-hours.js';
+import type { RecipientPreferences } from './recipients.js';
 import type { NotifyRoute } from './routes.js';
 import type { RenderedTemplate, TemplateRegistry } from './templates/registry.js';
 import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js';
@@ -56,6 +57,12 @@ export interface NotifierOptions {
   fallbacks?: Readonly<Record<string, string>>;
   /** Per-channel quiet hours: non-urgent messages wait for the window's end (e.g. `{ ops: { timezone: 'Europe/Berlin', start: '22:00', end: '07:00' } }`). */
   quietHours?: Readonly<Record<string, QuietHours>>;
+  /**
+   * People (or teams) by id, with their addresses per channel and
+   * preferences (channels, `minSeverity`, `timezone`, `quietHours`); address
+   * them with `send(message, { recipients })` or a route's `recipients`.
+   */
+  recipients?: Readonly<Record<string, RecipientPreferences>>;
   /** Named templates for `send({ template, vars })`, from `createTemplateRegistry`. */
   templates?: TemplateRegistry;
   /** Retry policy. */
@@ -97,8 +104,14 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** `'accepted'` (default) resolves once queued; `'delivered'` once every channel delivered. */
   await?: 'accepted' | 'delivered';
-  /** Only these channels; default all. */
+  /** Only these channels (one delivery each); bypasses `routes`. Default: the routes' choice, else every channel. */
   channels?: readonly string[];
+  /**
+   * Ids of the notifier's `recipients`: one delivery per recipient and
+   * preferred channel, honouring their `minSeverity` and quiet hours; bypasses
+   * `routes`. Given without `channels`, nothing else is sent.
+   */
+  recipients?: readonly string[];
   /** Stops waiting for `'delivered'` (the message stays queued). */
   signal?: AbortSignal;
 }
@@ -120,8 +133,37 @@ export interface SendReceipt {
   duplicate: boolean;
   /** Channels the message was queued for. */
   channels: readonly string[];
-  /** With `await: 'delivered'`: per channel result. */
+  /** Every planned delivery, queued, deferred or skipped (absent on a duplicate). */
+  deliveries?: readonly PlannedDelivery[];
+  /** With `await: 'delivered'`: per channel result (per `channel:recipient` for recipients' deliveries). */
   results?: Readonly<Record<string, DeliveryResult>>;
+}
+
+/**
+ * What `send` did with one (channel, recipient) pair: `queued` (due now),
+ * `deferred` (held by quiet hours until `notBefore`; kept in the store) or
+ * `skipped` (below the recipient's `minSeverity`: nothing queued, `reason`
+ * says why; also a `skipped` event and the `skipped` outcome metric).
+ *
+ * @example
+ * ```ts
+ * const receipt = await notifier.send({ subject: 'Digest' }, { recipients: ['ana'] });
+ * for (const delivery of receipt.deliveries ?? []) console.info(delivery.channel, delivery.status, delivery.notBefore);
+ * ```
+ */
+export interface PlannedDelivery {
+  /** Delivery id (also on events and dead letters). */
+  id: string;
+  channel: string;
+  /** The recipient's id, for deliveries to named recipients. */
+  recipient?: string;
+  /** The key the channel sees (derived per recipient with `recipientIdempotencyKey`). */
+  idempotencyKey: string;
+  status: 'queued' | 'deferred' | 'skipped';
+  /** For `deferred`: epoch milliseconds before which it is not attempted. */
+  notBefore?: number;
+  /** For `skipped`: why. */
+  reason?: 'below-min-severity';
 }
 
 /**
@@ -137,7 +179,10 @@ export interface DeadLetter {
   id: string;
   messageId: string;
   channel: string;
+  /** The key the channel saw (derived per recipient for recipients' deliveries). */
   idempotencyKey: string;
+  /** The named recipient, for recipients' deliveries. */
+  recipient?: DeliveryRecipient;
   message: OutboxRecord['message'];
   attempts: number;
   enqueuedAt: number;
@@ -155,10 +200,26 @@ export interface DeadLetter {
  * ```
  */
 export interface NotifyEvent {
-  type: 'delivered' | 'retry' | 'rate-limited' | 'circuit-open' | 'dead-letter' | 'channel-disabled' | 'duplicate';
+  type:
+    | 'delivered'
+    | 'retry'
+    | 'rate-limited'
+    | 'circuit-open'
+    | 'dead-letter'
+    | 'channel-disabled'
+    | 'duplicate'
+    | 'deferred'
+    | 'skipped';
   channel: string;
   deliveryId: string;
+  /** The key the channel sees (the send's key on `duplicate`). */
   idempotencyKey: string;
+  /** The recipient's id, on recipients' deliveries. */
+  recipient?: string;
+  /** On `deferred`: epoch milliseconds until which quiet hours hold the delivery. */
+  notBefore?: number;
+  /** On `skipped`: why nothing was queued. */
+  reason?: 'below-min-severity';
   /** Attempts so far. */
   attempt: number;
   /** Wait before the next attempt. */
@@ -199,7 +260,7 @@ export interface ChannelStats {
  * ```
  */
 export interface Notifier {
-  /** Validates and queues a message for every channel (or `options.channels`). */
+  /** Validates and queues a message for every channel (or the routes' choice, or `options.channels` / `options.recipients`). */
   send(message: NotificationMessage | TemplatedMessage, options?: SendOptions): Promise<SendReceipt>;
   /** Renders a template of `templates` without sending; throws `NotifyTemplateError` like `send`. */
   preview(templateName: string, vars?: Readonly<Record<string, unknown>>): RenderedTemplate;

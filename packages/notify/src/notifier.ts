@@ -3,11 +3,19 @@ import { setMaxListeners } from 'node:events';
 import { createEmitter, options as check, TelltaleConfigError, TelltaleError, type TimerHandle } from '@telltale/core';
 import { backoffDelay } from './backoff.js';
 import { circuitOpenWait } from './breaker.js';
-import type { Delivery, DeliveryResult } from './channel.js';
-import { toDeadLetter, toSummary, undeliveredError } from './dead-letters.js';
+import type { Delivery, DeliveryRecipient, DeliveryResult } from './channel.js';
+import { deliveryKey, toDeadLetter, toSummary, undeliveredError } from './dead-letters.js';
 import { NotifyDeliveryError, type FailureClassification } from './errors.js';
 import { createLanes, resolveSettings, type Lane } from './lanes.js';
-import { validateKey, validateMessage, type NotificationMessage, type TemplatedMessage } from './message.js';
+import {
+  SEVERITIES,
+  validateKey,
+  validateMessage,
+  type NormalizedMessage,
+  type NotificationMessage,
+  type Severity,
+  type TemplatedMessage,
+} from './message.js';
 import { NotifyTemplateError, type RenderedTemplate } from './templates/registry.js';
 import type {
   ChannelStats,
@@ -15,12 +23,14 @@ import type {
   Notifier,
   NotifierOptions,
   NotifyEvent,
+  PlannedDelivery,
   SendOptions,
   SendReceipt,
 } from './notifier-types.js';
 import type { DeliveryErrorSummary, IdempotencyEntry, OutboxRecord } from './store.js';
 import { quietHoursRelease, resolveQuietHours } from './quiet-hours.js';
 import { routeMessage, validateRoutes } from './routes.js';
+import { resolveRecipients, type ResolvedRecipient } from './recipients.js';
 import { createTelemetry } from './telemetry.js';
 
 /** Tracks one sent message until every channel delivered or dead-lettered it. */
@@ -64,7 +74,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
     settings;
   const lanes = createLanes(options, settings);
   const channelNames = [...lanes.keys()];
-  const routes = validateRoutes(options.routes, channelNames);
+  const recipients = resolveRecipients(
+    options.recipients,
+    new Map([...lanes.values()].map((lane) => [lane.name, lane.channel] as const)),
+  );
+  const routes = validateRoutes(options.routes, channelNames, [...recipients.keys()]);
   const fallbacks = new Map<string, string>();
   for (const [from, to] of Object.entries(check.object('fallbacks', options.fallbacks))) {
     if (!lanes.has(from) || typeof to !== 'string' || !lanes.has(to) || to === from) {
@@ -116,6 +130,52 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const emit = (event: NotifyEvent): void => {
     if (events.size > 0) events.emit(event);
   };
+
+  /** The per-delivery fields of an event. */
+  const about = (record: OutboxRecord): Pick<NotifyEvent, 'deliveryId' | 'idempotencyKey' | 'recipient'> => ({
+    deliveryId: record.id,
+    idempotencyKey: deliveryKey(record),
+    ...(record.recipient === undefined ? {} : { recipient: record.recipient.id }),
+  });
+
+  /**
+   * When a delivery may be attempted: `now`, or the end of the quiet hours
+   * (its channel's, its recipient's, or both in turn) that hold it.
+   */
+  function releaseAt(channel: string, severity: Severity, recipientId: string | undefined, now: number): number {
+    const channelQuiet = quietHours.get(channel);
+    const personalQuiet = recipientId === undefined ? undefined : recipients.get(recipientId)?.quiet;
+    if (channelQuiet === undefined && personalQuiet === undefined) return now;
+    let at = now;
+    // One window can end inside the other: follow them until neither holds (bounded).
+    for (let round = 0; round < 4; round++) {
+      let next = at;
+      if (channelQuiet) next = quietHoursRelease(channelQuiet, severity, next);
+      if (personalQuiet) next = quietHoursRelease(personalQuiet, severity, next);
+      if (next === at) break;
+      at = next;
+    }
+    return at;
+  }
+
+  /** Holds a delivery until `release` (quiet hours): persisted as its next attempt time, so it survives a restart. */
+  function defer(lane: Lane, record: OutboxRecord, release: number, now: number): void {
+    record.nextAttemptAt = release;
+    lane.delayed.push(record);
+    telemetry.delivery(lane.name, 'deferred');
+    logger.debug(
+      { channel: lane.name, deliveryId: record.id, notBefore: new Date(release).toISOString() },
+      'notification deferred by quiet hours',
+    );
+    emit({
+      type: 'deferred',
+      channel: lane.name,
+      ...about(record),
+      attempt: record.attempts,
+      delayMs: release - now,
+      notBefore: release,
+    });
+  }
 
   // Store writes are fire-and-track: a failing store must not wedge the queue, but is logged.
   const persist = (operation: Promise<void>): void => {
@@ -202,14 +262,22 @@ export function createNotifier(options: NotifierOptions): Notifier {
         schedulePump(lane, lane.pausedUntil - now);
         return;
       }
+      const record = lane.ready.shift()!;
+      // A retry, a redrive or a record loaded after a restart can fall into quiet hours: it waits too.
+      const release = releaseAt(lane.name, record.message.severity, record.recipient?.id, now);
+      if (release > now) {
+        defer(lane, record, release, now);
+        persist(store.save(record));
+        continue;
+      }
       if (lane.bucket) {
         const wait = lane.bucket.take(now);
         if (wait > 0) {
+          lane.ready.unshift(record);
           schedulePump(lane, wait);
           return;
         }
       }
-      const record = lane.ready.shift()!;
       lane.inFlight++;
       void attempt(lane, record);
     }
@@ -220,12 +288,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
   async function attempt(lane: Lane, record: OutboxRecord): Promise<void> {
     const delivery: Delivery = {
       id: record.id,
-      idempotencyKey: record.idempotencyKey,
+      idempotencyKey: deliveryKey(record),
       channel: lane.name,
       message: record.message,
       attempt: record.attempts + 1,
       enqueuedAt: record.enqueuedAt,
       ...(record.fallbackFrom === undefined ? {} : { fallbackFrom: record.fallbackFrom.channel }),
+      ...(record.recipient === undefined ? {} : { recipient: record.recipient }),
     };
     let result: DeliveryResult | undefined;
     let failure: unknown;
@@ -256,14 +325,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
     telemetry.delivery(lane.name, 'delivered');
     telemetry.latency(lane.name, Math.max(0, now - record.enqueuedAt) / 1000);
     logger.debug({ channel: lane.name, deliveryId: record.id, attempt: record.attempts + 1 }, 'notification delivered');
-    emit({
-      type: 'delivered',
-      channel: lane.name,
-      deliveryId: record.id,
-      idempotencyKey: record.idempotencyKey,
-      attempt: record.attempts + 1,
-      ...(record.fallbackFrom === undefined ? {} : { fallbackFrom: record.fallbackFrom.channel }),
-    });
+    // The hot path: build the event only for listeners.
+    if (events.size > 0)
+      emit({
+        type: 'delivered',
+        channel: lane.name,
+        ...about(record),
+        attempt: record.attempts + 1,
+        ...(record.fallbackFrom === undefined ? {} : { fallbackFrom: record.fallbackFrom.channel }),
+      });
     settleWaiter(record, result, undefined);
   }
 
@@ -291,8 +361,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       emit({
         type: 'circuit-open',
         channel: lane.name,
-        deliveryId: record.id,
-        idempotencyKey: record.idempotencyKey,
+        ...about(record),
         attempt: record.attempts,
         delayMs: wait,
       });
@@ -318,8 +387,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       emit({
         type: 'rate-limited',
         channel: lane.name,
-        deliveryId: record.id,
-        idempotencyKey: record.idempotencyKey,
+        ...about(record),
         attempt: record.attempts,
         delayMs: wait,
         error: summary,
@@ -358,8 +426,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     emit({
       type: 'retry',
       channel: lane.name,
-      deliveryId: record.id,
-      idempotencyKey: record.idempotencyKey,
+      ...about(record),
       attempt: record.attempts,
       delayMs: wait,
       error: summary,
@@ -401,19 +468,23 @@ export function createNotifier(options: NotifierOptions): Notifier {
     emit({
       type: 'dead-letter',
       channel: lane.name,
-      deliveryId: record.id,
-      idempotencyKey: record.idempotencyKey,
+      ...about(record),
       attempt: record.attempts,
       error: summary,
     });
     const fallback = fallbackFor(lane, record);
     if (fallback !== undefined) {
+      const person = record.recipient === undefined ? undefined : recipients.get(record.recipient.id);
       const copy: OutboxRecord = {
-        id: `${record.messageId}:${fallback.name}:fallback-from-${lane.name}`,
+        id:
+          person === undefined
+            ? `${record.messageId}:${fallback.name}:fallback-from-${lane.name}`
+            : `${record.messageId}:${person.id}:${fallback.name}:fallback-from-${lane.name}`,
         messageId: record.messageId,
         channel: fallback.name,
         idempotencyKey: record.idempotencyKey,
-        message: record.message,
+        message: person === undefined ? record.message : personalize(record.message, fallback, person),
+        ...(person === undefined ? {} : { recipient: recipientOf(person, fallback.name) }),
         state: 'pending',
         attempts: 0,
         enqueuedAt: now,
@@ -439,8 +510,33 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const name = fallbacks.get(lane.name);
     if (name === undefined || record.fallbackFrom !== undefined) return undefined;
     const target = lanes.get(name)!;
-    if (target.disabled || (target.channel.addressesPeople && record.message.to.length === 0)) return undefined;
+    if (target.disabled) return undefined;
+    if (record.recipient !== undefined) {
+      // A recipient's delivery falls back only to a channel that has their address.
+      return recipients.get(record.recipient.id)?.addresses.has(name) ? target : undefined;
+    }
+    if (target.channel.addressesPeople && record.message.to.length === 0) return undefined;
     return target;
+  }
+
+  /** The recipient on `channel`, as recorded on their delivery. */
+  function recipientOf(person: ResolvedRecipient, channel: string): DeliveryRecipient {
+    return {
+      id: person.id,
+      address: person.addresses.get(channel)!,
+      ...(person.name === undefined ? {} : { name: person.name }),
+    };
+  }
+
+  /** The message as one recipient gets it on `lane`: addressed to them alone. */
+  function personalize(message: NormalizedMessage, lane: Lane, person: ResolvedRecipient): NormalizedMessage {
+    const address = person.addresses.get(lane.name)!;
+    return {
+      ...message,
+      to: lane.channel.addressesPeople
+        ? [{ address, ...(person.name === undefined ? {} : { name: person.name }) }]
+        : [],
+    };
   }
 
   function settleWaiter(record: OutboxRecord, result: DeliveryResult | undefined, dead: DeadLetter | undefined): void {
@@ -453,7 +549,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return;
     }
     tracker.remaining.delete(record.id);
-    if (result) tracker.results[record.channel] = result;
+    if (result)
+      tracker.results[record.recipient ? `${record.channel}:${record.recipient.id}` : record.channel] = result;
     if (dead) tracker.failures.push(dead);
     if (tracker.remaining.size > 0) return;
     trackers.delete(record.messageId);
@@ -515,6 +612,29 @@ export function createNotifier(options: NotifierOptions): Notifier {
     };
   }
 
+  /** Checks names given to `send` (or a route) against the notifier's channels and recipients. */
+  function checkTargets(channels: readonly string[], recipientIds: readonly string[]): void {
+    for (const name of channels) {
+      if (!lanes.has(name)) {
+        throw new TelltaleError('TELLTALE_NOTIFY_UNKNOWN_CHANNEL', `send(): unknown channel "${String(name)}"`, {
+          details: { channel: String(name), channels: channelNames },
+        });
+      }
+    }
+    for (const id of recipientIds) {
+      if (!recipients.has(id)) {
+        const hint = typeof id === 'string' && id.includes('@') ? " (addresses go in the message's `to`)" : '';
+        throw new TelltaleError(
+          'TELLTALE_NOTIFY_UNKNOWN_RECIPIENT',
+          `send(): unknown recipient "${String(id)}"${hint}`,
+          {
+            details: { recipient: String(id), recipients: [...recipients.keys()] },
+          },
+        );
+      }
+    }
+  }
+
   async function send(
     input: NotificationMessage | TemplatedMessage,
     sendOptions: SendOptions = {},
@@ -522,17 +642,24 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
     const message = expand(input);
     check.object('send options', sendOptions);
-    const routed = sendOptions.channels ?? (routes === undefined ? undefined : routeMessage(routes, message));
-    const targets = routed === undefined ? channelNames : [...new Set(routed)];
-    if (targets.length === 0)
-      throw new TelltaleError('TELLTALE_INVALID_INPUT', 'send(): channels must name at least one channel');
-    for (const name of targets) {
-      if (!lanes.has(name)) {
-        throw new TelltaleError('TELLTALE_NOTIFY_UNKNOWN_CHANNEL', `send(): unknown channel "${String(name)}"`, {
-          details: { channel: String(name), channels: channelNames },
-        });
-      }
+    let targets: readonly string[];
+    let recipientIds: readonly string[];
+    for (const option of ['channels', 'recipients'] as const) {
+      const list: unknown = sendOptions[option];
+      if (list !== undefined && !Array.isArray(list))
+        throw new TelltaleError('TELLTALE_INVALID_INPUT', `send(): ${option} must be an array of names`);
     }
+    if (sendOptions.channels !== undefined || sendOptions.recipients !== undefined) {
+      targets = [...new Set(sendOptions.channels ?? [])];
+      recipientIds = [...new Set(sendOptions.recipients ?? [])];
+    } else {
+      const route = routes === undefined ? undefined : routeMessage(routes, message);
+      targets = route === undefined ? channelNames : [...new Set(route.channels ?? [])];
+      recipientIds = route?.recipients === undefined ? [] : [...new Set(route.recipients)];
+    }
+    if (targets.length === 0 && recipientIds.length === 0)
+      throw new TelltaleError('TELLTALE_INVALID_INPUT', 'send(): channels or recipients must name at least one target');
+    checkTargets(targets, recipientIds);
     const normalized = validateMessage(
       message,
       targets.some((name) => lanes.get(name)!.channel.addressesPeople),
@@ -545,16 +672,65 @@ export function createNotifier(options: NotifierOptions): Notifier {
     // Counted from here so flush() also waits for sends that are not yet queued.
     accepting++;
     try {
-      return await accept(normalized, targets, idempotencyKey, awaitMode, sendOptions.signal);
+      return await accept(normalized, targets, recipientIds, idempotencyKey, awaitMode, sendOptions.signal);
     } finally {
       accepting--;
       checkIdle();
     }
   }
 
-  async function accept(
-    normalized: ReturnType<typeof validateMessage>,
+  /** One record per broadcast channel, then one per (recipient, preferred channel); skips noted in `skipped`. */
+  function plan(
+    normalized: NormalizedMessage,
     targets: readonly string[],
+    recipientIds: readonly string[],
+    messageId: string,
+    idempotencyKey: string,
+    now: number,
+  ): { records: OutboxRecord[]; skipped: PlannedDelivery[] } {
+    // Literal records (no spreads), so every record has the same shape on the hot path.
+    const makeRecord = (id: string, channel: string, message: NormalizedMessage): OutboxRecord => ({
+      id,
+      messageId,
+      channel,
+      idempotencyKey,
+      message,
+      state: 'pending',
+      attempts: 0,
+      enqueuedAt: now,
+      nextAttemptAt: now,
+    });
+    const records = targets.map((channel) => makeRecord(`${messageId}:${channel}`, channel, normalized));
+    const skipped: PlannedDelivery[] = [];
+    const severity = SEVERITIES.indexOf(normalized.severity);
+    for (const id of recipientIds) {
+      const person = recipients.get(id)!;
+      for (const channel of person.channels) {
+        const record = makeRecord(
+          `${messageId}:${id}:${channel}`,
+          channel,
+          personalize(normalized, lanes.get(channel)!, person),
+        );
+        record.recipient = recipientOf(person, channel);
+        if (severity < person.minSeverity) {
+          skipped.push({
+            id: record.id,
+            channel,
+            recipient: id,
+            idempotencyKey: deliveryKey(record),
+            status: 'skipped',
+            reason: 'below-min-severity',
+          });
+        } else records.push(record);
+      }
+    }
+    return { records, skipped };
+  }
+
+  async function accept(
+    normalized: NormalizedMessage,
+    targets: readonly string[],
+    recipientIds: readonly string[],
     idempotencyKey: string,
     awaitMode: 'accepted' | 'delivered',
     signal: AbortSignal | undefined,
@@ -591,56 +767,83 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
       return receipt;
     }
-    if (queued + targets.length > maxQueueSize) {
+    const messageId = randomUUID();
+    const { records, skipped } = plan(normalized, targets, recipientIds, messageId, idempotencyKey, now);
+    if (queued + records.length > maxQueueSize) {
       throw new TelltaleError('TELLTALE_NOTIFY_QUEUE_FULL', `The delivery queue is full (${maxQueueSize} deliveries)`, {
         details: { maxQueueSize },
       });
     }
-    const messageId = randomUUID();
-    const entry: KeyEntry = { key: idempotencyKey, messageId, channels: targets, expiresAt: now + dedupWindow };
+    const channels = recipientIds.length === 0 ? targets : [...new Set(records.map((record) => record.channel))];
+    const entry: KeyEntry = { key: idempotencyKey, messageId, channels, expiresAt: now + dedupWindow };
+    // Nothing owed when every delivery was skipped.
+    if (records.length === 0) entry.outcome = 'delivered';
     keys.set(idempotencyKey, entry);
-    const records = targets.map<OutboxRecord>((channel) => ({
-      id: `${messageId}:${channel}`,
-      messageId,
-      channel,
-      idempotencyKey,
-      message: normalized,
-      state: 'pending',
-      attempts: 0,
-      enqueuedAt: now,
-      nextAttemptAt: now,
-    }));
+    // Quiet hours are decided before the write, so the not-before time is durable with the record.
+    const releases = records.map((record) => {
+      const lane = lanes.get(record.channel)!;
+      const release = lane.disabled ? now : releaseAt(record.channel, normalized.severity, record.recipient?.id, now);
+      record.nextAttemptAt = release;
+      return release;
+    });
     // Write-through before acknowledging, so an accepted message survives a crash with a durable store.
     await Promise.all([store.rememberKey(entry), ...records.map((record) => store.save(record))]);
-    trackers.set(messageId, {
-      remaining: new Set(records.map((record) => record.id)),
-      results: {},
-      failures: [],
-      listeners: new Set(),
-    });
+    if (records.length > 0) {
+      trackers.set(messageId, {
+        remaining: new Set(records.map((record) => record.id)),
+        results: {},
+        failures: [],
+        listeners: new Set(),
+      });
+    }
     const delivered = awaitMode === 'delivered' ? waitFor(messageId, signal) : undefined;
     delivered?.catch(() => {});
-    for (const record of records) {
+    const deliveries: PlannedDelivery[] = [];
+    records.forEach((record, index) => {
       const lane = lanes.get(record.channel)!;
+      const release = releases[index]!;
+      // Built without object spreads: this runs once per delivery on the hot path.
+      const planned: PlannedDelivery = {
+        id: record.id,
+        channel: record.channel,
+        idempotencyKey: deliveryKey(record),
+        status: release > now ? 'deferred' : 'queued',
+      };
+      if (record.recipient !== undefined) planned.recipient = record.recipient.id;
+      if (release > now) planned.notBefore = release;
+      deliveries.push(planned);
       queued++;
       if (lane.disabled) {
         deadLetter(lane, record, { ...lane.disabled, message: `endpoint disabled: ${lane.disabled.message}`, at: now });
-        continue;
+        return;
       }
-      const quiet = quietHours.get(record.channel);
-      const release = quiet === undefined ? now : quietHoursRelease(quiet, normalized.severity, now);
       if (release > now) {
-        // Held back by the channel's quiet hours; delivered when they end.
-        record.nextAttemptAt = release;
-        lane.delayed.push(record);
-        persist(store.save(record));
+        // Held back by quiet hours (the channel's or the recipient's); delivered when they end.
+        defer(lane, record, release, now);
         schedulePump(lane, release - now);
-        continue;
+        return;
       }
       lane.ready.push(record);
       pump(lane);
+    });
+    for (const skip of skipped) {
+      deliveries.push(skip);
+      telemetry.delivery(skip.channel, 'skipped');
+      logger.debug(
+        { channel: skip.channel, deliveryId: skip.id, recipient: skip.recipient, reason: skip.reason },
+        'notification skipped for a recipient',
+      );
+      emit({
+        type: 'skipped',
+        channel: skip.channel,
+        deliveryId: skip.id,
+        idempotencyKey: skip.idempotencyKey,
+        recipient: skip.recipient!,
+        attempt: 0,
+        reason: 'below-min-severity',
+      });
     }
-    const receipt: SendReceipt = { messageId, idempotencyKey, duplicate: false, channels: targets };
+    const receipt: SendReceipt = { messageId, idempotencyKey, duplicate: false, channels, deliveries };
     if (delivered) return { ...receipt, results: await delivered };
     return receipt;
   }

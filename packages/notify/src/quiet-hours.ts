@@ -2,6 +2,40 @@ import { options as check, TelltaleConfigError } from '@telltale/core';
 import { SEVERITIES, type Severity } from './message.js';
 
 /**
+ * A day of the week, as used by quiet-hours `days`.
+ *
+ * @example
+ * ```ts
+ * const weekend: Weekday[] = ['sat', 'sun'];
+ * ```
+ */
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const SHORT_WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MINUTE = 60_000;
+
+/**
+ * A daily quiet window in local time, without its time zone (a recipient's
+ * quiet hours take the recipient's `timezone`).
+ *
+ * @example
+ * ```ts
+ * const nights: QuietWindow = { start: '22:00', end: '07:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] };
+ * ```
+ */
+export interface QuietWindow {
+  /** Local start, `HH:MM` (24 h). */
+  start: string;
+  /** Local end, `HH:MM`; before `start` means the window spans midnight. */
+  end: string;
+  /** Local days on which the window *starts* (a Friday-night window that ends on Saturday is `'fri'`); default every day. */
+  days?: readonly Weekday[];
+  /** Messages at or above this severity are never held; default `critical`. */
+  urgentSeverity?: Severity;
+}
+
+/**
  * A daily window, in a time zone, during which a channel holds back messages
  * below `urgentSeverity` until the window ends.
  *
@@ -10,22 +44,21 @@ import { SEVERITIES, type Severity } from './message.js';
  * const nights: QuietHours = { timezone: 'Europe/Berlin', start: '22:00', end: '07:00' };
  * ```
  */
-export interface QuietHours {
+export interface QuietHours extends QuietWindow {
   /** IANA time zone, e.g. `Europe/Berlin`; daylight-saving changes are followed. */
   timezone: string;
-  /** Local start, `HH:MM` (24 h). */
-  start: string;
-  /** Local end, `HH:MM`; before `start` means the window spans midnight. */
-  end: string;
-  /** Messages at or above this severity are never held; default `critical`. */
-  urgentSeverity?: Severity;
 }
 
-interface ResolvedQuietHours {
+/** A validated quiet window. */
+export interface ResolvedQuietHours {
   format: Intl.DateTimeFormat;
   start: number;
   end: number;
+  /** Allowed start days as a bit set over `WEEKDAYS` indexes (Sunday = 0). */
+  days: number;
   urgent: number;
+  /** The last UTC minute (epoch ms / 60000) found outside the window: a cache for bursts. */
+  outsideMinute: number;
 }
 
 function minutesOf(option: string, value: unknown): number {
@@ -34,61 +67,107 @@ function minutesOf(option: string, value: unknown): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-/** Validates a quiet-hours window, throwing `TelltaleConfigError` naming the option. */
-export function resolveQuietHours(option: string, input: QuietHours): ResolvedQuietHours {
-  check.object(option, input);
-  let format: Intl.DateTimeFormat;
+/** An `Intl` formatter giving the local weekday, hour and minute in `timezone`; throws on an unknown zone. */
+export function zoneFormat(option: string, timezone: unknown): Intl.DateTimeFormat {
   try {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone: input.timezone,
+    if (typeof timezone !== 'string' || timezone === '') throw new RangeError('not a string');
+    return new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      weekday: 'short',
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
     });
   } catch {
-    throw new TelltaleConfigError({
-      option: `${option}.timezone`,
-      value: input.timezone,
-      expected: 'an IANA time zone',
-    });
+    throw new TelltaleConfigError({ option, value: timezone, expected: 'an IANA time zone, e.g. "Europe/Berlin"' });
   }
+}
+
+/** Validates a quiet window in `format`'s zone, throwing `TelltaleConfigError` naming the option. */
+export function resolveQuietWindow(
+  option: string,
+  input: QuietWindow,
+  format: Intl.DateTimeFormat,
+): ResolvedQuietHours {
+  check.object(option, input);
   const start = minutesOf(`${option}.start`, input.start);
   const end = minutesOf(`${option}.end`, input.end);
   if (start === end)
     throw new TelltaleConfigError({ option: `${option}.end`, value: input.end, expected: 'a time other than start' });
   const urgent = check.oneOf(`${option}.urgentSeverity`, input.urgentSeverity, SEVERITIES, 'critical');
-  return { format, start, end, urgent: SEVERITIES.indexOf(urgent) };
+  let days = 0b1111111;
+  if (input.days !== undefined) {
+    const list: unknown = input.days;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new TelltaleConfigError({
+        option: `${option}.days`,
+        value: list,
+        expected: 'a non-empty array of weekdays',
+      });
+    }
+    days = 0;
+    for (const day of list) days |= 1 << WEEKDAYS.indexOf(check.oneOf(`${option}.days`, day as Weekday, WEEKDAYS));
+  }
+  return { format, start, end, days, urgent: SEVERITIES.indexOf(urgent), outsideMinute: -1 };
 }
 
-function localMinutes(format: Intl.DateTimeFormat, at: number): number {
+/** Validates a channel's quiet-hours window, throwing `TelltaleConfigError` naming the option. */
+export function resolveQuietHours(option: string, input: QuietHours): ResolvedQuietHours {
+  check.object(option, input);
+  return resolveQuietWindow(option, input, zoneFormat(`${option}.timezone`, input.timezone));
+}
+
+function localTime(format: Intl.DateTimeFormat, at: number): { minutes: number; weekday: number } {
   let hour = 0;
   let minute = 0;
+  let weekday = 0;
   for (const part of format.formatToParts(at)) {
     if (part.type === 'hour') hour = Number(part.value);
     else if (part.type === 'minute') minute = Number(part.value);
+    else if (part.type === 'weekday') weekday = SHORT_WEEKDAYS.indexOf(part.value);
   }
-  return hour * 60 + minute;
+  return { minutes: hour * 60 + minute, weekday };
+}
+
+/** Whether `at` lies inside the window (one that started on an allowed day). */
+function inside(quiet: ResolvedQuietHours, at: number): boolean {
+  const { minutes, weekday } = localTime(quiet.format, at);
+  const allowed = (day: number): boolean => (quiet.days & (1 << day)) !== 0;
+  if (quiet.start < quiet.end) return minutes >= quiet.start && minutes < quiet.end && allowed(weekday);
+  if (minutes >= quiet.start) return allowed(weekday);
+  return minutes < quiet.end && allowed((weekday + 6) % 7);
 }
 
 /**
  * When a message of `severity` may go out: `now`, or the end of the quiet
- * window it falls into (the first instant whose local time is `end`,
- * across daylight-saving changes).
+ * window it falls into — the first instant at or after `now` that is outside
+ * the window, in the window's zone, across daylight-saving changes (when a
+ * spring-forward gap swallows `end`, the window ends at the jump).
  */
 export function quietHoursRelease(quiet: ResolvedQuietHours, severity: Severity, now: number): number {
   if (SEVERITIES.indexOf(severity) >= quiet.urgent) return now;
-  const local = localMinutes(quiet.format, now);
-  const inside =
-    quiet.start < quiet.end ? local >= quiet.start && local < quiet.end : local >= quiet.start || local < quiet.end;
-  if (!inside) return now;
-  const minuteStart = now - (now % 60_000);
-  let candidate = minuteStart + ((quiet.end - local + 1440) % 1440) * 60_000;
+  // Windows start and end on whole local minutes, and zone offsets are whole minutes, so one
+  // answer holds for a whole UTC minute: a burst pays for one `Intl` lookup, not one per message.
+  const minute = Math.floor(now / MINUTE);
+  if (minute === quiet.outsideMinute) return now;
+  if (!inside(quiet, now)) {
+    quiet.outsideMinute = minute;
+    return now;
+  }
+  const local = localTime(quiet.format, now).minutes;
+  const minuteStart = now - (now % MINUTE);
+  const estimate = minuteStart + ((quiet.end - local + 1440) % 1440) * MINUTE;
+  let candidate = estimate;
   // Wall-clock arithmetic is off by the offset change when a DST switch lies in between: correct it.
   for (let step = 0; step < 3; step++) {
-    let drift = (quiet.end - localMinutes(quiet.format, candidate) + 1440) % 1440;
+    let drift = (quiet.end - localTime(quiet.format, candidate).minutes + 1440) % 1440;
     if (drift > 720) drift -= 1440;
     if (drift === 0) break;
-    candidate += drift * 60_000;
+    candidate += drift * MINUTE;
   }
-  return Math.max(now, candidate);
+  if (candidate > now && !inside(quiet, candidate) && inside(quiet, candidate - MINUTE)) return candidate;
+  // `end` does not exist that day (a DST gap): walk forward from safely inside the window to its first minute outside.
+  let at = Math.max(minuteStart, estimate - 3 * 60 * MINUTE);
+  for (let step = 0; step < 1500 && inside(quiet, at); step++) at += MINUTE;
+  return Math.max(now, at);
 }

@@ -24,8 +24,10 @@ export interface NotifyRoute {
   severities?: readonly Severity[];
   /** Any other condition (labels in `data`, the subject, ...). */
   when?: (message: NotificationMessage) => boolean;
-  /** Where matching messages go. */
-  channels: readonly string[];
+  /** Channels matching messages go to (each once, to the message's own `to`). */
+  channels?: readonly string[];
+  /** Ids of the notifier's `recipients` matching messages go to, on their preferred channels. */
+  recipients?: readonly string[];
 }
 
 const rank = (severity: Severity): number => SEVERITIES.indexOf(severity);
@@ -34,6 +36,7 @@ const rank = (severity: Severity): number => SEVERITIES.indexOf(severity);
 export function validateRoutes(
   input: readonly NotifyRoute[] | undefined,
   channelNames: readonly string[],
+  recipientIds: readonly string[] = [],
 ): readonly NotifyRoute[] | undefined {
   if (input === undefined) return undefined;
   const routes: unknown = input;
@@ -42,13 +45,31 @@ export function validateRoutes(
   (routes as NotifyRoute[]).forEach((route, index) => {
     const option = `routes[${index}]`;
     check.object(option, route);
-    const channels: unknown = route.channels;
-    if (!Array.isArray(channels) || channels.length === 0) {
+    const channels: unknown = route.channels ?? [];
+    const recipients: unknown = route.recipients ?? [];
+    if (!Array.isArray(channels) || (channels.length === 0 && route.recipients === undefined)) {
       throw new TelltaleConfigError({
         option: `${option}.channels`,
         value: route.channels,
-        expected: 'a non-empty array of channel names',
+        expected: 'a non-empty array of channel names (or `recipients`)',
       });
+    }
+    if (!Array.isArray(recipients) || (route.recipients !== undefined && recipients.length === 0)) {
+      throw new TelltaleConfigError({
+        option: `${option}.recipients`,
+        value: route.recipients,
+        expected: 'a non-empty array of recipient ids',
+      });
+    }
+    for (const id of recipients as unknown[]) {
+      if (typeof id !== 'string' || !recipientIds.includes(id)) {
+        throw new TelltaleConfigError({
+          option: `${option}.recipients`,
+          value: id,
+          expected:
+            recipientIds.length === 0 ? 'ids from `recipients` (none configured)' : `one of ${recipientIds.join(', ')}`,
+        });
+      }
     }
     for (const name of channels as unknown[]) {
       if (typeof name !== 'string' || !channelNames.includes(name)) {
@@ -66,17 +87,14 @@ export function validateRoutes(
   return input;
 }
 
-/** The channels of the first matching route, or `undefined`. */
-export function routeMessage(
-  routes: readonly NotifyRoute[],
-  message: NotificationMessage,
-): readonly string[] | undefined {
+/** The first matching route, or `undefined`. */
+export function routeMessage(routes: readonly NotifyRoute[], message: NotificationMessage): NotifyRoute | undefined {
   const severity = SEVERITIES.includes(message.severity as Severity) ? (message.severity as Severity) : 'info';
   for (const route of routes) {
     if (route.minSeverity !== undefined && rank(severity) < rank(route.minSeverity)) continue;
     if (route.severities !== undefined && !route.severities.includes(severity)) continue;
     if (route.when !== undefined && !route.when(message)) continue;
-    return route.channels;
+    return route;
   }
   return undefined;
 }

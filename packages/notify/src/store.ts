@@ -1,3 +1,4 @@
+import type { DeliveryRecipient } from './channel.js';
 import type { FailureClassification } from './errors.js';
 import type { NormalizedMessage } from './message.js';
 
@@ -39,7 +40,7 @@ export interface OutboxRecord {
   messageId: string;
   /** Channel name in the notifier. */
   channel: string;
-  /** Idempotency key of the `send`. */
+  /** Idempotency key of the `send` (a recipient's delivery derives its own from it and `recipient`). */
   idempotencyKey: string;
   /** The validated message. */
   message: NormalizedMessage;
@@ -49,8 +50,10 @@ export interface OutboxRecord {
   attempts: number;
   /** When accepted (or redriven), epoch milliseconds. */
   enqueuedAt: number;
-  /** Earliest next attempt, epoch milliseconds. */
+  /** Earliest next attempt (a retry's backoff, or the end of quiet hours), epoch milliseconds. */
   nextAttemptAt: number;
+  /** Set on a delivery to a named recipient: who, and their address on this channel. */
+  recipient?: DeliveryRecipient;
   /** Last failure, if any. */
   lastError?: DeliveryErrorSummary;
   /** When dead-lettered. */

@@ -1,7 +1,8 @@
 import { metrics, type Attributes, type BatchObservableCallback, type MeterProvider } from '@opentelemetry/api';
 
 /** Outcomes recorded on `telltale.notify.deliveries`. */
-export type DeliveryOutcome = 'delivered' | 'retried' | 'rate_limited' | 'circuit_open' | 'dead_lettered';
+export type DeliveryOutcome =
+  'delivered' | 'retried' | 'rate_limited' | 'circuit_open' | 'dead_lettered' | 'deferred' | 'skipped';
 
 /** Instruments of one notifier. */
 export interface NotifyTelemetry {

@@ -26,7 +26,7 @@ function setup() {
 describe('alertReceiver', () => {
   it('builds an Alertmanager-style subject, a text body, severity, status, links and data', async () => {
     const { email, notifier } = setup();
-    const receiver = alertReceiver(notifier, { channels: ['email'], recipients: ['oncall@example.com'] });
+    const receiver = alertReceiver(notifier, { channels: ['email'], to: ['oncall@example.com'] });
     await receiver.receive(firingGroup());
     await notifier.flush({ timeout: '2s' });
     const message = email.delivered[0]!.message;
@@ -73,7 +73,7 @@ describe('alertReceiver', () => {
     const receiver = alertReceiver(notifier, {
       route: (group) => (group.commonLabels.severity === 'critical' ? ['pager'] : undefined),
       channels: ['email'],
-      recipients: (group) => [`${group.receiver}@example.com`],
+      to: (group) => [`${group.receiver}@example.com`],
       templates: {
         subject: (group) => `${group.status.toUpperCase()} ${group.groupLabels.alertname}`,
         html: () => '<b>x</b>',

@@ -50,7 +50,7 @@ describe.skipIf(missing)('a real Alertmanager posting to the webhook handler', (
     cleanups.push(() => notifier.close({ timeout: '2s' }));
     const handler = alertmanagerWebhookHandler(notifier, {
       bearerToken: 'am-token',
-      recipients: ['oncall@example.com'],
+      to: ['oncall@example.com'],
     });
     const app = createServer(withAlertmanagerWebhook(handler));
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));

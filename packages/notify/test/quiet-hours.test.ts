@@ -1,5 +1,5 @@
 import { createManualClock, TelltaleConfigError } from '@telltale/core';
-import { createNotifier, memoryChannel } from '@telltale/notify';
+import { createNotifier, memoryChannel, type QuietHours } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -9,7 +9,7 @@ afterEach(async () => {
 
 const HOUR = 3_600_000;
 
-function scenario(startIso: string, quiet: { timezone: string; start: string; end: string }) {
+function scenario(startIso: string, quiet: QuietHours) {
   const clock = createManualClock({ now: Date.parse(startIso) });
   const ops = memoryChannel();
   const pager = memoryChannel();
@@ -56,6 +56,20 @@ describe('quiet hours (fake clock, Intl time zones)', () => {
     expect(deliveredAt.get('ops:i')).toBe(Date.parse('2026-03-29T05:00:00Z'));
   });
 
+  it('ends a window whose local end falls into the spring-forward gap at the jump (Europe/Berlin)', async () => {
+    // 02:30 does not exist on 29 March 2026 in Berlin: clocks go from 02:00 CET (01:00 UTC) to 03:00 CEST.
+    const { clock, notifier, deliveredAt } = scenario('2026-03-28T22:00:00Z', {
+      timezone: 'Europe/Berlin',
+      start: '22:00',
+      end: '02:30',
+    });
+    await notifier.send({ subject: 'Digest' }, { idempotencyKey: 'gap' });
+    await clock.advanceAsync(3 * HOUR - 1);
+    expect(deliveredAt.has('ops:gap')).toBe(false);
+    await clock.advanceAsync(1);
+    expect(deliveredAt.get('ops:gap')).toBe(Date.parse('2026-03-29T01:00:00Z'));
+  });
+
   it('follows the fall-back DST change (America/New_York, 2026-11-01: the night is an hour longer)', async () => {
     // 23:00 EDT on 31 October = 03:00 UTC; 06:00 EST on 1 November = 11:00 UTC: 8 hours.
     const { clock, notifier, deliveredAt } = scenario('2026-11-01T03:00:00Z', {
@@ -90,6 +104,7 @@ describe('quiet hours (fake clock, Intl time zones)', () => {
     expect(() => make({ timezone: 'Mars/Olympus' })).toThrow(/quietHours\.ops\.timezone/);
     expect(() => make({ start: '25:00' })).toThrow(TelltaleConfigError);
     expect(() => make({ urgentSeverity: 'panic' })).toThrow(/urgentSeverity/);
+    expect(() => make({ days: [] })).toThrow(/quietHours\.ops\.days/);
     expect(() =>
       createNotifier({ channels, quietHours: { nope: { timezone: 'UTC', start: '22:00', end: '07:00' } } }),
     ).toThrow(/quietHours\.nope/);

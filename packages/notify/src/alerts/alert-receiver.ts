@@ -32,19 +32,28 @@ export interface AlertTemplates {
  * const options: AlertReceiverOptions = {
  *   channels: ['email', 'pager'],
  *   route: (group) => (group.commonLabels.severity === 'critical' ? ['pager', 'email'] : ['email']),
- *   recipients: ['oncall@example.com'],
+ *   to: ['oncall@example.com'],
+ *   recipients: (group) => (group.commonLabels.team === 'db' ? ['dba-oncall'] : []),
  * };
  * ```
  */
 export interface AlertReceiverOptions {
-  /** Channels for every group; default all of the notifier's channels. */
+  /** Channels for every group; default all of the notifier's channels (none when `recipients` are given). */
   channels?: readonly string[];
   /** Picks channels per group; returning `undefined` falls back to `channels`. */
   route?: (group: AlertGroup) => readonly string[] | undefined;
   /** Text overrides; defaults follow Alertmanager's default templates. */
   templates?: AlertTemplates;
-  /** Recipients for channels that address people (email), fixed or per group. */
-  recipients?: readonly Recipient[] | ((group: AlertGroup) => readonly Recipient[]);
+  /** Addresses (the message's `to`) for channels that address people (email), fixed or per group. */
+  to?: readonly Recipient[] | ((group: AlertGroup) => readonly Recipient[]);
+  /**
+   * Ids of the notifier's `recipients`, fixed or per group: each gets the
+   * alert on their preferred channels, subject to their `minSeverity` and
+   * quiet hours (`send(..., { recipients })`). Without `channels` or
+   * `route`, the group then goes to these recipients only; an empty list
+   * counts as none.
+   */
+  recipients?: readonly string[] | ((group: AlertGroup) => readonly string[]);
 }
 
 /**
@@ -107,7 +116,7 @@ export function alertGroupCorrelationKey(group: AlertGroup): string {
  * ```ts
  * import { alertReceiver, createNotifier, smtpChannel } from '@telltale/notify';
  * const notifier = createNotifier({ channels: { email: smtpChannel({ host: 'smtp.example.com', from: 'alerts@example.com' }) } });
- * const receiver = alertReceiver(notifier, { recipients: ['oncall@example.com'] });
+ * const receiver = alertReceiver(notifier, { to: ['oncall@example.com'] });
  * await receiver.receive(alertGroupFromTelltaleAlerts);
  * ```
  */
@@ -116,18 +125,29 @@ export function alertReceiver(notifier: Notifier, options: AlertReceiverOptions 
     throw new TelltaleConfigError({ option: 'notifier', value: notifier, expected: 'a Notifier (createNotifier())' });
   }
   check.object('alertReceiver', options);
-  const { channels, route, templates = {}, recipients } = options;
+  const { channels, route, templates = {}, to: addresses, recipients } = options;
   if (channels !== undefined && (!Array.isArray(channels) || channels.some((name) => typeof name !== 'string'))) {
     throw new TelltaleConfigError({ option: 'channels', value: channels, expected: 'an array of channel names' });
   }
   check.optionalFunction('route', route);
   check.object('templates', templates);
   for (const name of ['subject', 'text', 'html'] as const) check.optionalFunction(`templates.${name}`, templates[name]);
-  if (recipients !== undefined && typeof recipients !== 'function' && !Array.isArray(recipients)) {
+  if (addresses !== undefined && typeof addresses !== 'function' && !Array.isArray(addresses)) {
+    throw new TelltaleConfigError({
+      option: 'to',
+      value: addresses,
+      expected: 'an array of addresses or a function of the group',
+    });
+  }
+  if (
+    recipients !== undefined &&
+    typeof recipients !== 'function' &&
+    (!Array.isArray(recipients) || recipients.some((id) => typeof id !== 'string'))
+  ) {
     throw new TelltaleConfigError({
       option: 'recipients',
       value: recipients,
-      expected: 'an array of recipients or a function of the group',
+      expected: "an array of ids from the notifier's `recipients` or a function of the group",
     });
   }
 
@@ -135,7 +155,8 @@ export function alertReceiver(notifier: Notifier, options: AlertReceiverOptions 
     async receive(input, receiveOptions = {}) {
       const group = parseAlertGroup(input);
       const targets = route?.(group) ?? channels;
-      const to = typeof recipients === 'function' ? recipients(group) : recipients;
+      const to = typeof addresses === 'function' ? addresses(group) : addresses;
+      const people = typeof recipients === 'function' ? recipients(group) : recipients;
       const html = templates.html?.(group);
       return notifier.send(
         {
@@ -152,6 +173,8 @@ export function alertReceiver(notifier: Notifier, options: AlertReceiverOptions 
         {
           idempotencyKey: alertGroupIdempotencyKey(group),
           ...(targets === undefined ? {} : { channels: targets }),
+          // An empty list counts as none, so the group still goes somewhere (never dropped).
+          ...(people === undefined || people.length === 0 ? {} : { recipients: people }),
           ...(receiveOptions.signal === undefined ? {} : { signal: receiveOptions.signal }),
         },
       );

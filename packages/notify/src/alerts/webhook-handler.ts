@@ -12,7 +12,7 @@ import { alertReceiver, type AlertReceiverOptions } from './alert-receiver.js';
  * ```ts
  * const options: AlertmanagerWebhookOptions = {
  *   bearerToken: process.env.ALERTMANAGER_WEBHOOK_TOKEN,
- *   recipients: ['oncall@example.com'],
+ *   to: ['oncall@example.com'],
  *   maxBodySize: 1_048_576,
  * };
  * ```
@@ -136,7 +136,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | und
  * import { alertmanagerWebhookHandler, createNotifier, smtpChannel } from '@telltale/notify';
  * const notifier = createNotifier({ channels: { email: smtpChannel({ host: 'smtp.example.com', from: 'alerts@example.com' }) } });
  * const handler = alertmanagerWebhookHandler(notifier, {
- *   recipients: ['oncall@example.com'],
+ *   to: ['oncall@example.com'],
  *   bearerToken: process.env.ALERTMANAGER_WEBHOOK_TOKEN,
  * });
  * createServer(handler).listen(9095, '127.0.0.1');

@@ -118,6 +118,7 @@ export function webhookChannel(options: WebhookChannelOptions): NotificationChan
           id: delivery.idempotencyKey,
           deliveryId: delivery.id,
           channel: delivery.channel,
+          ...(delivery.recipient === undefined ? {} : { recipient: delivery.recipient }),
           ...messagePayload(delivery.message),
         },
       });
