@@ -11,12 +11,12 @@ const expected = [
   ['error burst', /Step \d+\. Error burst/],
   ['alert pending', /Alert HighErrorRate is pending/],
   ['alert firing', /Alert HighErrorRate is firing/],
-  ['email at the SMTP sink', /On-call email delivered: "\[FIRING\] HighErrorRate"/],
+  ['email at the SMTP sink', /On-call email delivered: "\[FIRING:\d+\] HighErrorRate/],
   ['breaker opens', /Circuit breaker billing: closed → open/],
   ['breaker recovers', /Circuit breaker billing: half-open → closed/],
   ['STT falls back', /Transcribed by \S+ \(fell back: openai:failure → \S+:success\)/],
   ['alert resolves', /Alert HighErrorRate resolved/],
-  ['resolution email', /Resolution email delivered: "\[RESOLVED\] HighErrorRate"/],
+  ['resolution email', /Resolution email delivered: "\[RESOLVED\] HighErrorRate/],
   ['clean exit', /Demo finished\./],
 ];
 const missing = expected.filter(([, pattern]) => !pattern.test(output));

@@ -1,7 +1,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { TelltaleError, parseAlertGroup } from '@telltale/core';
+import { TelltaleError } from '@telltale/core';
 import { expressDashboard } from '@telltale/dashboard/express';
 import { expressHealth } from '@telltale/health/express';
+import { expressAlertmanagerWebhook } from '@telltale/notify/express';
 import type { AppConfig, Observability } from './observability.js';
 import { productEmails } from './templates/product-emails.js';
 
@@ -103,26 +104,10 @@ export function createExpressApp(config: AppConfig, observability: Observability
     response.status(201).json({ email: body.email, notification: receipt.messageId });
   });
 
-  // Alertmanager's webhook receiver (the fleet path): same AlertGroup shape and
-  // the same on-call email as the in-process engine sends.
-  app.post('/alerts/webhook', express.json({ limit: '1mb' }), async (request, response) => {
-    if (config.alertWebhookToken && request.get('authorization') !== `Bearer ${config.alertWebhookToken}`) {
-      return void response.status(401).json({ error: 'missing or wrong bearer token' });
-    }
-    let group;
-    try {
-      group = parseAlertGroup(request.body);
-    } catch (error) {
-      return void response.status(400).json({ error: (error as Error).message });
-    }
-    try {
-      await observability.sendAlertGroup(group);
-      response.status(200).json({ accepted: group.alerts.length });
-    } catch {
-      // 5xx makes Alertmanager retry: the notification is not lost.
-      response.status(503).json({ error: 'notification queue unavailable' });
-    }
-  });
+  // Alertmanager's webhook receiver (the fleet path): schema-checked, bearer-token protected,
+  // 503 only when the queue cannot accept (so Alertmanager retries), the same on-call email as
+  // the in-process rules send.
+  app.post('/alerts/webhook', expressAlertmanagerWebhook(observability.alertWebhook));
 
   app.get('/boom', () => {
     throw new Error('deliberate failure for the error-path demo');

@@ -108,9 +108,9 @@ try {
   say.ok('Alert HighErrorRate is firing');
 
   say.step('The on-call notification arrives at the SMTP sink');
-  const page = await smtp.waitFor((mail) => mail.subject.startsWith('[FIRING] HighErrorRate'), 30_000);
+  const page = await smtp.waitFor((mail) => /^\[FIRING:\d+\] HighErrorRate/.test(mail.subject), 30_000);
   say.ok(`On-call email delivered: "${page.subject}"`);
-  for (const line of page.text.split('\n').slice(0, 4)) say.info(`  | ${line}`);
+  for (const line of page.text.split('\n').filter(Boolean).slice(1, 5)) say.info(`  | ${line}`);
 
   say.step('The billing breaker has opened; the upstream recovers and the breaker closes');
   await waitUntil('breaker open', () => observability.billingBreaker.state === 'open', 20_000);
@@ -149,7 +149,7 @@ try {
     60_000,
   );
   say.ok('Alert HighErrorRate resolved');
-  const resolved = await smtp.waitFor((mail) => mail.subject.startsWith('[RESOLVED] HighErrorRate'), 30_000);
+  const resolved = await smtp.waitFor((mail) => /^\[RESOLVED\] HighErrorRate/.test(mail.subject), 30_000);
   say.ok(`Resolution email delivered: "${resolved.subject}"`);
 
   say.step('Done');

@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { systemClock, type AlertGroup, type Clock, type Logger } from '@telltale/core';
+import { systemClock, type Clock, type Logger } from '@telltale/core';
 import { createAlertEngine, otelSeriesSource } from '@telltale/alerts';
 import { createDashboard } from '@telltale/dashboard';
 import { createHealthRegistry, eventLoopDelayCheck, httpCheck, memoryCheck } from '@telltale/health';
 import { expressMetrics } from '@telltale/metrics/express';
 import { startTelemetry } from '@telltale/node';
-import { createNotifier, smtpChannel, webhookChannel } from '@telltale/notify';
+import {
+  alertmanagerWebhookHandler,
+  alertReceiver,
+  createNotifier,
+  smtpChannel,
+  webhookChannel,
+} from '@telltale/notify';
 import { circuitBreaker, exponential, pipeline, retry, retryBudget, timeout } from '@telltale/resilience';
 import { createFallbackTranscriber, openaiProvider, pocketsphinxProvider, type SttProvider } from '@telltale/stt';
 
@@ -87,25 +93,15 @@ export function createObservability(config: AppConfig) {
     },
   });
 
-  const sendAlertGroup = async (group: AlertGroup): Promise<void> => {
-    const names = [...new Set(group.alerts.map((alert) => alert.labels.alertname))].join(', ');
-    const lines = group.alerts.map(
-      (alert) => `- [${alert.status}] ${alert.labels.alertname}: ${alert.annotations.summary ?? ''}`,
-    );
-    await notifier.send(
-      {
-        to: [config.oncallEmail],
-        subject: `[${group.status.toUpperCase()}] ${names}`,
-        text: `${lines.join('\n')}\n\nGroup: ${group.groupKey}`,
-        severity: group.status === 'firing' ? 'critical' : 'info',
-        data: { groupKey: group.groupKey },
-      },
-      {
-        channels: ['email'],
-        idempotencyKey: `${group.groupKey}:${group.status}:${group.alerts.map((a) => a.startsAt).join(',')}`,
-      },
-    );
-  };
+  // One formatter for both alert paths: the in-process engine below and Alertmanager's webhook
+  // (`alertWebhook`, mounted at POST /alerts/webhook). Same subject, text and idempotency key.
+  const alertsToOncall = { channels: ['email'], to: [config.oncallEmail] };
+  const oncall = alertReceiver(notifier, alertsToOncall);
+  const alertWebhook = alertmanagerWebhookHandler(notifier, {
+    ...alertsToOncall,
+    bearerToken: config.alertWebhookToken,
+    logger: config.logger,
+  });
 
   const alerts = createAlertEngine({
     source: otelSeriesSource(telemetry.metricReader),
@@ -114,7 +110,11 @@ export function createObservability(config: AppConfig) {
     retention: '2h', // the regression rule compares with an hour ago
     // Off in the fleet: the rules are still loaded and validated, Prometheus evaluates them.
     autoStart: config.inProcessAlerts !== false,
-    receivers: { oncall: sendAlertGroup },
+    receivers: {
+      oncall: async (group) => {
+        await oncall.receive(group);
+      },
+    },
     clock,
   });
 
@@ -164,7 +164,7 @@ export function createObservability(config: AppConfig) {
   });
 
   return {
-    sendAlertGroup,
+    alertWebhook,
     telemetry,
     httpMetrics,
     billing,

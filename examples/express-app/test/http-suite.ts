@@ -35,6 +35,7 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
         localStt: false,
         backupSttUrl: backup.url,
         evaluationInterval: '1h',
+        alertWebhookToken: 'am-token',
       });
     });
 
@@ -82,6 +83,45 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
         body: JSON.stringify({ name: 'no email' }),
       });
       expect(bad.status).toBe(400);
+    });
+
+    it('turns an Alertmanager webhook into the on-call email, and refuses bad or unauthenticated posts', async () => {
+      const group = {
+        version: '4',
+        groupKey: '{}:{alertname="HighErrorRate"}',
+        truncatedAlerts: 0,
+        status: 'firing',
+        receiver: 'oncall',
+        groupLabels: { alertname: 'HighErrorRate' },
+        commonLabels: { alertname: 'HighErrorRate', severity: 'page' },
+        commonAnnotations: {},
+        externalURL: 'http://alertmanager.test',
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'HighErrorRate', severity: 'page' },
+            annotations: { summary: 'error ratio 12%' },
+            startsAt: '2026-11-23T05:00:00Z',
+            endsAt: '0001-01-01T00:00:00Z',
+            generatorURL: 'http://prometheus.test/graph',
+            fingerprint: 'a1b2c3d4e5f60718',
+          },
+        ],
+      };
+      const post = (body: unknown, token = 'am-token') =>
+        fetch(`${app.url}/alerts/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        });
+      expect((await post(group, 'wrong')).status).toBe(401);
+      const bad = await post({ ...group, alerts: [{ ...group.alerts[0], startsAt: 'yesterday' }] });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toMatch(/alerts\[0\]\.startsAt/);
+      expect((await post(group)).status).toBe(200);
+      const mail = await smtp.waitFor((m) => m.subject.startsWith('[FIRING:1] HighErrorRate'), 10_000);
+      expect(mail.to).toContain('oncall@coachly.test');
+      expect(mail.text).toContain('error ratio 12%');
     });
 
     it('transcribes with the primary provider, and falls back when it fails', async () => {

@@ -3,6 +3,7 @@ import { TelltaleError } from '@telltale/core';
 import { fastifyDashboard } from '@telltale/dashboard/fastify';
 import { fastifyHealth } from '@telltale/health/fastify';
 import { fastifyMetrics } from '@telltale/metrics/fastify';
+import { fastifyAlertmanagerWebhook } from '@telltale/notify/fastify';
 import type { AppConfig } from './config.js';
 import type { Observability } from './observability.js';
 import { createSessionStore } from './sessions.js';
@@ -26,6 +27,7 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
   await app.register(fastifyMetrics, { metrics: httpMetrics });
   await app.register(fastifyHealth, { registry: health });
   await app.register(fastifyDashboard, { dashboard });
+  await app.register(fastifyAlertmanagerWebhook, { handler: observability.alertWebhook, path: '/alerts/webhook' });
 
   // The exporter writes the exposition itself; Fastify must not touch the reply.
   app.get('/metrics', { config: { metrics: false } }, (request, reply) => {

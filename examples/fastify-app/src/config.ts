@@ -21,6 +21,8 @@ export interface AppConfig {
   /** Alert rule file (YAML text); defaults to `src/rules.yaml`. */
   rules?: string;
   evaluationInterval?: string;
+  /** Bearer token Alertmanager must send to `POST /alerts/webhook`; unset = no auth. */
+  alertWebhookToken?: string | undefined;
   logger?: Logger;
   clock?: Clock;
 }

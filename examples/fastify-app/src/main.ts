@@ -25,6 +25,7 @@ const app = await startFastifyApp(
     cloudSttApiKey: env('CLOUD_STT_API_KEY', 'unset'),
     localStt,
     backupSttUrl: process.env.BACKUP_STT_URL,
+    alertWebhookToken: process.env.ALERT_WEBHOOK_TOKEN,
   },
   Number(env('PORT', '3000')),
   env('HOST', '127.0.0.1'),

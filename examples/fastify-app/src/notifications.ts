@@ -1,5 +1,11 @@
 import type { AlertGroup } from '@telltale/core';
-import { createNotifier, smtpChannel, webhookChannel } from '@telltale/notify';
+import {
+  alertmanagerWebhookHandler,
+  alertReceiver,
+  createNotifier,
+  smtpChannel,
+  webhookChannel,
+} from '@telltale/notify';
 import type { AppConfig } from './config.js';
 
 /** The notifier: an `email` channel over SMTP and, when configured, a signed `ops` webhook. */
@@ -21,26 +27,26 @@ export function createAppNotifier(config: AppConfig) {
 
 export type AppNotifier = ReturnType<typeof createAppNotifier>;
 
-/** An alert receiver that emails a firing or resolved alert group to on-call. */
-export function emailAlertGroups(notifier: AppNotifier, oncallEmail: string) {
-  return async (group: AlertGroup): Promise<void> => {
-    const names = [...new Set(group.alerts.map((alert) => alert.labels.alertname))].join(', ');
-    const lines = group.alerts.map(
-      (alert) => `- [${alert.status}] ${alert.labels.alertname}: ${alert.annotations.summary ?? ''}`,
-    );
-    await notifier.send(
-      {
-        to: [oncallEmail],
-        subject: `[${group.status.toUpperCase()}] ${names}`,
-        text: `${lines.join('\n')}\n\nGroup: ${group.groupKey}`,
-        severity: group.status === 'firing' ? 'critical' : 'info',
-        data: { groupKey: group.groupKey },
-      },
-      {
-        channels: ['email'],
-        // The same group state is sent once, even if the engine re-notifies.
-        idempotencyKey: `${group.groupKey}:${group.status}:${group.alerts.map((alert) => alert.startsAt).join(',')}`,
-      },
-    );
+/**
+ * Both alert paths email on-call the same way: the in-process engine's receiver, and the
+ * Alertmanager webhook handler mounted at POST /alerts/webhook (schema-checked, bearer token,
+ * 503 only when the queue cannot accept).
+ */
+export function oncallAlerts(
+  notifier: AppNotifier,
+  config: Pick<AppConfig, 'oncallEmail' | 'alertWebhookToken' | 'logger'>,
+) {
+  const target = { channels: ['email'], to: [config.oncallEmail] };
+  const receiver = alertReceiver(notifier, target);
+  return {
+    /** For `createAlertEngine({ receivers })`. */
+    receive: async (group: AlertGroup): Promise<void> => {
+      await receiver.receive(group);
+    },
+    webhook: alertmanagerWebhookHandler(notifier, {
+      ...target,
+      bearerToken: config.alertWebhookToken,
+      logger: config.logger,
+    }),
   };
 }

@@ -7,7 +7,7 @@ import { createHttpMetrics } from '@telltale/metrics';
 import { startTelemetry } from '@telltale/node';
 import { createBillingClient } from './billing-client.js';
 import type { AppConfig } from './config.js';
-import { createAppNotifier, emailAlertGroups } from './notifications.js';
+import { createAppNotifier, oncallAlerts } from './notifications.js';
 import { createTranscriber } from './transcription.js';
 
 /** The alert rule file shipped beside this module. */
@@ -26,6 +26,7 @@ export function createObservability(config: AppConfig) {
   const httpMetrics = createHttpMetrics({ ignore: ['/metrics', '/health', '/health/*', '/_telltale/*'] });
   const billing = createBillingClient(config.billingUrl);
   const notifier = createAppNotifier(config);
+  const oncall = oncallAlerts(notifier, config);
   const stt = createTranscriber(config);
 
   const alerts = createAlertEngine({
@@ -33,7 +34,7 @@ export function createObservability(config: AppConfig) {
     rules: config.rules ?? defaultRules(),
     evaluationInterval: config.evaluationInterval ?? '15s',
     retention: '2h', // ChargeLatencyRegression compares with an hour ago
-    receivers: { oncall: emailAlertGroups(notifier, config.oncallEmail) },
+    receivers: { oncall: oncall.receive },
     clock: config.clock ?? systemClock,
   });
 
@@ -74,6 +75,7 @@ export function createObservability(config: AppConfig) {
     httpMetrics,
     billing,
     notifier,
+    alertWebhook: oncall.webhook,
     alerts,
     stt,
     health,

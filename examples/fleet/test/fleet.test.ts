@@ -30,7 +30,7 @@ describe.skipIf(missing)('fleet: Prometheus + Alertmanager over two app instance
     const stop = new AbortController();
     const burst = drive(fleet.apps, { seconds: 60, perSecond: 20, errorShare: 0.5, signal: stop.signal });
     const mail = await fleet.smtp
-      .waitFor((m) => m.subject.startsWith('[FIRING]') && m.subject.includes('HighErrorRate'), 90_000)
+      .waitFor((m) => m.subject.startsWith('[FIRING:') && m.subject.includes('HighErrorRate'), 90_000)
       .finally(() => stop.abort());
     await burst;
     expect(mail.to).toEqual(['oncall@coachly.test']);
