@@ -87,7 +87,12 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
     options.store ??
     (options.directory === undefined
       ? memoryStore()
-      : fileStore({ directory: check.nonEmptyString('directory', options.directory), logger: options.logger ?? {} }));
+      : fileStore({
+          directory: check.nonEmptyString('directory', options.directory),
+          logger: options.logger ?? {},
+          // The notifier's clock, so idempotency keys expire by the same time they were given.
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        }));
   for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
     if (typeof store[method] !== 'function') {
       throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore' });

@@ -304,24 +304,33 @@ export function createNotifier(options: NotifierOptions): Notifier {
     } catch (error) {
       failure = error;
     }
-    lane.inFlight--;
-    if (closed && abort.signal.aborted && failure !== undefined) {
-      // Aborted by close(): the record stays in the store for the next run.
-      queued--;
-      checkIdle();
-      return;
+    if (failure === undefined) {
+      // The slot is held until the acknowledgement is written, so a crash can duplicate at most
+      // `concurrency` deliveries per channel (those sent but not yet acknowledged).
+      await onDelivered(lane, record, result ?? {});
+      lane.inFlight--;
+    } else {
+      lane.inFlight--;
+      if (closed && abort.signal.aborted) {
+        // Aborted by close(): the record stays in the store for the next run.
+        queued--;
+        checkIdle();
+        return;
+      }
+      onFailed(lane, record, failure);
     }
-    if (failure === undefined) onDelivered(lane, record, result ?? {});
-    else onFailed(lane, record, failure);
     pump(lane);
     checkIdle();
   }
 
-  function onDelivered(lane: Lane, record: OutboxRecord, result: DeliveryResult): void {
+  /** Resolves once the acknowledgement is written (a failed write is logged, not thrown). */
+  function onDelivered(lane: Lane, record: OutboxRecord, result: DeliveryResult): Promise<void> {
     const now = clock.now();
     queued--;
     lane.rateLimitStreak = 0;
-    persist(store.remove(record.id));
+    const acknowledged = store
+      .remove(record.id)
+      .catch((error: unknown) => logger.error({ err: error }, 'notify outbox store write failed'));
     telemetry.delivery(lane.name, 'delivered');
     telemetry.latency(lane.name, Math.max(0, now - record.enqueuedAt) / 1000);
     logger.debug({ channel: lane.name, deliveryId: record.id, attempt: record.attempts + 1 }, 'notification delivered');
@@ -335,6 +344,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         ...(record.fallbackFrom === undefined ? {} : { fallbackFrom: record.fallbackFrom.channel }),
       });
     settleWaiter(record, result, undefined);
+    return acknowledged;
   }
 
   function onFailed(lane: Lane, record: OutboxRecord, error: unknown): void {

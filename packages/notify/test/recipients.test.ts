@@ -378,6 +378,12 @@ describe('recipient preferences: durability and validation', () => {
       [`${receipt.messageId}:ana:email`, 'digest-15/ana/email'],
     ]);
     expect(second.clock.now()).toBe(at('2026-01-16T06:00:00Z'));
+    // The key survived the restart (it expires by the notifier's clock): a re-send is a duplicate.
+    const again = await second.notifier.send(
+      { subject: 'Nightly digest', severity: 'warning' },
+      { recipients: ['ana'], idempotencyKey: 'digest-15' },
+    );
+    expect(again).toMatchObject({ duplicate: true, messageId: receipt.messageId });
   });
 
   it('refuses unknown recipients at send, naming them', async () => {
