@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnWithSources } from './support/spawn-source.js';
 
 // One incident, as the issue scripts it, against a real Express service in a child process:
 // a 5xx burst with slow requests → the error-ratio alert fires once and is grouped with the
@@ -25,20 +26,7 @@ interface Page {
 }
 
 async function start(directory: string): Promise<{ child: ChildProcess; base: string }> {
-  const environment = { ...process.env };
-  delete environment.NODE_OPTIONS;
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@telltale/source',
-      '--import',
-      'tsx',
-      app,
-      join(directory, 'pages.jsonl'),
-      join(directory, 'state.json'),
-    ],
-    { cwd: join(import.meta.dirname, '..', '..', '..'), env: environment, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawnWithSources(app, [join(directory, 'pages.jsonl'), join(directory, 'state.json')]);
   children.push(child);
   const port = await new Promise<string>((resolve, reject) => {
     let output = '';

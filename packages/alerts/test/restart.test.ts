@@ -1,25 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnWithSources } from './support/spawn-source.js';
 
 const script = join(import.meta.dirname, 'support', 'paging-process.ts');
 const children: ChildProcess[] = [];
 
 function start(directory: string): ChildProcess {
-  const environment = { ...process.env };
-  delete environment.NODE_OPTIONS;
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@telltale/source',
-      '--import',
-      'tsx',
-      script,
-      ...['value', 'pages.jsonl', 'state.json'].map((name) => join(directory, name)),
-    ],
-    { cwd: join(import.meta.dirname, '..', '..', '..'), env: environment, stdio: ['ignore', 'pipe', 'inherit'] },
+  const child = spawnWithSources(
+    script,
+    ['value', 'pages.jsonl', 'state.json'].map((name) => join(directory, name)),
   );
   children.push(child);
   return child;

@@ -1,26 +1,10 @@
-import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { consoleChannel, createNotifier } from '@telltale/notify';
 import { describe, expect, it } from 'vitest';
+import { probeTelemetry } from './fixtures/telemetry-probe.js';
 
-const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const probe = fileURLToPath(new URL('./fixtures/telemetry-probe.ts', import.meta.url));
-
-type Point = { attributes: Record<string, unknown>; value: unknown };
-type Collected = Record<string, { unit: string; points: Point[] }>;
-
-// The real OpenTelemetry SDK runs in a child process (see the probe for why).
 describe('telemetry with the OpenTelemetry SDK', async () => {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--conditions=@telltale/source', '--import', 'tsx', probe],
-    {
-      cwd: repositoryRoot,
-    },
-  );
-  const { whileRetrying, afterwards } = JSON.parse(stdout) as Record<'whileRetrying' | 'afterwards', Collected>;
+  const { whileRetrying, afterwards } = await probeTelemetry();
 
   it('reports queue depth per channel while a delivery waits for its retry', () => {
     expect(whileRetrying['telltale.notify.queue.depth']).toEqual({
