@@ -22,7 +22,8 @@ import { median, report, saveResults } from './harness.js';
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
 const ALL_FRAMEWORKS = ['express', 'fastify'] as const;
-const ALL_VARIANTS = ['bare', 'telltale', 'prom-client plugin', 'opentelemetry'] as const;
+// 'empty middleware' is the floor any middleware pays (an Express layer, a Fastify hook).
+const ALL_VARIANTS = ['bare', 'empty middleware', 'telltale', 'prom-client plugin', 'opentelemetry'] as const;
 type Framework = (typeof ALL_FRAMEWORKS)[number];
 type Variant = (typeof ALL_VARIANTS)[number];
 // BENCH_FRAMEWORKS=express BENCH_VARIANTS=bare,telltale for a quick partial run.
@@ -32,6 +33,7 @@ const FRAMEWORKS = pick(ALL_FRAMEWORKS, process.env.BENCH_FRAMEWORKS);
 const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
 const CONNECTIONS = 16;
 
 // ---------------------------------------------------------------- server side
@@ -63,7 +65,9 @@ async function serve(framework: Framework, variant: Variant): Promise<void> {
   if (framework === 'express') {
     const express = require('express') as typeof Express;
     const app = express();
-    if (variant === 'telltale') {
+    if (variant === 'empty middleware') {
+      app.use((_request, _response, next) => next());
+    } else if (variant === 'telltale') {
       const { expressMetrics } = await import('@telltale/metrics/express');
       app.use(expressMetrics({ ignore: ['/metrics'] }));
     } else if (variant === 'prom-client plugin') {
@@ -80,7 +84,9 @@ async function serve(framework: Framework, variant: Variant): Promise<void> {
   } else {
     const Fastify = require('fastify') as typeof FastifyFactory;
     const app = Fastify({ keepAliveTimeout: 60_000 });
-    if (variant === 'telltale') {
+    if (variant === 'empty middleware') {
+      app.addHook('onRequest', (_request, _reply, done) => done());
+    } else if (variant === 'telltale') {
       const { fastifyMetrics } = await import('@telltale/metrics/fastify');
       await app.register(fastifyMetrics, { ignore: ['/metrics'] });
     } else if (variant === 'prom-client plugin') {
@@ -133,6 +139,7 @@ async function load(port: number, seconds: number): Promise<{ requests: number; 
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/users/42`,
     connections: CONNECTIONS,
+    pipelining: PIPELINING,
     duration: seconds,
     timeout: 10,
   });
@@ -178,7 +185,8 @@ async function httpBenchmark(framework: Framework) {
   console.log(
     `  added CPU/request: ours ${added('telltale').toFixed(2)} µs, ` +
       `${framework === 'express' ? 'express-prom-bundle' : 'fastify-metrics'} ${added('prom-client plugin').toFixed(2)} µs, ` +
-      `OpenTelemetry ${added('opentelemetry').toFixed(2)} µs → ours/prom-client ×${ratios.oursVsPromClientPlugin.toFixed(2)}, ` +
+      `OpenTelemetry ${added('opentelemetry').toFixed(2)} µs, an empty middleware ${added('empty middleware').toFixed(2)} µs → ` +
+      `ours/prom-client ×${ratios.oursVsPromClientPlugin.toFixed(2)}, ` +
       `ours/OTel ×${ratios.oursVsOpenTelemetry.toFixed(2)}; our throughput ×${ratios.throughputVsBare.toFixed(3)} of bare`,
   );
   return { cpuMicrosPerRequest: cpuRows, requestsPerSecond: throughputRows, ...ratios };
