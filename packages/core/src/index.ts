@@ -12,5 +12,7 @@ export { createEmitter } from './events.js';
 export type { Disposable, Emitter } from './events.js';
 export { options } from './options.js';
 export { redactSecrets } from './redact.js';
+export { timeZoneOption, zonedTime } from './time-zone.js';
+export type { ZonedTime } from './time-zone.js';
 export { parseAlertGroup, ALERT_ZERO_TIME } from './alert-group.js';
 export type { AlertGroup, Alert, AlertStatus, LabelSet } from './alert-group.js';

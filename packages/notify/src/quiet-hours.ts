@@ -1,4 +1,4 @@
-import { options as check, TelltaleConfigError } from '@telltale/core';
+import { options as check, TelltaleConfigError, timeZoneOption, zonedTime } from '@telltale/core';
 import { SEVERITIES, type Severity } from './message.js';
 
 /**
@@ -12,7 +12,6 @@ import { SEVERITIES, type Severity } from './message.js';
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
 const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const SHORT_WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MINUTE = 60_000;
 
 /**
@@ -51,7 +50,8 @@ export interface QuietHours extends QuietWindow {
 
 /** A validated quiet window. */
 export interface ResolvedQuietHours {
-  format: Intl.DateTimeFormat;
+  /** Validated IANA zone. */
+  zone: string;
   start: number;
   end: number;
   /** Allowed start days as a bit set over `WEEKDAYS` indexes (Sunday = 0). */
@@ -67,28 +67,8 @@ function minutesOf(option: string, value: unknown): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-/** An `Intl` formatter giving the local weekday, hour and minute in `timezone`; throws on an unknown zone. */
-export function zoneFormat(option: string, timezone: unknown): Intl.DateTimeFormat {
-  try {
-    if (typeof timezone !== 'string' || timezone === '') throw new RangeError('not a string');
-    return new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-  } catch {
-    throw new TelltaleConfigError({ option, value: timezone, expected: 'an IANA time zone, e.g. "Europe/Berlin"' });
-  }
-}
-
-/** Validates a quiet window in `format`'s zone, throwing `TelltaleConfigError` naming the option. */
-export function resolveQuietWindow(
-  option: string,
-  input: QuietWindow,
-  format: Intl.DateTimeFormat,
-): ResolvedQuietHours {
+/** Validates a quiet window in `zone` (validated already), throwing `TelltaleConfigError` naming the option. */
+export function resolveQuietWindow(option: string, input: QuietWindow, zone: string): ResolvedQuietHours {
   check.object(option, input);
   const start = minutesOf(`${option}.start`, input.start);
   const end = minutesOf(`${option}.end`, input.end);
@@ -108,30 +88,25 @@ export function resolveQuietWindow(
     days = 0;
     for (const day of list) days |= 1 << WEEKDAYS.indexOf(check.oneOf(`${option}.days`, day as Weekday, WEEKDAYS));
   }
-  return { format, start, end, days, urgent: SEVERITIES.indexOf(urgent), outsideMinute: -1 };
+  return { zone, start, end, days, urgent: SEVERITIES.indexOf(urgent), outsideMinute: -1 };
 }
 
 /** Validates a channel's quiet-hours window, throwing `TelltaleConfigError` naming the option. */
 export function resolveQuietHours(option: string, input: QuietHours): ResolvedQuietHours {
   check.object(option, input);
-  return resolveQuietWindow(option, input, zoneFormat(`${option}.timezone`, input.timezone));
+  // Required here (no default): a channel's quiet hours without a zone is almost certainly a mistake.
+  const zone = timeZoneOption(`${option}.timezone`, input.timezone ?? '');
+  return resolveQuietWindow(option, input, zone);
 }
 
-function localTime(format: Intl.DateTimeFormat, at: number): { minutes: number; weekday: number } {
-  let hour = 0;
-  let minute = 0;
-  let weekday = 0;
-  for (const part of format.formatToParts(at)) {
-    if (part.type === 'hour') hour = Number(part.value);
-    else if (part.type === 'minute') minute = Number(part.value);
-    else if (part.type === 'weekday') weekday = SHORT_WEEKDAYS.indexOf(part.value);
-  }
+function localTime(zone: string, at: number): { minutes: number; weekday: number } {
+  const { hour, minute, weekday } = zonedTime(at, zone);
   return { minutes: hour * 60 + minute, weekday };
 }
 
 /** Whether `at` lies inside the window (one that started on an allowed day). */
 function inside(quiet: ResolvedQuietHours, at: number): boolean {
-  const { minutes, weekday } = localTime(quiet.format, at);
+  const { minutes, weekday } = localTime(quiet.zone, at);
   const allowed = (day: number): boolean => (quiet.days & (1 << day)) !== 0;
   if (quiet.start < quiet.end) return minutes >= quiet.start && minutes < quiet.end && allowed(weekday);
   if (minutes >= quiet.start) return allowed(weekday);
@@ -154,13 +129,13 @@ export function quietHoursRelease(quiet: ResolvedQuietHours, severity: Severity,
     quiet.outsideMinute = minute;
     return now;
   }
-  const local = localTime(quiet.format, now).minutes;
+  const local = localTime(quiet.zone, now).minutes;
   const minuteStart = now - (now % MINUTE);
   const estimate = minuteStart + ((quiet.end - local + 1440) % 1440) * MINUTE;
   let candidate = estimate;
   // Wall-clock arithmetic is off by the offset change when a DST switch lies in between: correct it.
   for (let step = 0; step < 3; step++) {
-    let drift = (quiet.end - localTime(quiet.format, candidate).minutes + 1440) % 1440;
+    let drift = (quiet.end - localTime(quiet.zone, candidate).minutes + 1440) % 1440;
     if (drift > 720) drift -= 1440;
     if (drift === 0) break;
     candidate += drift * MINUTE;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { options as check, TelltaleConfigError } from '@telltale/core';
+import { options as check, TelltaleConfigError, timeZoneOption } from '@telltale/core';
 import type { NotificationChannel } from './channel.js';
 import { isHeaderSafe, isPlainAddress, SEVERITIES, type Severity } from './message.js';
-import { resolveQuietWindow, zoneFormat, type QuietWindow, type ResolvedQuietHours } from './quiet-hours.js';
+import { resolveQuietWindow, type QuietWindow, type ResolvedQuietHours } from './quiet-hours.js';
 
 /**
  * One person (or team) the notifier knows by id, with their preferences:
@@ -117,17 +117,10 @@ export function resolveRecipients(
         expected: 'a non-empty array of channel names',
       });
     }
-    for (const channel of preferred as unknown[]) {
-      if (typeof channel !== 'string' || !addresses.has(channel)) {
-        throw new TelltaleConfigError({
-          option: `${option}.channels`,
-          value: channel,
-          expected: `a channel with an address in ${option}.addresses (${[...addresses.keys()].join(', ')})`,
-        });
-      }
-    }
+    // Preferred channels must be ones the recipient has an address on.
+    for (const channel of preferred as unknown[]) check.oneOf(`${option}.channels`, channel, [...addresses.keys()]);
     const minSeverity = check.oneOf(`${option}.minSeverity`, preferences.minSeverity, SEVERITIES, 'info');
-    const format = zoneFormat(`${option}.timezone`, preferences.timezone ?? 'UTC');
+    const zone = timeZoneOption(`${option}.timezone`, preferences.timezone);
     resolved.set(id, {
       id,
       name,
@@ -137,7 +130,7 @@ export function resolveRecipients(
       quiet:
         preferences.quietHours === undefined
           ? undefined
-          : resolveQuietWindow(`${option}.quietHours`, preferences.quietHours, format),
+          : resolveQuietWindow(`${option}.quietHours`, preferences.quietHours, zone),
     });
   }
   return resolved;

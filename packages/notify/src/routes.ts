@@ -71,15 +71,7 @@ export function validateRoutes(
         });
       }
     }
-    for (const name of channels as unknown[]) {
-      if (typeof name !== 'string' || !channelNames.includes(name)) {
-        throw new TelltaleConfigError({
-          option: `${option}.channels`,
-          value: name,
-          expected: `one of ${channelNames.join(', ')}`,
-        });
-      }
-    }
+    for (const name of channels as unknown[]) check.oneOf(`${option}.channels`, name, channelNames);
     if (route.minSeverity !== undefined) check.oneOf(`${option}.minSeverity`, route.minSeverity, SEVERITIES);
     for (const severity of route.severities ?? []) check.oneOf(`${option}.severities`, severity, SEVERITIES);
     check.optionalFunction(`${option}.when`, route.when);

@@ -1,4 +1,4 @@
-import { TelltaleConfigError } from '@telltale/core';
+import { TelltaleConfigError, timeZoneOption, zonedTime } from '@telltale/core';
 import { isList } from './matchers.js';
 
 /**
@@ -196,38 +196,9 @@ const yearRange = (option: string, value: unknown): Range => {
   return range;
 };
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-const formatterFor = (zone: string): Intl.DateTimeFormat => {
-  let formatter = formatters.get(zone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-    formatters.set(zone, formatter);
-  }
-  return formatter;
-};
-
-const resolveLocation = (option: string, value: unknown): string => {
-  if (value === undefined) return 'UTC';
-  if (typeof value !== 'string' || value === '')
-    return fail(option, value, 'an IANA time zone such as "Europe/Berlin"');
+const resolveLocation = (option: string, value: unknown): string =>
   // Go's "Local" is the host's zone.
-  const zone = value === 'Local' ? new Intl.DateTimeFormat().resolvedOptions().timeZone : value;
-  try {
-    formatterFor(zone);
-  } catch {
-    return fail(option, value, 'an IANA time zone such as "Europe/Berlin"');
-  }
-  return zone;
-};
+  timeZoneOption(option, value === 'Local' ? new Intl.DateTimeFormat().resolvedOptions().timeZone : value);
 
 type WallClock = ReturnType<typeof readWallClock>;
 
@@ -244,29 +215,13 @@ function wallClock(time: number, zone: string): WallClock {
 }
 
 function readWallClock(time: number, zone: string) {
-  let year: number, month: number, day: number, minute: number;
-  if (zone === 'UTC') {
-    // The default zone needs no Intl round trip.
-    const date = new Date(time);
-    year = date.getUTCFullYear();
-    month = date.getUTCMonth() + 1;
-    day = date.getUTCDate();
-    minute = date.getUTCHours() * 60 + date.getUTCMinutes();
-  } else {
-    const parts: Record<string, number> = {};
-    for (const part of formatterFor(zone).formatToParts(time))
-      if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    year = parts.year!;
-    month = parts.month!;
-    day = parts.day!;
-    minute = parts.hour! * 60 + parts.minute!;
-  }
+  const { year, month, day, hour, minute, weekday } = zonedTime(time, zone);
   return {
     year,
     month,
     day,
-    minute,
-    weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay(),
+    minute: hour * 60 + minute,
+    weekday,
     // Calendar days of the month (the documented meaning of `-1`, also across a DST change).
     daysInMonth: new Date(Date.UTC(year, month, 0)).getUTCDate(),
   };
