@@ -36,6 +36,7 @@ export type { InhibitRuleInput } from './routing/inhibitor.js';
 export type { Silence, SilenceOptions } from './routing/silences.js';
 export { parseMatchers } from './routing/matchers.js';
 export type { Matcher, MatcherInput, MatchOperator } from './routing/matchers.js';
+export type { LabelRegex } from './promql/regex.js';
 export type { NotificationLogEntry } from './routing/notify-decision.js';
 export { loadRules } from './rules/load-rules.js';
 export type {

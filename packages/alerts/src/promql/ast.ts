@@ -1,3 +1,5 @@
+import type { LabelRegex } from './regex.js';
+
 /** Label matcher operators, as in PromQL. */
 export type MatchOperator = '=' | '!=' | '=~' | '!~';
 
@@ -6,8 +8,8 @@ export interface LabelMatcher {
   readonly name: string;
   readonly operator: MatchOperator;
   readonly value: string;
-  /** Fully anchored regex for `=~` / `!~` (PromQL regexes always match the whole value). */
-  readonly regex?: RegExp;
+  /** Fully anchored RE2 regex for `=~` / `!~` (PromQL regexes always match the whole value). */
+  readonly regex?: LabelRegex;
 }
 
 /** The value types PromQL expressions produce. */

@@ -13,6 +13,7 @@ import type {
 import { COMPARISON_OPERATORS, SET_OPERATORS } from './ast.js';
 import { FUNCTIONS } from './function-signatures.js';
 import { matches } from './match.js';
+import { compileLabelRegex, regexErrorMessage, type LabelRegex } from './regex.js';
 
 const AGGREGATIONS = new Set([
   'sum',
@@ -274,13 +275,13 @@ class Converter {
     const name = this.text(nameNode);
     const value = this.string(valueNode);
     if (operator === '=~' || operator === '!~') {
-      let regex: RegExp;
+      let regex: LabelRegex;
       try {
-        regex = new RegExp(`^(?:${value})$`, 's');
+        regex = compileLabelRegex(value);
       } catch (error) {
         throw promqlError(
           this.source,
-          `Invalid regular expression ${JSON.stringify(value)}: ${(error as Error).message}`,
+          `Invalid regular expression ${JSON.stringify(value)}: ${regexErrorMessage(error)}`,
         );
       }
       return { name, operator, value, regex };

@@ -1,4 +1,5 @@
 import { TelltaleError } from '@telltale/core';
+import { compileLabelRegex, regexErrorMessage, type LabelRegex } from '../promql/regex.js';
 import type { Labels } from '../store/labels.js';
 
 /** A matcher operator, as in Alertmanager. */
@@ -9,8 +10,8 @@ export interface Matcher {
   readonly name: string;
   readonly operator: MatchOperator;
   readonly value: string;
-  /** Fully anchored regex for `=~` / `!~`. */
-  readonly regex?: RegExp;
+  /** Fully anchored RE2 regex for `=~` / `!~` (Go `regexp` syntax, linear time). */
+  readonly regex?: LabelRegex;
 }
 
 /** A matcher as users write it: `'severity=~"critical|page"'` or an object. */
@@ -44,15 +45,15 @@ function unquote(raw: string, input: string): string {
 }
 
 /**
- * Builds a matcher; regexes are anchored (`^(?:…)$`) like Alertmanager's.
+ * Builds a matcher; regexes are RE2 (Go syntax) and fully anchored like Alertmanager's.
  */
 export function createMatcher(name: string, operator: MatchOperator, value: string): Matcher {
   if (operator !== '=~' && operator !== '!~') return { name, operator, value };
-  let regex: RegExp;
+  let regex: LabelRegex;
   try {
-    regex = new RegExp(`^(?:${value})$`, 's');
+    regex = compileLabelRegex(value);
   } catch (error) {
-    invalid(`${name}${operator}"${value}"`, (error as Error).message);
+    invalid(`${name}${operator}"${value}"`, regexErrorMessage(error));
   }
   return { name, operator, value, regex };
 }
