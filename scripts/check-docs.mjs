@@ -62,6 +62,11 @@ export const CHECKED = [
   'docs/notify.md',
   'packages/alerts/README.md',
   'packages/notify/README.md',
+  'docs/security.md',
+  'docs/live.md',
+  'docs/jobs.md',
+  'packages/live/README.md',
+  'packages/jobs/README.md',
 ];
 
 /** Workspace packages whose node_modules the generated blocks resolve imports through (first wins). */
@@ -72,6 +77,7 @@ const RESOLVE_FROM = [
   'packages/node',
   'packages/alerts',
   'packages/notify',
+  'bench',
 ];
 
 const TYPESCRIPT = new Set(['ts', 'typescript']);

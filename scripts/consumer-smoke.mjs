@@ -31,7 +31,15 @@ for (const { dir, manifest } of packages) {
 const consumer = {
   name: 'telltale-consumer-smoke',
   private: true,
-  dependencies: { ...files, express: '^5.1.0', fastify: '^5.0.0', '@opentelemetry/api': '~1.9.0' },
+  dependencies: {
+    ...files,
+    express: '^5.1.0',
+    fastify: '^5.0.0',
+    '@opentelemetry/api': '~1.9.0',
+    // Optional backend peers, so the /redis and /bullmq entry points load.
+    bullmq: '6.7.0',
+    ioredis: '5.11.1',
+  },
   overrides: files,
 };
 writeFileSync(join(scratch, 'package.json'), JSON.stringify(consumer, null, 2));

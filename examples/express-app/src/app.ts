@@ -5,6 +5,7 @@ import { expressHealth } from '@telltale/health/express';
 import { expressAlertmanagerWebhook } from '@telltale/notify/express';
 import type { AppConfig, Observability } from './observability.js';
 import { productEmails } from './templates/product-emails.js';
+import { refuseUpload } from './upload-auth.js';
 
 const sessions = new Map(
   Array.from({ length: 50 }, (_, index) => {
@@ -69,6 +70,12 @@ export function createExpressApp(config: AppConfig, observability: Observability
 
   sessionsRouter.post(
     '/:id/transcript',
+    // Authenticated before express.raw() reads up to 25 MB.
+    (request, response, next) => {
+      const refused = refuseUpload(request.headers, config.uploadToken);
+      if (refused === undefined) return void next();
+      response.status(refused.status).set('connection', 'close').json({ error: refused.error });
+    },
     express.raw({ type: ['audio/*', 'application/octet-stream'], limit: '25mb' }),
     async (request, response) => {
       if (!sessions.has(request.params.id)) return void response.status(404).json({ error: 'session not found' });
@@ -107,7 +114,9 @@ export function createExpressApp(config: AppConfig, observability: Observability
   // Alertmanager's webhook receiver (the fleet path): schema-checked, bearer-token protected,
   // 503 only when the queue cannot accept (so Alertmanager retries), the same on-call email as
   // the in-process rules send.
-  app.post('/alerts/webhook', expressAlertmanagerWebhook(observability.alertWebhook));
+  if (observability.alertWebhook) {
+    app.post('/alerts/webhook', expressAlertmanagerWebhook(observability.alertWebhook));
+  }
 
   app.get('/boom', () => {
     throw new Error('deliberate failure for the error-path demo');

@@ -3,6 +3,9 @@
 // narrates an incident: steady traffic, an error burst, the alert going
 // pending → firing, the email arriving, the breaker opening and recovering,
 // STT falling back, and the alert resolving. Exits by itself (--forever keeps it up).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performanceReport } from '@telltale/metrics';
 import { hasLocalStt, sampleAudio } from './audio.js';
 import { createNarrator } from './narrator.js';
@@ -31,6 +34,8 @@ const billing = await startBillingUpstream();
 const cloudStt = await startCloudStt();
 const backupStt = await startCloudStt('backup transcript of the coaching session');
 const localStt = hasLocalStt();
+// A fresh outbox per run: a journal left by an earlier run would re-send its emails to this run's sink.
+const dataDirectory = await mkdtemp(join(tmpdir(), 'telltale-demo-'));
 const app = await startExpressApp(
   {
     serviceName: 'coaching-api',
@@ -41,16 +46,20 @@ const app = await startExpressApp(
     cloudSttApiKey: 'sk-demo-not-a-real-key',
     localStt,
     backupSttUrl: backupStt.url,
+    dataDirectory,
     rules: readRules('demo-rules.yaml'),
     evaluationInterval: '1s',
+    uploadToken: 'demo-upload-token',
   },
   Number(process.env.PORT ?? 0),
 );
 const { observability } = app;
 say.ok(`API listening on ${app.url}`);
 say.info(`SMTP sink on ${smtp.host}:${smtp.port}, billing upstream ${billing.url}, cloud STT ${cloudStt.url}`);
+say.info(`Notification outbox (durable file store): ${dataDirectory}/notify`);
 say.info(`Local STT fallback: ${localStt ? 'pocketsphinx' : 'not installed, using a second fake cloud provider'}`);
 say.info(`Open ${app.url}/metrics, ${app.url}/health, ${app.url}/health/ready and ${app.url}/_telltale/`);
+say.info('The dashboard shows interval figures; its silence button works from this machine (not through a proxy)');
 
 observability.billingBreaker.onStateChange((change) => {
   say.ok(
@@ -128,7 +137,7 @@ try {
   const transcribe = async () => {
     const response = await fetch(`${app.url}/sessions/7/transcript`, {
       method: 'POST',
-      headers: { 'content-type': 'audio/wav' },
+      headers: { 'content-type': 'audio/wav', authorization: 'Bearer demo-upload-token' },
       body: audio.data,
     });
     return (await response.json()) as {
@@ -172,6 +181,7 @@ try {
     say.done();
     await app.close();
     await Promise.all([smtp.close(), billing.close(), cloudStt.close(), backupStt.close()]);
+    await rm(dataDirectory, { recursive: true, force: true });
     say.info('Demo finished.');
   }
 }

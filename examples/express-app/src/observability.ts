@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock, type Clock, type Logger } from '@telltale/core';
 import { createAlertEngine, otelSeriesSource } from '@telltale/alerts';
-import { createDashboard } from '@telltale/dashboard';
 import { createHealthRegistry, eventLoopDelayCheck, httpCheck, memoryCheck } from '@telltale/health';
 import { expressMetrics } from '@telltale/metrics/express';
 import { startTelemetry } from '@telltale/node';
@@ -9,11 +9,13 @@ import {
   alertmanagerWebhookHandler,
   alertReceiver,
   createNotifier,
+  fileStore,
   smtpChannel,
   webhookChannel,
 } from '@telltale/notify';
 import { circuitBreaker, exponential, pipeline, retry, retryBudget, timeout } from '@telltale/resilience';
 import { createFallbackTranscriber, openaiProvider, pocketsphinxProvider, type SttProvider } from '@telltale/stt';
+import { createOpsDashboard } from './dashboard.js';
 
 /** Where the app's dependencies live. The demo fills these with local stand-ins. */
 export interface AppConfig {
@@ -33,13 +35,20 @@ export interface AppConfig {
   localStt: boolean;
   /** A second cloud STT (OpenAI wire format) used as the fallback when `localStt` is false. */
   backupSttUrl?: string;
+  /**
+   * Directory for durable state (created if missing): the notifier's outbox journal in `notify/`
+   * and the alert engine's `alerts-state.json`. One process per directory: each instance needs its own.
+   */
+  dataDirectory: string;
   /** Alert rule file (YAML text); defaults to rules.yaml. */
   rules?: string;
   evaluationInterval?: string;
   /** Evaluate the rules in-process (default). The fleet turns this off: Prometheus evaluates them there. */
   inProcessAlerts?: boolean;
-  /** Bearer token Alertmanager must send to `POST /alerts/webhook`; unset = no auth. */
+  /** Bearer token Alertmanager must send to `POST /alerts/webhook`; unset = the route is not mounted. */
   alertWebhookToken?: string | undefined;
+  /** Bearer token `POST /sessions/:id/transcript` requires; unset = uploads are refused (403). */
+  uploadToken?: string | undefined;
   logger?: Logger;
   clock?: Clock;
 }
@@ -79,7 +88,10 @@ export function createObservability(config: AppConfig) {
     timeout('1s'),
   );
 
+  // The durable outbox: accepted emails survive a restart or crash and are sent by the next run.
+  mkdirSync(config.dataDirectory, { recursive: true });
   const notifier = createNotifier({
+    store: fileStore({ directory: join(config.dataDirectory, 'notify'), logger: config.logger }),
     channels: {
       email: smtpChannel({
         host: config.smtp.host,
@@ -97,17 +109,23 @@ export function createObservability(config: AppConfig) {
   // (`alertWebhook`, mounted at POST /alerts/webhook). Same subject, text and idempotency key.
   const alertsToOncall = { channels: ['email'], to: [config.oncallEmail] };
   const oncall = alertReceiver(notifier, alertsToOncall);
-  const alertWebhook = alertmanagerWebhookHandler(notifier, {
-    ...alertsToOncall,
-    bearerToken: config.alertWebhookToken,
-    logger: config.logger,
-  });
+  // Without a token the route is not mounted: an open webhook would let anyone page on-call.
+  const alertWebhook =
+    config.alertWebhookToken === undefined
+      ? undefined
+      : alertmanagerWebhookHandler(notifier, {
+          ...alertsToOncall,
+          bearerToken: config.alertWebhookToken,
+          logger: config.logger,
+        });
 
   const alerts = createAlertEngine({
     source: otelSeriesSource(telemetry.metricReader),
     rules: config.rules ?? readRules('rules.yaml'),
     evaluationInterval: config.evaluationInterval ?? '15s',
     retention: '2h', // the regression rule compares with an hour ago
+    // Alert states, silences (the dashboard's too) and what was sent survive a restart: no second page.
+    stateFile: join(config.dataDirectory, 'alerts-state.json'),
     // Off in the fleet: the rules are still loaded and validated, Prometheus evaluates them.
     autoStart: config.inProcessAlerts !== false,
     receivers: {
@@ -141,26 +159,11 @@ export function createObservability(config: AppConfig) {
     critical: false,
   });
 
-  const dashboard = createDashboard({
-    sources: {
-      routes: () => httpMetrics.metrics.snapshot().routes,
-      health: () => health.run(),
-      alerts: () =>
-        alerts
-          .alerts()
-          .filter((alert) => alert.state === 'firing' || alert.state === 'pending')
-          .map((alert) => ({
-            id: `${alert.rule}:${JSON.stringify(alert.labels)}`,
-            name: alert.rule,
-            state: alert.state as 'firing' | 'pending',
-            severity: alert.labels.severity,
-            labels: alert.labels,
-            summary: alert.annotations.summary,
-            activeAt: alert.activeAt,
-            value: alert.value,
-          })),
-      breakers: () => [{ name: billingBreaker.name, state: billingBreaker.state }],
-    },
+  const dashboard = createOpsDashboard({
+    metrics: httpMetrics.metrics,
+    health,
+    alerts,
+    breakers: () => [{ name: billingBreaker.name, state: billingBreaker.state }],
   });
 
   return {

@@ -1,14 +1,20 @@
 // The HTTP-level suite both example apps must pass (Express and Fastify).
 // It talks to a real server over loopback with real local peers: an SMTP
 // sink, a flaky billing upstream and two fake cloud STT servers.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dashboard } from '@telltale/dashboard';
 import { startSmtpSink, type SmtpSink } from '../src/sinks/smtp-sink.js';
 import { startBillingUpstream } from '../src/upstreams/billing.js';
 import { startCloudStt } from '../src/upstreams/cloud-stt.js';
 import type { AppConfig } from '../src/observability.js';
+import { describeStateSuite } from './state-suite.js';
 
 export interface StartedApp {
   url: string;
+  observability: { dashboard: Dashboard };
   close(): Promise<void>;
 }
 
@@ -19,8 +25,10 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
     let billing: Awaited<ReturnType<typeof startBillingUpstream>>;
     let cloud: Awaited<ReturnType<typeof startCloudStt>>;
     let backup: Awaited<ReturnType<typeof startCloudStt>>;
+    let dataDirectory: string;
 
     beforeAll(async () => {
+      dataDirectory = await mkdtemp(join(tmpdir(), 'telltale-example-'));
       smtp = await startSmtpSink();
       billing = await startBillingUpstream();
       cloud = await startCloudStt('primary transcript');
@@ -34,14 +42,17 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
         cloudSttApiKey: 'sk-test',
         localStt: false,
         backupSttUrl: backup.url,
+        dataDirectory,
         evaluationInterval: '1h',
         alertWebhookToken: 'am-token',
+        uploadToken: 'upload-token',
       });
     });
 
     afterAll(async () => {
       await app?.close();
       await Promise.all([smtp?.close(), billing?.close(), cloud?.close(), backup?.close()]);
+      if (dataDirectory) await rm(dataDirectory, { recursive: true, force: true });
     });
 
     it('serves a session and 404s an unknown one', async () => {
@@ -126,12 +137,15 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
 
     it('transcribes with the primary provider, and falls back when it fails', async () => {
       const audio = new Uint8Array(3200).fill(1);
-      const post = () =>
+      const post = (authorization = 'Bearer upload-token') =>
         fetch(`${app.url}/sessions/7/transcript`, {
           method: 'POST',
-          headers: { 'content-type': 'audio/wav' },
+          headers: { 'content-type': 'audio/wav', authorization },
           body: audio,
         });
+      // The upload route is authenticated before its body is read.
+      expect((await post('')).status).toBe(401);
+      expect((await post('Bearer wrong')).status).toBe(401);
       const first = await post();
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ text: 'primary transcript' });
@@ -176,5 +190,20 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/html');
     });
+
+    it('shows the dashboard the requests of the last interval, not totals since start', async () => {
+      const { dashboard } = app.observability;
+      const visit = async (times: number) => {
+        for (let i = 0; i < times; i++) await (await fetch(`${app.url}/sessions/3`)).arrayBuffer();
+      };
+      await visit(3);
+      await dashboard.snapshot();
+      await visit(5);
+      const snapshot = await dashboard.snapshot();
+      const row = snapshot.routes?.find((route) => route.method === 'GET' && route.route === '/sessions/:id');
+      expect(row?.count).toBe(5);
+    });
   });
+
+  describeStateSuite(framework, start);
 }

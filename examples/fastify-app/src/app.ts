@@ -8,6 +8,7 @@ import type { AppConfig } from './config.js';
 import type { Observability } from './observability.js';
 import { createSessionStore } from './sessions.js';
 import { productEmails } from './templates/product-emails.js';
+import { refuseUpload } from './upload-auth.js';
 
 const AUDIO_LIMIT_BYTES = 25 * 1024 * 1024;
 
@@ -27,7 +28,9 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
   await app.register(fastifyMetrics, { metrics: httpMetrics });
   await app.register(fastifyHealth, { registry: health });
   await app.register(fastifyDashboard, { dashboard });
-  await app.register(fastifyAlertmanagerWebhook, { handler: observability.alertWebhook, path: '/alerts/webhook' });
+  if (observability.alertWebhook) {
+    await app.register(fastifyAlertmanagerWebhook, { handler: observability.alertWebhook, path: '/alerts/webhook' });
+  }
 
   // The exporter writes the exposition itself; Fastify must not touch the reply.
   app.get('/metrics', { config: { metrics: false } }, (request, reply) => {
@@ -71,7 +74,14 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
 
   app.post<SessionParams & { Body: Buffer | undefined }>(
     '/sessions/:id/transcript',
-    { bodyLimit: AUDIO_LIMIT_BYTES },
+    {
+      bodyLimit: AUDIO_LIMIT_BYTES,
+      // Authenticated before the up to 25 MB body is read.
+      onRequest: async (request, reply) => {
+        const refused = refuseUpload(request.headers, config.uploadToken);
+        if (refused) await reply.code(refused.status).header('connection', 'close').send({ error: refused.error });
+      },
+    },
     async (request, reply) => {
       if (!sessions.has(request.params.id)) return reply.code(404).send({ error: 'session not found' });
       const audio = request.body;

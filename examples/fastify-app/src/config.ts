@@ -18,11 +18,18 @@ export interface AppConfig {
   localStt: boolean;
   /** A second cloud STT (OpenAI wire format) used as the fallback when `localStt` is false. */
   backupSttUrl?: string;
+  /**
+   * Directory for durable state (created if missing): the notifier's outbox journal in `notify/`
+   * and the alert engine's `alerts-state.json`. One process per directory: each instance needs its own.
+   */
+  dataDirectory: string;
   /** Alert rule file (YAML text); defaults to `src/rules.yaml`. */
   rules?: string;
   evaluationInterval?: string;
-  /** Bearer token Alertmanager must send to `POST /alerts/webhook`; unset = no auth. */
+  /** Bearer token Alertmanager must send to `POST /alerts/webhook`; unset = the route is not mounted. */
   alertWebhookToken?: string | undefined;
+  /** Bearer token `POST /sessions/:id/transcript` requires; unset = uploads are refused (403). */
+  uploadToken?: string | undefined;
   logger?: Logger;
   clock?: Clock;
 }

@@ -1,5 +1,6 @@
 // `pnpm start`: runs the coaching API on Fastify, configured from the environment.
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { DEBIAN_MODEL_DIRECTORY } from '@telltale/stt';
 import { startFastifyApp } from './start.js';
@@ -15,19 +16,24 @@ const onPath = (binary: string) =>
 // Debian's pocketsphinx (with its English model) and sox make the local fallback available.
 const localStt = onPath('pocketsphinx_continuous') && onPath('sox') && existsSync(DEBIAN_MODEL_DIRECTORY);
 
+const serviceName = env('SERVICE_NAME', 'coaching-api-fastify');
+const port = Number(env('PORT', '3000'));
 const app = await startFastifyApp(
   {
-    serviceName: env('SERVICE_NAME', 'coaching-api-fastify'),
+    serviceName,
     billingUrl: env('BILLING_URL'),
     smtp: { host: env('SMTP_HOST', '127.0.0.1'), port: Number(env('SMTP_PORT', '25')) },
     oncallEmail: env('ONCALL_EMAIL', 'oncall@coachly.test'),
     cloudSttUrl: env('CLOUD_STT_URL'),
     cloudSttApiKey: env('CLOUD_STT_API_KEY', 'unset'),
     localStt,
+    // Per port by default, so two instances on one host never share the outbox (one process per directory).
+    dataDirectory: env('DATA_DIR', join(tmpdir(), `telltale-${serviceName}-${port}`)),
     backupSttUrl: process.env.BACKUP_STT_URL,
     alertWebhookToken: process.env.ALERT_WEBHOOK_TOKEN,
+    uploadToken: process.env.UPLOAD_TOKEN,
   },
-  Number(env('PORT', '3000')),
+  port,
   env('HOST', '127.0.0.1'),
 );
 process.stdout.write(`coaching-api (Fastify) listening on ${app.url}\n`);

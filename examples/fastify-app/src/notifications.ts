@@ -1,16 +1,22 @@
+import { join } from 'node:path';
 import type { AlertGroup } from '@telltale/core';
 import {
   alertmanagerWebhookHandler,
   alertReceiver,
   createNotifier,
+  fileStore,
   smtpChannel,
   webhookChannel,
 } from '@telltale/notify';
 import type { AppConfig } from './config.js';
 
-/** The notifier: an `email` channel over SMTP and, when configured, a signed `ops` webhook. */
+/**
+ * The notifier: an `email` channel over SMTP and, when configured, a signed `ops` webhook, with
+ * the durable outbox, so accepted emails survive a restart or crash and are sent by the next run.
+ */
 export function createAppNotifier(config: AppConfig) {
   return createNotifier({
+    store: fileStore({ directory: join(config.dataDirectory, 'notify'), logger: config.logger }),
     channels: {
       email: smtpChannel({
         host: config.smtp.host,
@@ -43,10 +49,14 @@ export function oncallAlerts(
     receive: async (group: AlertGroup): Promise<void> => {
       await receiver.receive(group);
     },
-    webhook: alertmanagerWebhookHandler(notifier, {
-      ...target,
-      bearerToken: config.alertWebhookToken,
-      logger: config.logger,
-    }),
+    /** Undefined without a token: an open webhook would let anyone page on-call. */
+    webhook:
+      config.alertWebhookToken === undefined
+        ? undefined
+        : alertmanagerWebhookHandler(notifier, {
+            ...target,
+            bearerToken: config.alertWebhookToken,
+            logger: config.logger,
+          }),
   };
 }

@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock } from '@telltale/core';
 import { createAlertEngine, otelSeriesSource } from '@telltale/alerts';
-import { createDashboard } from '@telltale/dashboard';
 import { createHealthRegistry, eventLoopDelayCheck, httpCheck, memoryCheck } from '@telltale/health';
 import { createHttpMetrics } from '@telltale/metrics';
 import { startTelemetry } from '@telltale/node';
 import { createBillingClient } from './billing-client.js';
 import type { AppConfig } from './config.js';
+import { createOpsDashboard } from './dashboard.js';
 import { createAppNotifier, oncallAlerts } from './notifications.js';
 import { createTranscriber } from './transcription.js';
 
@@ -22,6 +23,7 @@ export function defaultRules(): string {
  * for product emails, STT with fallback, and the live dashboard.
  */
 export function createObservability(config: AppConfig) {
+  mkdirSync(config.dataDirectory, { recursive: true });
   const telemetry = startTelemetry({ serviceName: config.serviceName, runtimeMetrics: true });
   const httpMetrics = createHttpMetrics({ ignore: ['/metrics', '/health', '/health/*', '/_telltale/*'] });
   const billing = createBillingClient(config.billingUrl);
@@ -34,6 +36,8 @@ export function createObservability(config: AppConfig) {
     rules: config.rules ?? defaultRules(),
     evaluationInterval: config.evaluationInterval ?? '15s',
     retention: '2h', // ChargeLatencyRegression compares with an hour ago
+    // Alert states, silences (the dashboard's too) and what was sent survive a restart: no second page.
+    stateFile: join(config.dataDirectory, 'alerts-state.json'),
     receivers: { oncall: oncall.receive },
     clock: config.clock ?? systemClock,
   });
@@ -48,26 +52,11 @@ export function createObservability(config: AppConfig) {
     critical: false,
   });
 
-  const dashboard = createDashboard({
-    sources: {
-      routes: () => httpMetrics.snapshot().routes,
-      health: () => health.run(),
-      alerts: () =>
-        alerts
-          .alerts()
-          .filter((alert) => alert.state === 'firing' || alert.state === 'pending')
-          .map((alert) => ({
-            id: `${alert.rule}:${JSON.stringify(alert.labels)}`,
-            name: alert.rule,
-            state: alert.state as 'firing' | 'pending',
-            severity: alert.labels.severity,
-            labels: alert.labels,
-            summary: alert.annotations.summary,
-            activeAt: alert.activeAt,
-            value: alert.value,
-          })),
-      breakers: () => [{ name: billing.breaker.name, state: billing.breaker.state }],
-    },
+  const dashboard = createOpsDashboard({
+    metrics: httpMetrics,
+    health,
+    alerts,
+    breakers: () => [{ name: billing.breaker.name, state: billing.breaker.state }],
   });
 
   return {

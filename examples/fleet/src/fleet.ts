@@ -61,6 +61,8 @@ export async function startFleet(options: FleetOptions = {}) {
           CLOUD_STT_URL: stt.url,
           IN_PROCESS_ALERTS: 'false',
           ALERT_WEBHOOK_TOKEN: token,
+          // Each instance its own durable state (one process per directory), removed with the rest.
+          DATA_DIR: join(directory, `app-${index + 1}`),
         },
       );
       processes.push(app);

@@ -2,41 +2,77 @@
 export type TimerHandle = { readonly __timer?: never } | NodeJS.Timeout | number;
 
 /**
+ * Options for {@link Clock.setTimeout}.
+ *
+ * @example
+ * ```ts
+ * import { systemClock, type TimerOptions } from '@telltale/core';
+ * const background: TimerOptions = { background: true };
+ * let buckets = 0;
+ * systemClock.setTimeout(() => buckets++, 1000, background); // never holds the process open
+ * ```
+ */
+export interface TimerOptions {
+  /**
+   * A background timer (rotation, interval checks, compaction, probes nobody
+   * awaits) does not keep the process alive: the system clock `unref()`s it.
+   * Leave it unset for a timer that bounds or delays something a caller
+   * awaits (a timeout, a retry wait, a drain), so a one-shot script gets its
+   * result or typed error instead of exiting with code 13.
+   */
+  background?: boolean | undefined;
+}
+
+/**
  * Source of time and timers. Everything time-based in Telltale takes an
  * optional `clock`, so tests can use {@link createManualClock}.
+ *
+ * A clock written for an older Telltale (`setTimeout(callback, milliseconds)`)
+ * still fits: the third argument is only a hint.
  *
  * @example
  * ```ts
  * import { systemClock, type Clock } from '@telltale/core';
  * const clock: Clock = systemClock;
+ * // Awaited work: the timer keeps the process alive until it fires or is cleared.
  * const handle = clock.setTimeout(() => console.log('tick'), 1000);
  * clock.clearTimeout(handle);
+ * // Housekeeping: never holds the process open on its own.
+ * clock.setTimeout(() => console.log('rotate'), 1000, { background: true });
  * ```
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Schedules `callback` after `milliseconds`. Real timers are `unref()`ed. */
-  setTimeout(callback: () => void, milliseconds: number): TimerHandle;
+  /**
+   * Schedules `callback` after `milliseconds`. Real timers keep the process
+   * alive unless `options.background` is set (then they are `unref()`ed).
+   */
+  setTimeout(callback: () => void, milliseconds: number, options?: TimerOptions): TimerHandle;
   /** Cancels a timer from {@link Clock.setTimeout}; unknown handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
 }
 
 /**
- * The real clock: `Date.now()` and unref'ed Node timers, so Telltale never
- * keeps a process alive on its own.
+ * The real clock: `Date.now()` and Node timers. A timer keeps the process
+ * alive until it fires or is cleared, except a `{ background: true }` one,
+ * which is `unref()`ed so housekeeping never holds a process open.
  *
  * @example
  * ```ts
  * import { systemClock } from '@telltale/core';
  * const started = systemClock.now();
+ * const controller = new AbortController();
+ * // Bounds work a caller awaits: the process stays up until it fires or is cleared.
+ * const deadline = systemClock.setTimeout(() => controller.abort(), 5000);
+ * systemClock.clearTimeout(deadline);
  * ```
  */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
-  setTimeout(callback: () => void, milliseconds: number): TimerHandle {
+  setTimeout(callback: () => void, milliseconds: number, options?: TimerOptions): TimerHandle {
     const timer = setTimeout(callback, milliseconds);
-    timer.unref();
+    if (options?.background === true) timer.unref();
     return timer;
   },
   clearTimeout(handle: TimerHandle): void {

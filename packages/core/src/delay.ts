@@ -12,7 +12,9 @@ export interface DelayOptions {
 /**
  * Waits `milliseconds` on the given clock. Abortable: the returned promise
  * rejects with a `TELLTALE_ABORTED` error (cause: the signal's reason) at once
- * when the signal aborts, and the timer is cleared.
+ * when the signal aborts, and the timer is cleared. The wait is something a
+ * caller awaits (a retry wait, a poll interval), so on the system clock it
+ * keeps the process alive until it ends.
  *
  * @example
  * ```ts

@@ -99,9 +99,34 @@ describe('delay', () => {
     await expect(delay(10, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
   });
 
-  it('works on the system clock without keeping the process alive', async () => {
+  it('works on the system clock', async () => {
     const started = systemClock.now();
     await delay(5);
     expect(systemClock.now() - started).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('systemClock.setTimeout', () => {
+  const hasRef = (handle: unknown) => (handle as NodeJS.Timeout).hasRef();
+
+  it('keeps the process alive by default: the timer bounds something a caller awaits', () => {
+    const handle = systemClock.setTimeout(() => {}, 10_000);
+    expect(hasRef(handle)).toBe(true);
+    systemClock.clearTimeout(handle);
+  });
+
+  it('unrefs a background timer', () => {
+    const background = systemClock.setTimeout(() => {}, 10_000, { background: true });
+    const explicit = systemClock.setTimeout(() => {}, 10_000, { background: false });
+    expect([hasRef(background), hasRef(explicit)]).toEqual([false, true]);
+    systemClock.clearTimeout(background);
+    systemClock.clearTimeout(explicit);
+  });
+
+  it('fires background timers while something else keeps the process running', async () => {
+    const fired = await new Promise<string>((resolve) =>
+      systemClock.setTimeout(() => resolve('fired'), 5, { background: true }),
+    );
+    expect(fired).toBe('fired');
   });
 });

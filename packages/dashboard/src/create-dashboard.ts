@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolveLogger, systemClock, type TimerHandle } from '@telltale/core';
+import { describeError, resolveLogger, systemClock, type TimerHandle } from '@telltale/core';
 import { resolveDashboardOptions, type DashboardOptions } from './dashboard-options.js';
+import { createDetailsPolicy, withoutHealthDetails } from './health-details.js';
 import { SECURITY_HEADERS, sendJson } from './http-responses.js';
 import { createProcessStatsReader } from './process-stats.js';
 import { handleSilence } from './silence-action.js';
 import { createSnapshotCollector, type DashboardSnapshot } from './snapshot.js';
+import { createSnapshotEndpoints, type PublishedSnapshot as Published } from './snapshot-endpoints.js';
 import { createSseBroadcaster } from './sse-broadcaster.js';
-import { staticAsset } from './static-assets.js';
+import { serveStaticAsset } from './static-assets.js';
 
 /**
  * Extra inputs of {@link Dashboard.handle}, for framework adapters.
@@ -48,17 +50,6 @@ export interface Dashboard {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-// Kept short on purpose: Node retains each response's header block for the
-// life of the stream, and a document-only header such as the CSP would cost
-// ~400 bytes per open connection for nothing.
-const EVENT_STREAM_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-content-type-options': 'nosniff',
-  // Tells nginx not to buffer the stream.
-  'x-accel-buffering': 'no',
-};
-
 /**
  * Creates the dashboard: a page (HTML, CSS and vanilla JS shipped in the
  * package, no CDN), a Server-Sent Events stream broadcasting one shared
@@ -88,8 +79,9 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
   const processStats = createProcessStatsReader(() => clock.now());
   const bootId = clock.now().toString(36);
   let sequence = 0;
-  let latest: { snapshot: DashboardSnapshot; json: string } | undefined;
-  let inFlight: Promise<{ snapshot: DashboardSnapshot; json: string }> | undefined;
+  let latest: Published | undefined;
+  let inFlight: Promise<Published> | undefined;
+  const showsDetails = createDetailsPolicy(options.healthDetails, options.view !== undefined);
   let tickTimer: TimerHandle | undefined;
   let closed = false;
 
@@ -103,7 +95,7 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
         },
         (error: unknown) => {
           clock.clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
+          reject(error instanceof Error ? error : new Error(describeError(error)));
         },
       );
     });
@@ -138,15 +130,17 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
   });
 
   // One collection at a time; concurrent callers share it. The snapshot is
-  // serialised once here and the same string goes to every client.
-  const refresh = (): Promise<{ snapshot: DashboardSnapshot; json: string }> => {
+  // serialised here once per audience (with and without health details).
+  const refresh = (): Promise<Published> => {
     inFlight ??= (async () => {
       processStats.start();
       const id = `${bootId}-${++sequence}`;
       const snapshot = await collect(id);
       const json = JSON.stringify(snapshot);
-      latest = { snapshot, json };
-      if (!closed) broadcaster.publish(id, 'snapshot', json);
+      const restricted = withoutHealthDetails(snapshot);
+      const publicJson = restricted === snapshot ? json : JSON.stringify(restricted);
+      latest = { snapshot, json, publicJson };
+      if (!closed) broadcaster.publish(id, 'snapshot', json, publicJson);
       return latest;
     })().finally(() => {
       inFlight = undefined;
@@ -155,16 +149,20 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
   };
 
   function scheduleTick(delay: number): void {
-    tickTimer = clock.setTimeout(() => {
-      if (closed || broadcaster.size === 0) {
-        tickTimer = undefined;
-        return;
-      }
-      scheduleTick(options.tick);
-      if (inFlight === undefined) {
-        refresh().catch((error: unknown) => logger.error({ err: error }, 'dashboard snapshot failed'));
-      }
-    }, delay);
+    tickTimer = clock.setTimeout(
+      () => {
+        if (closed || broadcaster.size === 0) {
+          tickTimer = undefined;
+          return;
+        }
+        scheduleTick(options.tick);
+        if (inFlight === undefined) {
+          refresh().catch((error: unknown) => logger.error({ err: error }, 'dashboard snapshot failed'));
+        }
+      },
+      delay,
+      { background: true },
+    );
   }
 
   const authorized = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
@@ -173,68 +171,15 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
     return false;
   };
 
-  const serveEvents = (request: IncomingMessage, response: ServerResponse, query: URLSearchParams): void => {
-    const address = options.clientAddress(request);
-    const refusal = broadcaster.admit(address);
-    if (refusal !== undefined) {
-      const scope = refusal.scope === 'global' ? 'in total' : 'from your address';
-      sendJson(
-        response,
-        503,
-        {
-          error: `too many dashboard connections ${scope} (limit ${refusal.limit}); poll snapshot.json instead`,
-          scope: refusal.scope,
-          limit: refusal.limit,
-        },
-        { 'retry-after': String(Math.ceil(options.tick / 1000) * 5) },
-      );
-      return;
-    }
-    request.socket.setNoDelay(true);
-    request.socket.setTimeout(0);
-    // The stream ends only when the connection does, so chunked framing
-    // would add three extra socket writes per event for nothing.
-    response.useChunkedEncodingByDefault = false;
-    response.writeHead(200, EVENT_STREAM_HEADERS);
-    response.flushHeaders();
-    const header = request.headers['last-event-id'];
-    const lastEventId = (Array.isArray(header) ? header[0] : header) ?? query.get('lastEventId') ?? undefined;
-    broadcaster.attach(response, address, lastEventId);
-  };
-
-  const servePoll = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const fresh = latest !== undefined && clock.now() - latest.snapshot.takenAt < options.tick;
-    const current = fresh ? latest! : await refresh();
-    const etag = `"${current.snapshot.id}"`;
-    if (request.headers['if-none-match'] === etag) {
-      response.writeHead(304, { ...SECURITY_HEADERS, etag, 'cache-control': 'no-cache' });
-      response.end();
-      return;
-    }
-    response.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(current.json),
-      'cache-control': 'no-cache',
-      etag,
-    });
-    response.end(request.method === 'HEAD' ? undefined : current.json);
-  };
-
-  const serveAsset = async (request: IncomingMessage, response: ServerResponse, name: string): Promise<boolean> => {
-    const pending = staticAsset(name);
-    if (pending === undefined) return false;
-    const asset = await pending;
-    const headers = { ...SECURITY_HEADERS, etag: asset.etag, 'cache-control': 'no-cache' };
-    if (request.headers['if-none-match'] === asset.etag) {
-      response.writeHead(304, headers);
-      response.end();
-      return true;
-    }
-    response.writeHead(200, { ...headers, 'content-type': asset.contentType, 'content-length': asset.body.length });
-    response.end(request.method === 'HEAD' ? undefined : asset.body);
-    return true;
-  };
+  const { serveEvents, servePoll } = createSnapshotEndpoints({
+    broadcaster,
+    clientAddress: options.clientAddress,
+    tick: options.tick,
+    now: () => clock.now(),
+    showsDetails,
+    latest: () => latest,
+    refresh,
+  });
 
   const route = async (
     request: IncomingMessage,
@@ -251,6 +196,7 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
       }
       await handleSilence(
         {
+          hostAllowed: options.hostAllowed,
           act: options.act,
           silence: options.silence,
           alerts: options.sources.alerts,
@@ -275,7 +221,7 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
       return serveEvents(request, response, query);
     }
     if (subPath === 'snapshot.json') return servePoll(request, response);
-    if (await serveAsset(request, response, subPath === '' ? 'index.html' : subPath)) return;
+    if (await serveStaticAsset(request, response, subPath === '' ? 'index.html' : subPath)) return;
     sendJson(response, 404, { error: 'not found' });
   };
 

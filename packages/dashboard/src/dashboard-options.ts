@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { options as validate, TelltaleConfigError, type Clock, type Logger } from '@telltale/core';
+import { createHostCheck, type AllowedHosts } from './allowed-hosts.js';
+import type { HealthDetails } from './health-details.js';
 import type { SilenceRequest } from './silence-action.js';
 import type { AlertView, DashboardSources } from './views.js';
 
@@ -41,6 +43,20 @@ export interface DashboardOptions {
    * every action answers 403.
    */
   authorize?: { view?: RequestPredicate; act?: RequestPredicate };
+  /**
+   * Who sees health check outputs and observed values. Default
+   * `'when-authorized'`: everyone `authorize.view` lets in when that hook is
+   * set, else only requests made directly from this machine. Others see each
+   * check's name and status only.
+   */
+  healthDetails?: HealthDetails;
+  /**
+   * `Host` names actions accept besides loopback names and IP addresses
+   * (the DNS-rebinding guard): list the names the dashboard is reached by,
+   * e.g. `['ops.example.com']`; `'.example.com'` matches subdomains; `'all'`
+   * turns the check off. Default: none.
+   */
+  allowedHosts?: AllowedHosts;
   /** URL path the page is served under. Default `'/_telltale'`. */
   path?: string;
   /** Page title. Default `'Telltale'`. */
@@ -87,6 +103,13 @@ export function resolveDashboardOptions(input: DashboardOptions) {
   validate.optionalFunction('authorize.view', authorize.view);
   validate.optionalFunction('authorize.act', authorize.act);
   validate.optionalFunction('clientAddress', input.clientAddress);
+  const healthDetails = validate.oneOf(
+    'healthDetails',
+    input.healthDetails,
+    ['when-authorized', 'always', 'never'],
+    'when-authorized',
+  );
+  const hostAllowed = createHostCheck(input.allowedHosts);
 
   const rawPath = validate.nonEmptyString('path', input.path, '/_telltale');
   if (!rawPath.startsWith('/') || /[?#\s]/.test(rawPath)) {
@@ -100,6 +123,8 @@ export function resolveDashboardOptions(input: DashboardOptions) {
     silence: actions.silence,
     view: authorize.view,
     act: authorize.act,
+    healthDetails,
+    hostAllowed,
     path: rawPath.replace(/\/+$/, ''),
     title: validate.nonEmptyString('title', input.title, 'Telltale'),
     tick,

@@ -32,21 +32,42 @@ export function sendJson(
   response.end(payload);
 }
 
-/** Reads a request body up to `limit` bytes; rejects with `'too large'` beyond. */
+/** Why {@link readBody} gave up: the body was longer than its limit. */
+export const BODY_TOO_LARGE = 'body too large';
+
+// Past the limit the rest is read and dropped so the client, still sending,
+// receives the 413 instead of a reset; beyond this much the socket is cut.
+const MAX_DISCARDED_BYTES = 1024 * 1024;
+
+/**
+ * Reads a request body up to `limit` bytes. A longer body rejects with
+ * {@link BODY_TOO_LARGE} once it has been read to its end (bounded), so the
+ * caller can still answer 413 on a live connection.
+ */
 export function readBody(request: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit + MAX_DISCARDED_BYTES) {
+      // Not worth reading: answer now, and the connection closes after the answer.
+      request.pause();
+      reject(new Error(BODY_TOO_LARGE));
+      return;
+    }
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new Error('too large'));
-        request.destroy();
+      if (size > limit + MAX_DISCARDED_BYTES) {
+        request.pause();
+        reject(new Error(BODY_TOO_LARGE));
         return;
       }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => {
+      if (size > limit) reject(new Error(BODY_TOO_LARGE));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     request.on('error', reject);
   });
 }

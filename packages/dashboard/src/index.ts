@@ -1,8 +1,8 @@
 export { createDashboard } from './create-dashboard.js';
 export type { Dashboard, HandleOptions } from './create-dashboard.js';
 export type { DashboardOptions, RequestPredicate } from './dashboard-options.js';
-export { createSseBroadcaster } from './sse-broadcaster.js';
-export type { SseBroadcaster, SseBroadcasterOptions, SseRefusal, SseSink } from './sse-broadcaster.js';
+export type { AllowedHosts } from './allowed-hosts.js';
+export type { HealthDetails } from './health-details.js';
 export { ACTION_HEADER } from './silence-action.js';
 export type { SilenceRequest } from './silence-action.js';
 export type { DashboardSnapshot, RouteRow, HealthRow } from './snapshot.js';

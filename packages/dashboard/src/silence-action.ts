@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDuration } from '@telltale/core';
-import { readBody, sendJson } from './http-responses.js';
+import { BODY_TOO_LARGE, readBody, sendJson } from './http-responses.js';
 import type { AlertView } from './views.js';
 
 /**
@@ -59,7 +59,8 @@ export function crossSiteReason(request: IncomingMessage): string | undefined {
     } catch {
       return 'malformed Origin header';
     }
-    if (host !== request.headers.host) return 'cross-origin request refused';
+    // URL lower-cases the host; Host is case-insensitive too.
+    if (host !== request.headers.host?.toLowerCase()) return 'cross-origin request refused';
   } else if (origin === 'null') {
     return 'opaque origin refused';
   }
@@ -90,12 +91,17 @@ function parseSilenceBody(body: unknown): ParsedSilence | string {
 
 /** Reads the body: already parsed by a framework (`body` given), or from the stream. */
 async function bodyOf(request: IncomingMessage, parsed: unknown): Promise<unknown> {
-  if (parsed !== undefined) return typeof parsed === 'string' ? JSON.parse(parsed) : parsed;
-  return JSON.parse(await readBody(request, MAX_BODY_BYTES));
+  if (parsed === undefined) return JSON.parse(await readBody(request, MAX_BODY_BYTES));
+  // Frameworks parse with their own (larger) limits; the action keeps the same 8 KiB for every adapter.
+  const text = typeof parsed === 'string' ? parsed : JSON.stringify(parsed);
+  if (Buffer.byteLength(text ?? '') > MAX_BODY_BYTES) throw new Error(BODY_TOO_LARGE);
+  return typeof parsed === 'string' ? JSON.parse(parsed) : parsed;
 }
 
 /** Dependencies of {@link handleSilence}. */
 export interface SilenceContext {
+  /** The DNS-rebinding guard: false for a `Host` not in `allowedHosts`. */
+  readonly hostAllowed: (request: IncomingMessage) => boolean;
   readonly act: ((request: IncomingMessage) => boolean | Promise<boolean>) | undefined;
   readonly silence: ((alert: AlertView, request: SilenceRequest) => unknown) | undefined;
   readonly alerts: (() => readonly AlertView[]) | undefined;
@@ -112,6 +118,13 @@ export async function handleSilence(
 ): Promise<void> {
   if (context.act === undefined) {
     sendJson(response, 403, { error: 'dashboard actions are disabled: configure authorize.act to allow them' });
+    return;
+  }
+  // Before Origin: a rebound page's Origin matches its (foreign) Host.
+  if (!context.hostAllowed(request)) {
+    sendJson(response, 403, {
+      error: 'Host header is not an allowed dashboard host: add the name to the allowedHosts option',
+    });
     return;
   }
   const crossSite = crossSiteReason(request);
@@ -135,8 +148,11 @@ export async function handleSilence(
   try {
     body = await bodyOf(request, parsedBody);
   } catch (error) {
-    const tooLarge = error instanceof Error && error.message === 'too large';
-    sendJson(response, tooLarge ? 413 : 400, { error: tooLarge ? 'body too large' : 'malformed JSON body' });
+    if (error instanceof Error && error.message === BODY_TOO_LARGE) {
+      sendJson(response, 413, { error: `body too large (limit ${MAX_BODY_BYTES} bytes)` }, { connection: 'close' });
+    } else {
+      sendJson(response, 400, { error: 'malformed JSON body' });
+    }
     return;
   }
   const parsed = parseSilenceBody(body);

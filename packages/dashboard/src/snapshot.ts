@@ -1,3 +1,4 @@
+import { describeError, redactSecrets } from '@telltale/core';
 import type { ProcessStats } from './process-stats.js';
 import type { AlertView, BreakerView, DashboardSources, HealthDoc, QueueView, RouteStats, SttView } from './views.js';
 
@@ -121,7 +122,8 @@ function flattenHealth(document: HealthDoc): { status: string; checks: HealthRow
 
 const routeKey = (stats: RouteStats): string => `${stats.method} ${stats.route ?? '(unmatched)'}`;
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+// Sources may throw anything; the text goes to every viewer, so it is redacted.
+const messageOf = (error: unknown): string => redactSecrets(describeError(error, { maxLength: 500 }));
 
 /** Options of {@link createSnapshotCollector}. */
 export interface SnapshotCollectorOptions {

@@ -78,11 +78,15 @@ export interface SseBroadcaster {
   admit(address: string): SseRefusal | undefined;
   /**
    * Adds a client whose headers are sent. Sends the latest event at once
-   * unless `lastEventId` says the client already has it.
+   * unless `lastEventId` says the client already has it. A `restricted`
+   * client receives the `restrictedData` variant of each event.
    */
-  attach(sink: SseSink, address: string, lastEventId?: string): void;
-  /** Frames `data` once (it must not contain newlines) and writes it to every client. */
-  publish(id: string, event: string, data: string): void;
+  attach(sink: SseSink, address: string, lastEventId?: string, restricted?: boolean): void;
+  /**
+   * Frames `data` once (it must not contain newlines) and writes it to every
+   * client; restricted clients get `restrictedData` when given.
+   */
+  publish(id: string, event: string, data: string, restrictedData?: string): void;
   /** Id of the latest published event. */
   readonly latestId: string | undefined;
   /** Connected clients. */
@@ -94,6 +98,7 @@ export interface SseBroadcaster {
 interface Client {
   readonly sink: SseSink;
   readonly address: string;
+  readonly restricted: boolean;
   /** When the client's buffer first exceeded the limit; `undefined` while it keeps up. */
   stalledSince: number | undefined;
   readonly onClose: () => void;
@@ -128,6 +133,7 @@ export function createSseBroadcaster(options: SseBroadcasterOptions = {}): SseBr
   const perAddress = new Map<string, number>();
   let latestId: string | undefined;
   let latestFrame: Buffer | undefined;
+  let latestRestrictedFrame: Buffer | undefined;
   let heartbeatTimer: TimerHandle | undefined;
   let closed = false;
   const heartbeatFrame = Buffer.from(':heartbeat\n\n');
@@ -162,16 +168,16 @@ export function createSseBroadcaster(options: SseBroadcasterOptions = {}): SseBr
     client.sink.write(frame);
   };
 
-  const sendAll = (frame: Buffer): void => {
+  const sendAll = (frame: Buffer, restrictedFrame: Buffer = frame): void => {
     const now = clock.now();
-    for (const client of clients) send(client, frame, now);
+    for (const client of clients) send(client, client.restricted ? restrictedFrame : frame, now);
   };
 
   const beat = (): void => {
     heartbeatTimer = undefined;
     if (clients.size === 0) return;
     sendAll(heartbeatFrame);
-    heartbeatTimer = clock.setTimeout(beat, heartbeat);
+    heartbeatTimer = clock.setTimeout(beat, heartbeat, { background: true });
   };
 
   const stopHeartbeat = (): void => {
@@ -187,10 +193,11 @@ export function createSseBroadcaster(options: SseBroadcasterOptions = {}): SseBr
       }
       return undefined;
     },
-    attach(sink, address, lastEventId) {
+    attach(sink, address, lastEventId, restricted = false) {
       const client: Client = {
         sink,
         address,
+        restricted,
         stalledSince: undefined,
         onClose: () => remove(client),
         onDrain: () => {
@@ -203,14 +210,19 @@ export function createSseBroadcaster(options: SseBroadcasterOptions = {}): SseBr
       sink.on('close', client.onClose);
       sink.on('drain', client.onDrain);
       sink.write(openingFrame);
-      if (latestFrame !== undefined && lastEventId !== latestId) sink.write(latestFrame);
-      if (heartbeatTimer === undefined) heartbeatTimer = clock.setTimeout(beat, heartbeat);
+      const frame = restricted ? latestRestrictedFrame : latestFrame;
+      if (frame !== undefined && lastEventId !== latestId) sink.write(frame);
+      if (heartbeatTimer === undefined) heartbeatTimer = clock.setTimeout(beat, heartbeat, { background: true });
       if (first) options.onActive?.();
     },
-    publish(id, event, data) {
+    publish(id, event, data, restrictedData) {
       latestId = id;
       latestFrame = Buffer.from(`id: ${id}\nevent: ${event}\ndata: ${data}\n\n`);
-      sendAll(latestFrame);
+      latestRestrictedFrame =
+        restrictedData === undefined || restrictedData === data
+          ? latestFrame
+          : Buffer.from(`id: ${id}\nevent: ${event}\ndata: ${restrictedData}\n\n`);
+      sendAll(latestFrame, latestRestrictedFrame);
     },
     get latestId() {
       return latestId;

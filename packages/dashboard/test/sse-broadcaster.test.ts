@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createManualClock, TelltaleConfigError } from '@telltale/core';
-import { createSseBroadcaster, type SseSink } from '@telltale/dashboard';
+// Internal, not exported: streams to end users are @telltale/live's job.
+import { createSseBroadcaster, type SseSink } from '../src/sse-broadcaster.js';
 import { describe, expect, it, vi } from 'vitest';
 
 /** An in-memory sink that records what was written and can simulate backpressure. */

@@ -41,10 +41,14 @@ export function createCheckEntry(
 ): CheckEntry {
   let last: CheckOutcome | undefined;
   let inflight: Promise<CheckOutcome> | undefined;
+  // True from a run's start until the check itself returns, which for a check
+  // ignoring its abort signal is long after the timeout answered.
+  let busy = false;
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const closing = new AbortController();
 
   const start = (): Promise<CheckOutcome> => {
+    busy = true;
     const run = runCheck({
       name: config.name,
       check: config.check,
@@ -52,18 +56,35 @@ export function createCheckEntry(
       degradedAfter: config.degradedAfter,
       clock,
       signal: closing.signal,
+      onSettled: () => {
+        busy = false;
+      },
     }).then((outcome) => {
       last = outcome;
       inflight = undefined;
-      onOutcome(config, outcome);
+      try {
+        onOutcome(config, outcome);
+      } catch {
+        // A throwing logger or meter must not wedge the check.
+      }
       // Scheduling after completion means runs never overlap, however slow the check.
       if (config.interval !== undefined && !closing.signal.aborted)
-        timer = clock.setTimeout(() => void start(), config.interval);
+        timer = clock.setTimeout(tick, config.interval, { background: true });
       return outcome;
     });
     inflight = run;
     return run;
   };
+
+  // A background run still hung past its timeout is not started twice: wait another interval.
+  function tick(): void {
+    if (closing.signal.aborted) return;
+    if (!busy) {
+      void start();
+      return;
+    }
+    timer = clock.setTimeout(tick, config.interval!, { background: true });
+  }
 
   if (config.interval !== undefined) void start();
 
@@ -72,7 +93,10 @@ export function createCheckEntry(
     current() {
       if (config.interval !== undefined) return last ?? inflight ?? start();
       if (last !== undefined && clock.now() - last.finishedAt < config.cacheFor) return last;
-      return inflight ?? start();
+      if (inflight !== undefined) return inflight;
+      // The previous run timed out but is still going: serve its timeout result, start nothing.
+      if (busy && last !== undefined) return last;
+      return start();
     },
     last: () => last,
     close() {

@@ -57,7 +57,9 @@ export function buildDocument(
     entry.status = outcome.status;
     entry.time = new Date(outcome.finishedAt).toISOString();
     if (outcome.output !== undefined && outcome.status !== 'pass') entry.output = outcome.output;
-    (checks[config.key] ??= []).push(entry);
+    // Own-property test: a check named `constructor` must not find Object.prototype's.
+    const list = Object.hasOwn(checks, config.key) ? checks[config.key]! : (checks[config.key] = []);
+    list.push(entry);
   }
   document.checks = checks;
   return document;

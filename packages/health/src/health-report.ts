@@ -9,15 +9,16 @@ export interface ReadHealthDocument {
 }
 
 // Older and non-standard producers answer "ok"/"up"/"down"; read them as the standard values.
-const ALIASES: Readonly<Record<string, HealthStatus>> = {
-  pass: 'pass',
-  ok: 'pass',
-  up: 'pass',
-  warn: 'warn',
-  fail: 'fail',
-  error: 'fail',
-  down: 'fail',
-};
+// A Map: the status comes off the wire, and "constructor" must not read Object.prototype.
+const ALIASES: ReadonlyMap<string, HealthStatus> = new Map([
+  ['pass', 'pass'],
+  ['ok', 'pass'],
+  ['up', 'pass'],
+  ['warn', 'warn'],
+  ['fail', 'fail'],
+  ['error', 'fail'],
+  ['down', 'fail'],
+]);
 
 const SEVERITY: Readonly<Record<HealthStatus, number>> = { pass: 0, warn: 1, fail: 2 };
 
@@ -45,7 +46,7 @@ export function parseHealthDocument(text: string): ReadHealthDocument | undefine
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
   if (typeof record.status !== 'string') return undefined;
-  const status = ALIASES[record.status.toLowerCase()];
+  const status = ALIASES.get(record.status.toLowerCase());
   return status ? { ...record, status } : undefined;
 }
 

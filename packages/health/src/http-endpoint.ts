@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TelltaleConfigError } from '@telltale/core';
+import { isLoopbackRequest, TelltaleConfigError } from '@telltale/core';
 import type { HealthRegistry } from './registry-types.js';
 import type { HealthDocument, HealthStatus } from './types.js';
 
 /**
- * Who may see check details. `'always'` (default), `'never'`, or a function
- * of the request (e.g. checking a token); hidden callers get `{ status }` only.
+ * Who may see check details (outputs, observed values, component ids):
+ * `'when-authorized'` (default: requests made directly from this machine, or
+ * that `authorize` accepts), `'always'`, `'never'`, or a function of the
+ * request. Everyone else gets `{ "status": ... }` only; the status code is
+ * the same for all.
  *
  * @example
  * ```ts
@@ -13,7 +16,8 @@ import type { HealthDocument, HealthStatus } from './types.js';
  * const exposeDetails: ExposeDetails = (request) => request.headers['x-health-token'] === process.env.HEALTH_TOKEN;
  * ```
  */
-export type ExposeDetails = 'always' | 'never' | ((request: IncomingMessage) => boolean | Promise<boolean>);
+export type ExposeDetails =
+  'when-authorized' | 'always' | 'never' | ((request: IncomingMessage) => boolean | Promise<boolean>);
 
 /**
  * Options shared by the HTTP endpoint and the Express, Fastify and node adapters.
@@ -27,8 +31,13 @@ export type ExposeDetails = 'always' | 'never' | ((request: IncomingMessage) => 
 export interface HealthEndpointOptions {
   /** Where the endpoints live. Default `'/health'`. */
   basePath?: string;
-  /** Who sees check details. Default `'always'`. */
+  /**
+   * Who sees check details. Default `'when-authorized'`: loopback requests
+   * (no proxy headers, a local `Host`) and requests `authorize` accepts.
+   */
   exposeDetails?: ExposeDetails;
+  /** With `exposeDetails: 'when-authorized'`, also shows details to requests this accepts (e.g. a token). */
+  authorize?: (request: IncomingMessage) => boolean | Promise<boolean>;
 }
 
 /**
@@ -70,11 +79,13 @@ const STATUS_ONLY: Readonly<Record<HealthStatus, string>> = {
   warn: '{"status":"warn"}',
   fail: '{"status":"fail"}',
 };
-const GROUPS: Readonly<Record<string, (registry: HealthRegistry) => Promise<HealthDocument>>> = {
-  live: (registry) => registry.liveness(),
-  ready: (registry) => registry.readiness(),
-  startup: (registry) => registry.startup(),
-};
+// A Map: segments come from the URL, and `constructor` or `__proto__` must not reach Object.prototype.
+const GROUPS: ReadonlyMap<string, (registry: HealthRegistry) => Promise<HealthDocument>> = new Map([
+  ['live', (registry: HealthRegistry) => registry.liveness()],
+  ['ready', (registry: HealthRegistry) => registry.readiness()],
+  ['startup', (registry: HealthRegistry) => registry.startup()],
+]);
+const EXPOSE_MODES: ReadonlySet<unknown> = new Set(['when-authorized', 'always', 'never']);
 
 /**
  * Serves a registry over HTTP: `GET {basePath}` (every check),
@@ -98,28 +109,46 @@ const GROUPS: Readonly<Record<string, (registry: HealthRegistry) => Promise<Heal
  */
 export function createHealthEndpoint(registry: HealthRegistry, options: HealthEndpointOptions = {}): HealthEndpoint {
   const basePath = normaliseBasePath(options.basePath);
-  const exposeDetails = options.exposeDetails ?? 'always';
-  if (exposeDetails !== 'always' && exposeDetails !== 'never' && typeof exposeDetails !== 'function') {
+  const exposeDetails = options.exposeDetails ?? 'when-authorized';
+  if (!EXPOSE_MODES.has(exposeDetails) && typeof exposeDetails !== 'function') {
     throw new TelltaleConfigError({
       option: 'exposeDetails',
       value: exposeDetails,
-      expected: '"always", "never" or a function (request) => boolean',
+      expected: '"when-authorized", "always", "never" or a function (request) => boolean',
+    });
+  }
+  const authorize = options.authorize;
+  if (authorize !== undefined && typeof authorize !== 'function') {
+    throw new TelltaleConfigError({
+      option: 'authorize',
+      value: authorize,
+      expected: 'a function (request) => boolean',
     });
   }
 
-  const mayExpose = async (request: IncomingMessage): Promise<boolean> => {
-    if (exposeDetails === 'always') return true;
-    if (exposeDetails === 'never') return false;
+  // A predicate that throws hides details: failing closed.
+  const accepts = async (
+    predicate: (request: IncomingMessage) => boolean | Promise<boolean>,
+    request: IncomingMessage,
+  ): Promise<boolean> => {
     try {
-      return (await exposeDetails(request)) === true;
+      return (await predicate(request)) === true;
     } catch {
       return false;
     }
   };
 
+  const mayExpose = async (request: IncomingMessage): Promise<boolean> => {
+    if (exposeDetails === 'always') return true;
+    if (exposeDetails === 'never') return false;
+    if (typeof exposeDetails === 'function') return accepts(exposeDetails, request);
+    if (isLoopbackRequest(request)) return true;
+    return authorize !== undefined && accepts(authorize, request);
+  };
+
   const documentFor = (segment: string): Promise<HealthDocument> | undefined => {
     if (segment === '') return registry.run();
-    const group = GROUPS[segment];
+    const group = GROUPS.get(segment);
     if (group) return group(registry);
     const known = registry.checks();
     if (known.some((check) => check.component === segment)) return registry.run({ component: segment });

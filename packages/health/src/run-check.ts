@@ -1,4 +1,4 @@
-import { formatDuration, redactSecrets, TelltaleError, type Clock } from '@telltale/core';
+import { describeError, formatDuration, redactSecrets, TelltaleError, type Clock } from '@telltale/core';
 import type { HealthCheck, HealthCheckResult, HealthStatus } from './types.js';
 
 /** The result of one run of a check, as the registry caches it. */
@@ -22,6 +22,8 @@ export interface RunCheckOptions {
   clock: Clock;
   /** Aborts the run early (registry closing). */
   signal?: AbortSignal | undefined;
+  /** Called once when the check itself returns or throws, which may be long after a timeout. */
+  onSettled?: (() => void) | undefined;
 }
 
 const STATUSES: ReadonlySet<unknown> = new Set(['pass', 'warn', 'fail']);
@@ -58,20 +60,30 @@ export function runCheck(options: RunCheckOptions): Promise<CheckOutcome> {
     try {
       pending = options.check({ signal: controller.signal });
     } catch (error) {
+      options.onSettled?.();
       finish(failure(error));
       return;
     }
-    Promise.resolve(pending).then(
-      (result) => finish(normalise(result, clock.now() - startedAt, options.degradedAfter)),
-      (error: unknown) => finish(failure(error)),
-    );
+    Promise.resolve(pending)
+      .then(
+        (result) => finish(normalise(result, clock.now() - startedAt, options.degradedAfter)),
+        (error: unknown) => finish(failure(error)),
+      )
+      // Only reachable through a bug in this file: still settle, never reject unhandled.
+      .catch(() => finish({ status: 'fail', output: 'check result could not be read' }))
+      .finally(() => options.onSettled?.());
   });
 }
 
+// Whatever was thrown (null-prototype objects, throwing getters, proxies), this never throws.
 function failure(error: unknown): Omit<CheckOutcome, 'finishedAt' | 'durationMilliseconds'> {
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  const code = TelltaleError.is(error) ? `${error.code}: ` : '';
-  return { status: 'fail', output: redactSecrets(`${code}${message}`) };
+  let code = '';
+  try {
+    if (TelltaleError.is(error) && typeof error.code === 'string') code = `${error.code}: `;
+  } catch {
+    // A proxy that throws on property access has no code.
+  }
+  return { status: 'fail', output: redactSecrets(`${code}${describeError(error)}`) };
 }
 
 function normalise(

@@ -1,5 +1,6 @@
 import {
   delay,
+  describeError,
   formatDuration,
   redactSecrets,
   TelltaleConfigError,
@@ -65,8 +66,7 @@ export function createShutdownSequence(settings: ShutdownSettings): ShutdownSequ
         }),
       ]);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      logger.error({ handler: handler.name, error: redactSecrets(message) }, 'shutdown handler failed');
+      logger.error({ handler: handler.name, error: redactSecrets(describeError(error)) }, 'shutdown handler failed');
     } finally {
       controller.abort();
     }

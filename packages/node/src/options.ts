@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import { options as check, TelltaleConfigError, type DurationInput, type Logger } from '@telltale/core';
@@ -10,8 +11,19 @@ export interface PrometheusOptions {
    * the app's own server.
    */
   port?: number;
-  /** Interface for the separate port. Default `0.0.0.0`. */
+  /**
+   * Interface for the separate port. Default `127.0.0.1` (loopback only):
+   * set `'0.0.0.0'` (or `'::'`) for a Prometheus on another host to reach
+   * it, and then protect it with `authorize` or a network policy.
+   */
   host?: string;
+  /**
+   * Decides whether a scrape may read the exposition, on the separate port
+   * and in `metricsHandler`. `false` answers 401 when the request carries
+   * no `Authorization` header, else 403; a throw or rejection answers 500.
+   * Default: everyone who can connect may scrape.
+   */
+  authorize?: (request: IncomingMessage) => boolean | Promise<boolean>;
   /** Path served on the separate port. Default `/metrics`. */
   endpoint?: string;
   /** Prefix added to every metric name. Default none. */
@@ -51,8 +63,14 @@ export interface StartTelemetryOptions {
   runtimeMetrics?: boolean | { monitoringPrecision?: DurationInput };
   /** Metric views passed to the SDK (rename, drop attributes, change buckets). */
   views?: ViewOptions[];
-  /** Detect host/process/env resource attributes. Default true. */
-  autoDetectResources?: boolean;
+  /**
+   * Detect host/process/env resource attributes (published as `target_info`
+   * on `/metrics`). Default true, without the process command line
+   * (`process.command_args`, `process.command_line`: argv often holds
+   * passwords and API keys) and owner; opt in per attribute group with
+   * `{ processCommandLine: true, processOwner: true }`.
+   */
+  autoDetectResources?: boolean | { processCommandLine?: boolean; processOwner?: boolean };
   /** pino-compatible logger. Silent by default. */
   logger?: Partial<Logger>;
 }
@@ -62,11 +80,17 @@ export interface ResolvedOptions {
   serviceName: string;
   serviceVersion: string | undefined;
   resourceAttributes: Attributes;
-  prometheus: (Required<Omit<PrometheusOptions, 'port' | 'prefix'>> & { port?: number; prefix?: string }) | false;
+  prometheus:
+    | (Required<Omit<PrometheusOptions, 'port' | 'prefix' | 'authorize'>> & {
+        port?: number;
+        prefix?: string;
+        authorize?: PrometheusOptions['authorize'];
+      })
+    | false;
   otlp: { url: string; headers: Record<string, string>; intervalMilliseconds: number } | undefined;
   runtimeMetrics: { monitoringPrecision: number } | false;
   views: ViewOptions[];
-  autoDetectResources: boolean;
+  autoDetectResources: { commandLine: boolean; owner: boolean } | false;
 }
 
 export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
@@ -90,9 +114,11 @@ export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
         expected: 'a path starting with "/"',
       });
     }
+    check.optionalFunction('prometheus.authorize', given.authorize);
     prometheus = {
       port: given.port,
-      host: check.nonEmptyString('prometheus.host', given.host, '0.0.0.0'),
+      host: check.nonEmptyString('prometheus.host', given.host, '127.0.0.1'),
+      authorize: given.authorize,
       endpoint,
       prefix: given.prefix,
       withoutTargetInfo: given.withoutTargetInfo === true,
@@ -136,6 +162,22 @@ export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
     otlp,
     runtimeMetrics,
     views: input.views ?? [],
-    autoDetectResources: input.autoDetectResources !== false,
+    autoDetectResources: resolveDetection(input.autoDetectResources),
   };
+}
+
+function resolveDetection(input: StartTelemetryOptions['autoDetectResources']): ResolvedOptions['autoDetectResources'] {
+  if (input === false) return false;
+  if (input === undefined || input === true) return { commandLine: false, owner: false };
+  check.object('autoDetectResources', input);
+  for (const name of ['processCommandLine', 'processOwner'] as const) {
+    if (input[name] !== undefined && typeof input[name] !== 'boolean') {
+      throw new TelltaleConfigError({
+        option: `autoDetectResources.${name}`,
+        value: input[name],
+        expected: 'a boolean',
+      });
+    }
+  }
+  return { commandLine: input.processCommandLine === true, owner: input.processOwner === true };
 }

@@ -10,6 +10,8 @@ import { resolveLogger } from '@telltale/core';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { resolveOptions, type StartTelemetryOptions } from './options.js';
 import { PullMetricReader } from './pull-reader.js';
+import { resourceDetectors } from './resource-detectors.js';
+import { guardScrape } from './authorize.js';
 import { serializePrometheusText, type PrometheusTextOptions } from './prometheus-text.js';
 
 /** The running telemetry returned by {@link startTelemetry}. */
@@ -27,7 +29,8 @@ export interface Telemetry {
    * Serves the Prometheus text exposition. Mount it on the app's own server:
    * Express `app.get('/metrics', telemetry.metricsHandler)`, Fastify
    * `reply.hijack(); telemetry.metricsHandler(request.raw, reply.raw)`, or
-   * node:http. Responds 404 when `prometheus: false`.
+   * node:http. Responds 404 when `prometheus: false`, and 401/403 when
+   * `prometheus.authorize` refuses the request.
    */
   metricsHandler(request: IncomingMessage, response: ServerResponse): void;
   /** URL of the separate metrics port once it listens; `undefined` without `prometheus.port`. */
@@ -108,7 +111,10 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const sdk = new NodeSDK({
     serviceName: resolved.serviceName,
     resource: resourceFromAttributes(resourceAttributes),
-    autoDetectResources: resolved.autoDetectResources,
+    autoDetectResources: resolved.autoDetectResources !== false,
+    ...(resolved.autoDetectResources === false
+      ? {}
+      : { resourceDetectors: resourceDetectors(resolved.autoDetectResources) }),
     metricReaders: readers,
     views: resolved.views,
     instrumentations: runtime === undefined ? [] : [runtime],
@@ -128,7 +134,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     );
   }
 
-  const metricsHandler = (request: IncomingMessage, response: ServerResponse): void => {
+  const serve = (request: IncomingMessage, response: ServerResponse): void => {
     if (prometheus === undefined) {
       response.statusCode = 404;
       response.end('Prometheus exposition disabled\n');
@@ -147,6 +153,15 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       },
     );
   };
+
+  const authorize = resolved.prometheus === false ? undefined : resolved.prometheus.authorize;
+  const metricsHandler =
+    authorize === undefined
+      ? serve
+      : (request: IncomingMessage, response: ServerResponse): void =>
+          guardScrape(authorize, request, response, serve, (error) =>
+            logger.error({ err: error }, '@telltale/node: metrics authorize failed'),
+          );
 
   let server: MetricsServer | undefined;
   if (resolved.prometheus !== false && resolved.prometheus.port !== undefined) {

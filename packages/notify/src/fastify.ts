@@ -16,10 +16,14 @@ export interface FastifyAlertmanagerWebhookOptions {
   path?: string;
 }
 
+// Module-private marker, so `instanceof` is safe here (never crosses package copies).
+class BodyTimeout extends Error {}
+
 /**
  * Fastify plugin adding the Alertmanager webhook route (POST; other methods
  * get 405). The body is read raw by the route (the route's `bodyLimit` is the
- * handler's `maxBodySize`), so the app's JSON parser settings do not matter.
+ * handler's `maxBodySize`), so the app's JSON parser settings do not matter;
+ * a body slower than the handler's `bodyTimeout` gets a 408.
  *
  * @example
  * ```ts
@@ -43,10 +47,26 @@ export const fastifyAlertmanagerWebhook: FastifyPluginAsync<FastifyAlertmanagerW
   instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: handler.maxBodySize }, (_request, body, done) =>
     done(null, body),
   );
+  instance.setErrorHandler((error, _request, reply) => {
+    if (!(error instanceof BodyTimeout)) throw error;
+    const late = handler.timedOut();
+    return reply.code(late.statusCode).headers(late.headers).send(late.body);
+  });
   instance.route({
     method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'],
     url: options.path ?? '/alertmanager',
     bodyLimit: handler.maxBodySize,
+    // The body must arrive within the handler's bodyTimeout; past it the parser fails with a marker.
+    preParsing: (_request, _reply, payload, done) => {
+      const timer = setTimeout(() => {
+        // Fail the parser (which listens for 'error') without destroying the socket, so the 408 is sent.
+        payload.pause();
+        if (payload.listenerCount('error') > 0) payload.emit('error', new BodyTimeout());
+      }, handler.bodyTimeout);
+      const stop = (): void => clearTimeout(timer);
+      payload.once('end', stop).once('close', stop);
+      done(null, payload);
+    },
     // Method, auth and size are refused before the body is read.
     onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
       const early = handler.precheck({ method: request.method, headers: request.headers });

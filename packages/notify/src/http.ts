@@ -72,7 +72,7 @@ export async function post(
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<HttpReply> {
-  // One controller and one unref'ed timer per request: cheaper than AbortSignal.any/timeout,
+  // One controller and one (ref'ed, awaited) timer per request: cheaper than AbortSignal.any/timeout,
   // which allocate per call and keep listeners until collected on Node 20.
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);

@@ -125,7 +125,8 @@ function hasControlCharacter(value: string): boolean {
 // Deliberately simple: one @, no spaces, brackets, quotes or separators that
 // would let an address smuggle a second recipient or a header.
 const ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$|^[^\s@<>()[\]\\,;:"]+@localhost$/i;
-const MAX_DATA_BYTES = 256 * 1024;
+/** Largest serialised `data` of a message, in bytes. */
+export const MAX_MESSAGE_DATA_BYTES = 256 * 1024;
 
 /** True when `value` is one plain `local@domain` address (what `to` accepts). */
 export function isPlainAddress(value: string): boolean {
@@ -245,8 +246,8 @@ export function validateMessage(input: unknown, needsRecipients: boolean): Norma
     } catch {
       throw new NotifyMessageError('data', 'not-serializable', 'must be JSON-serialisable');
     }
-    if (Buffer.byteLength(serialized) > MAX_DATA_BYTES) {
-      throw new NotifyMessageError('data', 'too-large', `must serialise to at most ${MAX_DATA_BYTES} bytes`);
+    if (Buffer.byteLength(serialized) > MAX_MESSAGE_DATA_BYTES) {
+      throw new NotifyMessageError('data', 'too-large', `must serialise to at most ${MAX_MESSAGE_DATA_BYTES} bytes`);
     }
     data = JSON.parse(serialized) as Record<string, unknown>;
   }

@@ -116,6 +116,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     },
   });
   const keys = new Map<string, KeyEntry>();
+  /** Keys whose send is being written to the store, until the write settles. */
+  const inFlightKeys = new Map<string, Promise<void>>();
   const trackers = new Map<string, Tracker>();
   const idleWaiters = new Set<() => void>();
   const progressWaiters = new Set<() => void>();
@@ -593,6 +595,34 @@ export function createNotifier(options: NotifierOptions): Notifier {
     });
   }
 
+  /**
+   * Writes a send's key and records. On failure nothing of it may survive: the
+   * key stays unknown (so the caller's retry is accepted, not a "duplicate" of
+   * a message that was never queued), and whatever part a non-atomic store did
+   * write is undone (the key expired, the records removed) so a restart does
+   * not deliver what the caller was told failed.
+   */
+  async function writeThrough(
+    entry: IdempotencyEntry,
+    kept: KeyEntry,
+    records: readonly OutboxRecord[],
+  ): Promise<void> {
+    let settle = (): void => {};
+    inFlightKeys.set(entry.key, new Promise<void>((resolve) => (settle = resolve)));
+    try {
+      await Promise.all([store.rememberKey(entry), ...records.map((record) => store.save(record))]);
+      // Committed before the waiting sends resume, so they see the duplicate.
+      keys.set(entry.key, kept);
+    } catch (error) {
+      persist(store.rememberKey({ ...entry, expiresAt: clock.now() }));
+      for (const record of records) persist(store.remove(record.id));
+      throw error;
+    } finally {
+      inFlightKeys.delete(entry.key);
+      settle();
+    }
+  }
+
   function pruneKeys(now: number): void {
     // Entries are inserted with a constant window, so the oldest expire first.
     for (const [key, entry] of keys) {
@@ -746,6 +776,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
     signal: AbortSignal | undefined,
   ): Promise<SendReceipt> {
     await ready;
+    // A send with this key is being written: its outcome decides. A failed write leaves no trace,
+    // so then this send goes ahead as the first; a succeeded one makes it a duplicate.
+    for (let writing = inFlightKeys.get(idempotencyKey); writing; writing = inFlightKeys.get(idempotencyKey)) {
+      await writing;
+    }
     if (closing) throw new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier is closed');
     const now = clock.now();
     pruneKeys(now);
@@ -785,10 +820,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
       });
     }
     const channels = recipientIds.length === 0 ? targets : [...new Set(records.map((record) => record.channel))];
-    const entry: KeyEntry = { key: idempotencyKey, messageId, channels, expiresAt: now + dedupWindow };
+    const stored: IdempotencyEntry = { key: idempotencyKey, messageId, channels, expiresAt: now + dedupWindow };
+    const entry: KeyEntry = { ...stored };
     // Nothing owed when every delivery was skipped.
     if (records.length === 0) entry.outcome = 'delivered';
-    keys.set(idempotencyKey, entry);
     // Quiet hours are decided before the write, so the not-before time is durable with the record.
     const releases = records.map((record) => {
       const lane = lanes.get(record.channel)!;
@@ -797,7 +832,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return release;
     });
     // Write-through before acknowledging, so an accepted message survives a crash with a durable store.
-    await Promise.all([store.rememberKey(entry), ...records.map((record) => store.save(record))]);
+    // The key is only reserved meanwhile (concurrent sends with it wait), and committed once written.
+    await writeThrough(stored, entry, records);
     if (records.length > 0) {
       trackers.set(messageId, {
         remaining: new Set(records.map((record) => record.id)),

@@ -47,7 +47,7 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 describe('alertmanagerWebhookHandler over node:http', () => {
   it('queues a group (200), deduplicates a re-send, and refuses bad input with 400 naming the field', async () => {
     const { inbox, notifier } = setup();
-    const url = `${await listen(withAlertmanagerWebhook(alertmanagerWebhookHandler(notifier)))}/alertmanager`;
+    const url = `${await listen(withAlertmanagerWebhook(alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true })))}/alertmanager`;
     const first = await post(url, firingGroup());
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ status: 'accepted' });
@@ -70,7 +70,7 @@ describe('alertmanagerWebhookHandler over node:http', () => {
 
   it('refuses bodies over maxBodySize with 413', async () => {
     const { notifier } = setup();
-    const url = await listen(alertmanagerWebhookHandler(notifier, { maxBodySize: 512 }));
+    const url = await listen(alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true, maxBodySize: 512 }));
     const response = await post(url, { ...firingGroup(), padding: 'x'.repeat(2048) });
     expect(response.status).toBe(413);
     // Chunked (no content-length) bodies are cut off as well.
@@ -96,7 +96,7 @@ describe('alertmanagerWebhookHandler over node:http', () => {
 
   it('answers 503 with Retry-After only when the queue cannot accept', async () => {
     const { notifier } = setup({ maxQueueSize: 1, stuck: true });
-    const url = await listen(alertmanagerWebhookHandler(notifier, { retryAfter: '10s' }));
+    const url = await listen(alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true, retryAfter: '10s' }));
     expect((await post(url, firingGroup())).status).toBe(200);
     const full = await post(url, firingGroup({ groupKey: 'second' }));
     expect(full.status).toBe(503);
@@ -109,7 +109,7 @@ describe('alertmanagerWebhookHandler over node:http', () => {
     const email = memoryChannel({ addressesPeople: true });
     const notifier = createNotifier({ channels: { email } });
     cleanups.push(() => notifier.close({ timeout: '1s' }));
-    const url = await listen(alertmanagerWebhookHandler(notifier));
+    const url = await listen(alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true }));
     const response = await post(url, firingGroup());
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'invalid-message', field: 'to' } });

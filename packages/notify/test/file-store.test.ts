@@ -105,7 +105,7 @@ describe('fileStore', () => {
     expect(snapshot.records.map((row) => row.id).sort()).toEqual(['a:inbox', 'b:inbox']);
     const report = reopened.recovery()!;
     expect(report.damage).toMatchObject({ reason: 'torn-record', droppedBytes: torn.length });
-    expect(await readFile(report.damage!.savedAs, 'utf8')).toContain('"c:in');
+    expect(await readFile(report.damage!.savedAs!, 'utf8')).toContain('"c:in');
     expect(entries.some((entry) => entry.level === 'error')).toBe(true);
     // The journal was rewritten clean: appending after the damage works and survives a reopen.
     await reopened.save(record('d:inbox'));
@@ -147,19 +147,21 @@ describe('fileStore', () => {
     await notifier.close();
     await store.close();
 
-    const lockPath = join(directory, 'lock');
+    // A lock in the format before generations (`lock`), left by a dead process.
+    for (const name of await readdir(directory)) if (name.startsWith('lock')) await rm(join(directory, name));
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
     const { hostname } = await import('node:os');
-    await writeFile(lockPath, JSON.stringify({ pid: deadPid, hostname: hostname() }));
+    await writeFile(join(directory, 'lock'), JSON.stringify({ pid: deadPid, hostname: hostname() }));
     const takeover = fileStore({ directory });
     await takeover.load();
     expect(takeover.recovery()!.lockTakenOver).toEqual({ pid: deadPid, hostname: hostname() });
-    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(JSON.parse(await readFile(join(directory, 'lock.1'), 'utf8'))).toMatchObject({ pid: process.pid });
     await takeover.close();
-    expect(await readdir(directory)).not.toContain('lock');
+    expect((await readdir(directory)).filter((name) => name.startsWith('lock'))).toEqual(['lock.1']);
+    expect(JSON.parse(await readFile(join(directory, 'lock.1'), 'utf8'))).toMatchObject({ released: true });
 
     // Another host's lock cannot be checked for liveness: refused.
-    await writeFile(lockPath, JSON.stringify({ pid: 1, hostname: 'elsewhere.example' }));
+    await writeFile(join(directory, 'lock.1'), JSON.stringify({ pid: 1, hostname: 'elsewhere.example' }));
     await expect(fileStore({ directory }).load()).rejects.toMatchObject({ hostname: 'elsewhere.example' });
   });
 

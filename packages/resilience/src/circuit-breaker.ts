@@ -485,7 +485,9 @@ class Breaker implements CircuitBreakerPolicy {
       this.clearHalfOpenTimer();
       const halfOpenAt = snapshot.halfOpenAt ?? at + this.settings.halfOpenAfter;
       this.halfOpenAt = halfOpenAt;
-      this.halfOpenTimer = clock.setTimeout(() => this.transition('half-open', 'half-open-after'), halfOpenAt - at);
+      this.halfOpenTimer = clock.setTimeout(() => this.transition('half-open', 'half-open-after'), halfOpenAt - at, {
+        background: true,
+      });
     }
   }
 
@@ -504,7 +506,10 @@ class Breaker implements CircuitBreakerPolicy {
     this.halfOpenAt = undefined;
     if (to === 'open') {
       this.halfOpenAt = this.since + halfOpenAfter;
-      this.halfOpenTimer = clock.setTimeout(() => this.transition('half-open', 'half-open-after'), halfOpenAfter);
+      // Nobody awaits the open period: calls are rejected, not parked, until it ends.
+      this.halfOpenTimer = clock.setTimeout(() => this.transition('half-open', 'half-open-after'), halfOpenAfter, {
+        background: true,
+      });
     } else if (to === 'half-open') {
       this.probesStarted = 0;
       this.probesSucceeded = 0;

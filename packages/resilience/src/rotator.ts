@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '@telltale/core';
+import type { Clock, TimerHandle, TimerOptions } from '@telltale/core';
 
 interface Rotator {
   readonly emitter: EventEmitter;
@@ -8,6 +8,8 @@ interface Rotator {
 }
 
 const byClock = new WeakMap<Clock, Map<number, Rotator>>();
+/** Window rotation is housekeeping: it never keeps a process alive. */
+const BACKGROUND: TimerOptions = { background: true };
 
 /**
  * A shared bucket-rotation signal for opossum's rolling windows
@@ -31,10 +33,10 @@ export function acquireRotator(clock: Clock, intervalMilliseconds: number): { em
   const shared = rotator;
   const map = rotators;
   const tick = (): void => {
-    shared.timer = clock.setTimeout(tick, intervalMilliseconds);
+    shared.timer = clock.setTimeout(tick, intervalMilliseconds, BACKGROUND);
     shared.emitter.emit('rotate');
   };
-  if (shared.users++ === 0) shared.timer = clock.setTimeout(tick, intervalMilliseconds);
+  if (shared.users++ === 0) shared.timer = clock.setTimeout(tick, intervalMilliseconds, BACKGROUND);
   let released = false;
   return {
     emitter: shared.emitter,

@@ -126,8 +126,12 @@ let recheckScheduled = false;
 function scheduleRecheck(): void {
   if (recheckScheduled) return;
   recheckScheduled = true;
-  systemClock.setTimeout(() => {
-    recheckScheduled = false;
-    generation++;
-  }, RECHECK_MILLISECONDS);
+  systemClock.setTimeout(
+    () => {
+      recheckScheduled = false;
+      generation++;
+    },
+    RECHECK_MILLISECONDS,
+    { background: true },
+  );
 }

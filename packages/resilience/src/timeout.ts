@@ -65,6 +65,8 @@ class DeadlineList {
   private tail: Deadline | undefined;
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
+  /** The armed timer was unref'ed because no call is waiting on it. */
+  private idle = false;
 
   constructor(private readonly clock: Clock) {}
 
@@ -74,6 +76,7 @@ class DeadlineList {
     else this.head = entry;
     this.tail = entry;
     if (this.timer === undefined) this.arm(entry.at);
+    else if (this.idle) this.hold(true);
   }
 
   remove(entry: Deadline): void {
@@ -83,10 +86,23 @@ class DeadlineList {
     if (entry.next) entry.next.previous = entry.previous;
     else this.tail = entry.previous;
     entry.previous = entry.next = undefined;
+    // A caller awaits each deadline, so the timer holds the process only while one is pending.
+    if (this.head === undefined && this.timer !== undefined) this.hold(false);
+  }
+
+  /** Cheaper than clearing and re-arming per call; handles of fake clocks hold nothing. */
+  private hold(hold: boolean): void {
+    const timer = this.timer;
+    this.idle = !hold;
+    if (typeof timer === 'object' && 'ref' in timer) {
+      if (hold) timer.ref();
+      else timer.unref();
+    }
   }
 
   private arm(at: number): void {
     this.timerAt = at;
+    this.idle = false;
     this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, at - this.clock.now()));
   }
 

@@ -277,10 +277,14 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
 
   function scheduleProbe(entry: Entry): void {
     if (!probeOptions || closed || entry.probeTimer !== undefined || entry.probing) return;
-    entry.probeTimer = clock.setTimeout(() => {
-      entry.probeTimer = undefined;
-      void probe(entry);
-    }, probeInterval);
+    entry.probeTimer = clock.setTimeout(
+      () => {
+        entry.probeTimer = undefined;
+        void probe(entry);
+      },
+      probeInterval,
+      { background: true },
+    );
   }
 
   async function probe(entry: Entry): Promise<void> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { formatDuration, parseDuration, redactSecrets } from '@telltale/core';
+import { describeError, formatDuration, parseDuration, redactSecrets } from '@telltale/core';
 import type { HealthStatus } from '../types.js';
 import { formatHealthReport, healthAnswerStatus, parseHealthDocument } from '../health-report.js';
 
@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     });
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    io.stderr(`${describeError(error)}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -59,7 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     url = new URL(positionals[0]!);
     timeout = parseDuration(values.timeout, '--timeout');
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`${describeError(error)}\n`);
     return 2;
   }
   const shown = redactSecrets(url.href);
@@ -103,6 +103,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  const message = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const message = cause?.code ?? cause?.message ?? describeError(error);
   return redactSecrets(message);
 }

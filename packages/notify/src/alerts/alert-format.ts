@@ -1,10 +1,9 @@
 import type { Alert, AlertGroup, LabelSet } from '@telltale/core';
 import type { MessageLink, Severity } from '../message.js';
+import { truncationNote, type AlertGroupTruncation } from './alert-fit.js';
 
 /** Most alerts listed in a default body; the rest are counted. */
 const LISTED_ALERTS = 20;
-/** Most alerts copied into `data` (it must stay under the 256 KiB message limit). */
-const DATA_ALERTS = 50;
 const MAX_SUBJECT = 250;
 
 /** Label values end up in a one-line subject: control characters become spaces. */
@@ -65,6 +64,8 @@ function alertBlock(alert: Alert): string[] {
 
 /**
  * Plain-text body: each alert's labels, summary, description, times and links, firing first.
+ * With `truncation` (what the receiver cut so the group fits one notification) a
+ * closing line says so.
  *
  * @example
  * ```ts
@@ -72,7 +73,7 @@ function alertBlock(alert: Alert): string[] {
  * const text = defaultAlertText(group); // labels, summary, description, times, links
  * ```
  */
-export function defaultAlertText(group: AlertGroup): string {
+export function defaultAlertText(group: AlertGroup, truncation?: AlertGroupTruncation): string {
   const lines = [defaultAlertSubject(group), ''];
   for (const status of ['firing', 'resolved'] as const) {
     const alerts = group.alerts.filter((alert) => alert.status === status);
@@ -83,27 +84,31 @@ export function defaultAlertText(group: AlertGroup): string {
     lines.push('');
   }
   if (group.truncatedAlerts > 0) lines.push(`${group.truncatedAlerts} more alerts were truncated by Alertmanager.`);
+  const note = truncation === undefined ? undefined : truncationNote(truncation);
+  if (note !== undefined) lines.push(note);
   if (group.externalURL) lines.push(`Alertmanager: ${group.externalURL}`);
   return lines.join('\n').trimEnd() + '\n';
 }
 
-const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = {
-  critical: 'critical',
-  page: 'critical',
-  fatal: 'critical',
-  emergency: 'critical',
-  error: 'error',
-  high: 'error',
-  major: 'error',
-  warning: 'warning',
-  warn: 'warning',
-  medium: 'warning',
-  minor: 'warning',
-  info: 'info',
-  informational: 'info',
-  low: 'info',
-  none: 'info',
-};
+// A Map, not an object literal: label values such as `constructor` or `__proto__` must not
+// resolve to Object.prototype members.
+const SEVERITY_ALIASES: ReadonlyMap<string, Severity> = new Map([
+  ['critical', 'critical'],
+  ['page', 'critical'],
+  ['fatal', 'critical'],
+  ['emergency', 'critical'],
+  ['error', 'error'],
+  ['high', 'error'],
+  ['major', 'error'],
+  ['warning', 'warning'],
+  ['warn', 'warning'],
+  ['medium', 'warning'],
+  ['minor', 'warning'],
+  ['info', 'info'],
+  ['informational', 'info'],
+  ['low', 'info'],
+  ['none', 'info'],
+]);
 const RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2, critical: 3 };
 
 /**
@@ -116,7 +121,7 @@ const RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2
  * ```
  */
 export function severityFromLabel(value: string | undefined): Severity | undefined {
-  return value === undefined ? undefined : SEVERITY_ALIASES[value.trim().toLowerCase()];
+  return typeof value === 'string' ? SEVERITY_ALIASES.get(value.trim().toLowerCase()) : undefined;
 }
 
 /**
@@ -164,27 +169,4 @@ export function alertGroupLinks(group: AlertGroup): MessageLink[] {
   for (const alert of group.alerts) add(alert.annotations.runbook_url, 'Runbook');
   for (const alert of group.alerts) add(alert.generatorURL, 'Source');
   return links;
-}
-
-/**
- * Structured details (webhook `data`, PagerDuty `custom_details`), at most 50 alerts.
- *
- * @example
- * ```ts
- * import { alertGroupData } from './alert-format.js';
- * const data = alertGroupData(group);
- * ```
- */
-export function alertGroupData(group: AlertGroup): Record<string, unknown> {
-  return {
-    receiver: group.receiver,
-    status: group.status,
-    groupKey: group.groupKey,
-    groupLabels: group.groupLabels,
-    commonLabels: group.commonLabels,
-    commonAnnotations: group.commonAnnotations,
-    externalURL: group.externalURL,
-    truncatedAlerts: group.truncatedAlerts + Math.max(0, group.alerts.length - DATA_ALERTS),
-    alerts: group.alerts.slice(0, DATA_ALERTS),
-  };
 }

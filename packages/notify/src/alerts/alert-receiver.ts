@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
-import { options as check, parseAlertGroup, TelltaleConfigError, type AlertGroup } from '@telltale/core';
+import { options as check, parseAlertGroup, TelltaleConfigError, TelltaleError, type AlertGroup } from '@telltale/core';
 import type { Recipient } from '../message.js';
 import type { Notifier, SendReceipt } from '../notifier-types.js';
-import {
-  alertGroupData,
-  alertGroupLinks,
-  alertGroupSeverity,
-  defaultAlertSubject,
-  defaultAlertText,
-} from './alert-format.js';
+import { fitAlertGroup, fitAlertGroupData } from './alert-fit.js';
+import { alertGroupLinks, alertGroupSeverity, defaultAlertSubject, defaultAlertText } from './alert-format.js';
 
 /**
  * Overrides of the default alert texts; each gets the validated group.
@@ -65,7 +60,11 @@ export interface AlertReceiverOptions {
  * ```
  */
 export interface AlertReceiver {
-  /** Validates `group` (an `AlertGroup` or untrusted JSON; throws `TELLTALE_INVALID_INPUT` naming the path) and sends one notification for it. */
+  /**
+   * Validates `group` (an `AlertGroup` or untrusted JSON; throws
+   * `TELLTALE_INVALID_INPUT` naming the path, also for a group with no
+   * alerts) and sends one notification for it.
+   */
   receive(group: unknown, options?: { signal?: AbortSignal }): Promise<SendReceipt>;
 }
 
@@ -110,7 +109,10 @@ export function alertGroupCorrelationKey(group: AlertGroup): string {
  * body with each alert's labels, summary, description and links, severity
  * from the `severity` labels, `status` (a PagerDuty resolve on `resolved`),
  * the group as `data`, and an idempotency key derived from the group key,
- * status and alerts so a re-sent group is not delivered twice.
+ * status and alerts so a re-sent group is not delivered twice. A group too
+ * large for one message is truncated, never refused: values over 4096
+ * characters are shortened, `data` keeps the alerts that fit, and the default
+ * text says so. `route`, `to`, `recipients` and `templates` get the truncated group.
  *
  * @example
  * ```ts
@@ -153,7 +155,16 @@ export function alertReceiver(notifier: Notifier, options: AlertReceiverOptions 
 
   return {
     async receive(input, receiveOptions = {}) {
-      const group = parseAlertGroup(input);
+      const original = parseAlertGroup(input);
+      if (original.alerts.length === 0) {
+        // Alertmanager never sends one; a `[FIRING:0]` page would only confuse on-call.
+        throw new TelltaleError('TELLTALE_INVALID_INPUT', 'Invalid alert group: alerts must hold at least one alert', {
+          details: { path: 'alerts', expected: 'at least one alert' },
+        });
+      }
+      // Over-long values are cut so a large valid group still pages instead of being refused.
+      const { group, shortened } = fitAlertGroup(original);
+      const { data, truncation } = fitAlertGroupData(group, shortened);
       const targets = route?.(group) ?? channels;
       const to = typeof addresses === 'function' ? addresses(group) : addresses;
       const people = typeof recipients === 'function' ? recipients(group) : recipients;
@@ -161,17 +172,17 @@ export function alertReceiver(notifier: Notifier, options: AlertReceiverOptions 
       return notifier.send(
         {
           subject: (templates.subject ?? defaultAlertSubject)(group),
-          text: (templates.text ?? defaultAlertText)(group),
+          text: templates.text === undefined ? defaultAlertText(group, truncation) : templates.text(group),
           ...(html === undefined ? {} : { html }),
           ...(to === undefined ? {} : { to }),
           severity: alertGroupSeverity(group),
           status: group.status,
-          correlationKey: alertGroupCorrelationKey(group),
-          data: alertGroupData(group),
+          correlationKey: alertGroupCorrelationKey(original),
+          data,
           links: alertGroupLinks(group),
         },
         {
-          idempotencyKey: alertGroupIdempotencyKey(group),
+          idempotencyKey: alertGroupIdempotencyKey(original),
           ...(targets === undefined ? {} : { channels: targets }),
           // An empty list counts as none, so the group still goes somewhere (never dropped).
           ...(people === undefined || people.length === 0 ? {} : { recipients: people }),

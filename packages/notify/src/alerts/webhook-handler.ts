@@ -1,9 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { options as check, resolveLogger, TelltaleConfigError, TelltaleError, type Logger } from '@telltale/core';
+import {
+  options as check,
+  parseAlertGroup,
+  resolveLogger,
+  TelltaleConfigError,
+  TelltaleError,
+  type Logger,
+} from '@telltale/core';
 import { NotifyMessageError } from '../errors.js';
 import type { Notifier } from '../notifier-types.js';
 import { alertReceiver, type AlertReceiverOptions } from './alert-receiver.js';
+import { readBody } from './read-body.js';
 
 /**
  * Options of {@link alertmanagerWebhookHandler}.
@@ -14,12 +22,25 @@ import { alertReceiver, type AlertReceiverOptions } from './alert-receiver.js';
  *   bearerToken: process.env.ALERTMANAGER_WEBHOOK_TOKEN,
  *   to: ['oncall@example.com'],
  *   maxBodySize: 1_048_576,
+ *   bodyTimeout: '10s',
  * };
  * ```
  */
 export interface AlertmanagerWebhookOptions extends AlertReceiverOptions {
-  /** When set, requests must carry `Authorization: Bearer <token>` (compared in constant time), else 401. */
+  /**
+   * Requests must carry `Authorization: Bearer <token>` (compared in constant
+   * time, before the body is read), else 401. Required unless
+   * `allowUnauthenticated` is true: anyone who can reach the endpoint could
+   * otherwise page on-call from your trusted sender.
+   */
   bearerToken?: string | undefined;
+  /**
+   * Accept requests without a token (say, behind a proxy that authenticates
+   * Alertmanager). Logs a warning once at construction. Default false.
+   */
+  allowUnauthenticated?: boolean;
+  /** Longest time to receive the whole body (408 beyond it); default `'10s'`. */
+  bodyTimeout?: number | string;
   /** Largest accepted body in bytes (413 beyond it); default 1 MiB. */
   maxBodySize?: number;
   /** `Retry-After` sent with a 503 when the queue cannot accept; default `'30s'`. */
@@ -77,6 +98,10 @@ export interface AlertmanagerWebhookHandler {
   precheck(request: Omit<WebhookRequest, 'body'>): WebhookAnswer | undefined;
   /** The configured body limit in bytes. */
   readonly maxBodySize: number;
+  /** The configured body read timeout in milliseconds. */
+  readonly bodyTimeout: number;
+  /** The 408 answer for a body that took longer than `bodyTimeout`, for adapters that read the body themselves. */
+  timedOut(): WebhookAnswer;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -84,6 +109,9 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
 function answer(statusCode: number, body: unknown, headers: Record<string, string> = {}): WebhookAnswer {
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
+
+// Alertmanager sends `application/json`; JSON look-alikes such as `application/json-seq` are not it.
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 
 function problem(statusCode: number, code: string, message: string, extra: Record<string, unknown> = {}) {
   return { statusCode, code, message, extra };
@@ -98,36 +126,19 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Reads at most `limit` bytes; `undefined` when the body is larger. */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        request.off('data', onData);
-        request.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on('data', onData);
-    request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
-  });
-}
-
 /**
  * Accepts real Alertmanager webhook POSTs (`webhook_configs`, payload
  * version 4) and turns each group into a notification through
  * {@link alertReceiver}. Answers `200` once the notification is queued (or
- * was a duplicate), `400` naming the bad field, `401` on a missing or wrong
- * bearer token, `405` for other methods, `413` beyond `maxBodySize`, `415`
- * for non-JSON bodies, and `503` with `Retry-After` only when the queue cannot
+ * was a duplicate) or ignored (a group with no alerts), `400` naming the bad
+ * field, `401` on a missing or wrong bearer token, `405` for other methods,
+ * `408` when the body takes longer than `bodyTimeout`, `413` beyond
+ * `maxBodySize`, `415` unless the body is `application/json`, and `503` with
+ * `Retry-After` only when the queue cannot
  * accept (full or closing) so Alertmanager retries; an unexpected failure
- * (store) is a `500`. Mount it with `@telltale/notify/express`, `/fastify`
+ * (store) is a `500`. Over-long values and alerts beyond what fits one
+ * notification are truncated (the message says so), never refused.
+ * `bearerToken` is required unless `allowUnauthenticated: true`. Mount it with `@telltale/notify/express`, `/fastify`
  * or `/node`, or directly as a node:http listener.
  *
  * @example
@@ -149,17 +160,47 @@ export function alertmanagerWebhookHandler(
   check.object('alertmanagerWebhookHandler', options);
   const {
     bearerToken,
+    allowUnauthenticated,
+    bodyTimeout: bodyTimeoutInput,
     maxBodySize: limitInput,
     retryAfter: retryInput,
     logger: loggerInput,
     ...receiverOptions
   } = options;
+  if (allowUnauthenticated !== undefined && typeof allowUnauthenticated !== 'boolean') {
+    throw new TelltaleConfigError({
+      option: 'allowUnauthenticated',
+      value: allowUnauthenticated,
+      expected: 'a boolean',
+    });
+  }
+  if (bearerToken === undefined && allowUnauthenticated !== true) {
+    throw new TelltaleConfigError({
+      option: 'bearerToken',
+      value: undefined,
+      expected: 'a non-empty string (the token Alertmanager sends), or `allowUnauthenticated: true` to accept anyone',
+    });
+  }
   if (bearerToken !== undefined && (typeof bearerToken !== 'string' || bearerToken.length === 0)) {
     throw new TelltaleConfigError({ option: 'bearerToken', value: '<redacted>', expected: 'a non-empty string' });
   }
+  if (bearerToken !== undefined && allowUnauthenticated === true) {
+    throw new TelltaleConfigError({
+      option: 'allowUnauthenticated',
+      value: true,
+      expected: 'not set together with `bearerToken`',
+    });
+  }
   const maxBodySize = check.positiveInteger('maxBodySize', limitInput, 1024 * 1024);
   const retryAfterSeconds = String(Math.max(1, Math.ceil(check.duration('retryAfter', retryInput, '30s') / 1000)));
+  const bodyTimeout = check.duration('bodyTimeout', bodyTimeoutInput, '10s');
   const logger = resolveLogger(loggerInput);
+  if (bearerToken === undefined) {
+    logger.warn(
+      { option: 'allowUnauthenticated' },
+      'alertmanager webhook accepts unauthenticated requests: anyone who can reach it can page on-call',
+    );
+  }
   const receiver = alertReceiver(notifier, receiverOptions);
   const expected = bearerToken === undefined ? undefined : digest(`Bearer ${bearerToken}`);
 
@@ -180,12 +221,18 @@ export function alertmanagerWebhookHandler(
       }
     }
     const type = header(request.headers, 'content-type');
-    if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    if (type === undefined || !JSON_TYPE.test(type)) {
       return refuse(problem(415, 'unsupported-media-type', 'Expected an application/json body'));
     }
     const length = Number(header(request.headers, 'content-length'));
     if (Number.isFinite(length) && length > maxBodySize) return tooLarge();
     return undefined;
+  }
+
+  function timedOut(): WebhookAnswer {
+    return refuse(problem(408, 'request-timeout', `The body took longer than ${bodyTimeout} ms`), {
+      connection: 'close',
+    });
   }
 
   function tooLarge(): WebhookAnswer {
@@ -208,7 +255,12 @@ export function alertmanagerWebhookHandler(
       }
     }
     try {
-      const receipt = await receiver.receive(payload);
+      const group = parseAlertGroup(payload);
+      if (group.alerts.length === 0) {
+        logger.debug({ groupKey: group.groupKey }, 'alertmanager webhook: group with no alerts ignored');
+        return answer(200, { status: 'ignored', reason: 'no alerts' });
+      }
+      const receipt = await receiver.receive(group);
       return answer(200, {
         status: receipt.duplicate ? 'duplicate' : 'accepted',
         messageId: receipt.messageId,
@@ -241,10 +293,19 @@ export function alertmanagerWebhookHandler(
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     let result = precheck({ method: request.method ?? 'GET', headers: request.headers });
     if (result === undefined) {
-      const body = await readBody(request, maxBodySize).catch(() => null);
+      const read = await readBody(request, maxBodySize, bodyTimeout);
       // The client went away mid-body: nobody to answer.
-      if (body === null) return void response.destroy();
-      result = body === undefined ? tooLarge() : await respond({ method: 'POST', headers: request.headers, body });
+      if (read.outcome === 'aborted') return void response.destroy();
+      if (read.outcome === 'timeout') {
+        const late = timedOut();
+        // Answer, then drop the socket: the rest of the body is not worth waiting for.
+        response.writeHead(late.statusCode, late.headers).end(late.body, () => request.socket.destroy());
+        return;
+      }
+      result =
+        read.outcome === 'too-large'
+          ? tooLarge()
+          : await respond({ method: 'POST', headers: request.headers, body: read.body });
     } else request.resume();
     response.writeHead(result.statusCode, result.headers).end(result.body);
   };
@@ -255,5 +316,5 @@ export function alertmanagerWebhookHandler(
       else response.destroy();
     });
   };
-  return Object.assign(handler, { handle, respond, precheck, maxBodySize });
+  return Object.assign(handler, { handle, respond, precheck, timedOut, maxBodySize, bodyTimeout });
 }

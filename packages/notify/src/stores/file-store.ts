@@ -1,149 +1,34 @@
-import { copyFile, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { options as check, resolveLogger, systemClock, TelltaleError, type TimerHandle } from '@telltale/core';
+import type { OutboxSnapshot } from '../store.js';
+import { encodeEntry, type JournalEntry } from './journal-codec.js';
 import {
-  options as check,
-  resolveLogger,
-  systemClock,
-  TelltaleError,
-  type Clock,
-  type Logger,
-  type TimerHandle,
-} from '@telltale/core';
-import type { IdempotencyEntry, OutboxRecord, OutboxSnapshot, OutboxStore } from '../store.js';
-import { decodeJournal, encodeEntry, type JournalDamage, type JournalEntry } from './journal-codec.js';
+  ACKNOWLEDGEMENT_SYNC_DELAY_MS,
+  newBatch,
+  type Batch,
+  type Compaction,
+  type FileStore,
+  type FileStoreOptions,
+  type FileStoreRecovery,
+  type JournalFile,
+  type Waiter,
+} from './file-store-types.js';
+import {
+  openForWriting,
+  openPrivate,
+  PRIVATE_DIRECTORY,
+  storeWriteError,
+  syncDirectory,
+  unwritableError,
+  writeAllAt,
+} from './journal-file.js';
+import { recoverJournal } from './journal-recovery.js';
+import { createLiveRows } from './live-rows.js';
 import { acquireLock } from './store-lock.js';
 
-/**
- * Options of {@link fileStore}.
- *
- * @example
- * ```ts
- * const options: FileStoreOptions = { directory: '/var/lib/myapp/notify', compactAfter: 50_000 };
- * ```
- */
-export interface FileStoreOptions {
-  /** Directory of the journal and lock file; created if missing. One process per directory. */
-  directory: string;
-  /**
-   * `fdatasync` the journal before `save`/`rememberKey` resolve (acknowledgements ride on the next
-   * one); default true. Turn off only for tests.
-   */
-  fsync?: boolean;
-  /** Compact once the journal holds this many entries more than live rows (default 10000). */
-  compactAfter?: number;
-  /** Pino-compatible logger; silent by default. */
-  logger?: Partial<Logger>;
-  /** Clock used to drop expired idempotency keys at compaction. */
-  clock?: Clock;
-}
-
-/**
- * What `load()` found.
- *
- * @example
- * ```ts
- * const report = store.recovery();
- * if (report?.damage) alert(`journal damaged at byte ${report.damage.offset}`);
- * ```
- */
-export interface FileStoreRecovery {
-  /** Pending and dead-lettered records handed back. */
-  records: number;
-  /** Unexpired idempotency keys handed back. */
-  idempotencyKeys: number;
-  /** Journal entries replayed. */
-  entries: number;
-  /** A torn or corrupted tail: recovered up to `offset`; the damaged journal was copied to `savedAs`. */
-  damage?: JournalDamage & { savedAs: string };
-  /** The stale lock of a dead process that was taken over. */
-  lockTakenOver?: { pid: number; hostname: string };
-}
-
-/**
- * The durable store. See {@link fileStore}.
- *
- * @example
- * ```ts
- * const store: FileStore = fileStore({ directory: './var/notify' });
- * ```
- */
-export interface FileStore extends OutboxStore {
-  readonly directory: string;
-  /** The recovery report of `load()`, `undefined` before it. */
-  recovery(): FileStoreRecovery | undefined;
-  /** Rewrites the journal to the live rows now (it also happens in the background). */
-  compact(): Promise<void>;
-  /**
-   * Journal size and rows, for monitoring; `writes` and `syncs` count the
-   * batched appends and the `fdatasync`s since `load()` (group commit makes
-   * both far fewer than the changes).
-   */
-  stats(): {
-    journalEntries: number;
-    records: number;
-    idempotencyKeys: number;
-    compactions: number;
-    writes: number;
-    syncs: number;
-  };
-}
-
-/**
- * How long a written acknowledgement (`remove`) may wait for the next
- * fdatasync. A delivered message's `remove` is written at once (so it survives
- * the process being killed: the page cache keeps it) but is made durable by
- * the next batch that needs an fdatasync anyway, by `close()`, or after this
- * delay. Losing it to a power cut can only cause a redelivery of a message
- * that was already delivered, with the same idempotency key — within the
- * at-least-once contract — never the loss of an accepted message.
- */
-const ACKNOWLEDGEMENT_SYNC_DELAY_MS = 1000;
-
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-/** Appends of one turn of the event loop: one write, one promise, at most one fdatasync. */
-interface Batch extends Waiter {
-  lines: string[];
-  /** Some entry must be on disk before the batch resolves. */
-  durable: boolean;
-  promise: Promise<void>;
-}
-
-/** `write` may be short (rarely, for regular files): finish it, at the handle's position. */
-async function writeAll(handle: FileHandle, text: string): Promise<void> {
-  const { bytesWritten } = await handle.write(text);
-  const length = Buffer.byteLength(text);
-  if (bytesWritten === length) return;
-  const rest = Buffer.from(text).subarray(bytesWritten);
-  for (let offset = 0; offset < rest.length;) {
-    offset += (await handle.write(rest, offset, rest.length - offset)).bytesWritten;
-  }
-}
-
-function newBatch(): Batch {
-  const batch = { lines: [], durable: false } as unknown as Batch;
-  batch.promise = new Promise<void>((resolve, reject) => {
-    batch.resolve = resolve;
-    batch.reject = reject;
-  });
-  return batch;
-}
-
-/** A background compaction: the snapshot being written aside, and what was appended since. */
-interface Compaction {
-  /** Batches written to the old journal since the snapshot, to be appended to the new one. */
-  tail: string[];
-  tailEntries: number;
-  /** Entries in the snapshot. */
-  count: number;
-  waiters: Waiter[];
-  /** Set once the snapshot is written and fsynced aside. */
-  aside: FileHandle | undefined;
-  settled: Promise<void> | undefined;
-}
+export type { FileStore, FileStoreOptions, FileStoreRecovery } from './file-store-types.js';
 
 /**
  * A durable {@link OutboxStore}: an append-only journal (`journal.log`, one
@@ -158,14 +43,25 @@ interface Compaction {
  * redelivery with the same idempotency key, never a lost message. The
  * journal is compacted in the background: the live rows are written and
  * fsynced aside while appends go on, then the appends made meanwhile are
- * copied over and the file renamed over the journal. At `load()` a torn or
- * corrupted tail is recovered up to the damage, reported through the logger
- * and {@link FileStore.recovery}, and the damaged file kept aside. A lock file
- * (`lock`, pid and hostname) refuses a second process with
- * `NotifyStoreLockedError`; a lock left by a dead process is taken over.
- * Everything not acknowledged is handed back by `load()` and re-queued:
- * at-least-once delivery, with the idempotency key (SMTP `Message-ID`,
- * `webhook-id`, ...) making duplicates recognisable.
+ * copied over and the file renamed over the journal.
+ *
+ * A write that fails (a full disk) rejects with `TELLTALE_NOTIFY_STORE_WRITE`
+ * and leaves no trace: the journal is truncated back to its last complete
+ * record and the in-memory rows rolled back, so later writes land on a clean
+ * end. If the truncation or an `fdatasync` fails, the journal's state is
+ * unknown and every further write rejects with
+ * `TELLTALE_NOTIFY_STORE_UNWRITABLE` until a restart. At `load()` torn,
+ * corrupted or foreign bytes are skipped (decoding resynchronises at the next
+ * valid record), reported through the logger and {@link FileStore.recovery},
+ * and the damaged file kept aside. The directory is created `0700` and every
+ * file `0600`; a symbolic link in place of a store file is refused
+ * (`TELLTALE_NOTIFY_STORE_UNSAFE`). A lock (`lock.<n>`: pid, hostname, boot
+ * id, start time and a per-process nonce) refuses a second process with
+ * `NotifyStoreLockedError`; a lock left by a dead process — including a
+ * previous container whose PID 1 had the same pid — is taken over
+ * atomically. Everything not acknowledged is handed back by `load()` and
+ * re-queued: at-least-once delivery, with the idempotency key (SMTP
+ * `Message-ID`, `webhook-id`, ...) making duplicates recognisable.
  *
  * @example
  * ```ts
@@ -186,13 +82,13 @@ export function fileStore(options: FileStoreOptions): FileStore {
   const journalPath = join(directory, 'journal.log');
   const compactPath = join(directory, 'journal.compact');
 
-  // The live rows, kept as their encoded journal lines: compaction only joins strings.
-  const rows = new Map<string, string>();
-  const keys = new Map<string, { expiresAt: number; line: string }>();
-  let handle: FileHandle | undefined;
+  const live = createLiveRows(clock);
+  let journal: JournalFile | undefined;
   let release: (() => Promise<void>) | undefined;
   let report: FileStoreRecovery | undefined;
   let state: 'new' | 'loading' | 'open' | 'closed' = 'new';
+  /** Set when the journal may end in a partial record that could not be removed: no further writes. */
+  let broken: TelltaleError | undefined;
   /** The batch collecting appends; written as one write (+ one fdatasync if any entry needs it). */
   let collecting: Batch | undefined;
   let writing: Promise<void> | undefined;
@@ -211,54 +107,38 @@ export function fileStore(options: FileStoreOptions): FileStore {
   let writes = 0;
   let syncs = 0;
 
-  function record(line: string, entry: JournalEntry): void {
-    if (entry.op === 'save') rows.set(entry.record.id, line);
-    else if (entry.op === 'remove') rows.delete(entry.id);
-    else keys.set(entry.entry.key, { expiresAt: entry.entry.expiresAt, line });
-  }
-
-  function snapshotText(): { text: string; count: number } {
-    const now = clock.now();
-    const lines: string[] = [];
-    for (const [key, entry] of keys) {
-      if (entry.expiresAt <= now) keys.delete(key);
-      else lines.push(entry.line);
-    }
-    for (const line of rows.values()) lines.push(line);
-    return { text: lines.join(''), count: lines.length };
-  }
-
-  async function syncDirectory(): Promise<void> {
-    const directoryHandle = await open(directory, 'r').catch(() => undefined);
-    await directoryHandle?.sync().catch(() => {});
-    await directoryHandle?.close();
-  }
-
-  /** Writes `text` to `journal.compact` and fsyncs it; the handle stays open for appending. */
-  async function writeAside(text: string): Promise<FileHandle> {
-    const aside = await open(compactPath, 'w');
+  /** Writes `text` to `journal.compact` and fsyncs it; the file stays open for appending. Removed on failure. */
+  async function writeAside(text: string): Promise<JournalFile> {
+    const aside = await openForWriting(compactPath);
     try {
-      await writeAll(aside, text);
+      const data = Buffer.from(text);
+      await writeAllAt(aside, data, 0);
       await aside.sync();
-      return aside;
+      return { handle: aside, size: data.length };
     } catch (error) {
-      await aside.close().catch(() => {});
+      await discard(aside);
       throw error;
     }
   }
 
+  /** Drops a `journal.compact` that will not be installed (it would hold disk space). */
+  async function discard(aside: FileHandle): Promise<void> {
+    await aside.close().catch(() => {});
+    await unlink(compactPath).catch(() => {});
+  }
+
   /** Renames the synced `journal.compact` over the journal and appends to it from now on. */
-  async function install(aside: FileHandle, entries: number): Promise<void> {
+  async function install(aside: JournalFile, entries: number): Promise<void> {
     await rename(compactPath, journalPath);
-    await syncDirectory();
-    await handle?.close().catch(() => {});
-    handle = aside;
+    await syncDirectory(directory);
+    await journal?.handle.close().catch(() => {});
+    journal = aside;
     journalEntries = entries;
     unsynced = false;
   }
 
   function needsCompaction(): boolean {
-    return journalEntries > compactAfter && journalEntries > 2 * (rows.size + keys.size);
+    return journalEntries > compactAfter && journalEntries > 2 * (live.records + live.idempotencyKeys);
   }
 
   /**
@@ -267,11 +147,19 @@ export function fileStore(options: FileStoreOptions): FileStore {
    * tail); only appending the tail and the rename wait for the writer.
    */
   function startCompaction(): void {
-    if (compaction || state !== 'open') return;
+    if (compaction || state !== 'open' || broken) return;
     const waiters = compactRequested;
     compactRequested = [];
-    const { text, count } = snapshotText();
-    const job: Compaction = { tail: [], tailEntries: 0, count, waiters, aside: undefined, settled: undefined };
+    const { text, count } = live.snapshot();
+    const job: Compaction = {
+      tail: [],
+      tailEntries: 0,
+      count,
+      waiters,
+      aside: undefined,
+      settled: undefined,
+      stale: false,
+    };
     compaction = job;
     job.settled = writeAside(text).then(
       (aside) => {
@@ -293,55 +181,90 @@ export function fileStore(options: FileStoreOptions): FileStore {
       for (const waiter of job.waiters) waiter.reject(error);
       // Appending to the old journal stays correct; try again after as many entries.
       journalEntries = Math.max(0, journalEntries - compactAfter);
-      // A left-over journal.compact is harmless: the next attempt truncates it, load() deletes it.
     }
     if (compactRequested.length > 0) startCompaction();
   }
 
-  async function switchToCompacted(job: Compaction, aside: FileHandle): Promise<void> {
+  async function switchToCompacted(job: Compaction, aside: JournalFile): Promise<void> {
+    if (job.stale || broken) {
+      // Taken before a write failed, the snapshot may hold rows that were rolled back: start over.
+      await discard(aside.handle);
+      compaction = undefined;
+      compactRequested.unshift(...job.waiters);
+      if (broken) for (const waiter of compactRequested.splice(0)) waiter.reject(broken);
+      else startCompaction();
+      return;
+    }
     try {
       // Batches written to the old journal but not yet fdatasynced are in the tail: synced with it below.
       while (syncing) await syncing;
-      if (job.tail.length > 0) await writeAll(aside, job.tail.join(''));
-      await aside.sync();
+      const tail = Buffer.from(job.tail.join(''));
+      await writeAllAt(aside.handle, tail, aside.size);
+      aside.size += tail.length;
+      await aside.handle.sync();
       await install(aside, job.count + job.tailEntries);
       const covered = awaitingSync;
       awaitingSync = [];
       for (const batch of covered) batch.resolve();
       finishCompaction(job, undefined);
     } catch (error) {
-      await aside.close().catch(() => {});
+      await discard(aside.handle);
       finishCompaction(job, error);
     }
   }
 
   /** Writes one batch (page cache: survives the process being killed); durable batches then wait for a sync. */
   async function writeBatch(batch: Batch): Promise<void> {
-    try {
-      const text = batch.lines.join('');
-      await writeAll(handle!, text);
-      writes++;
-      journalEntries += batch.lines.length;
-      if (compaction) {
-        compaction.tail.push(text);
-        compaction.tailEntries += batch.lines.length;
-      }
-      if (!fsync) {
-        batch.resolve();
-        return;
-      }
-      unsynced = true;
-      if (batch.durable) {
-        awaitingSync.push(batch);
-        startSync();
-      } else {
-        batch.resolve();
-        scheduleSync();
-      }
-    } catch (error) {
-      logger.error({ err: error, directory }, 'notify file store write failed');
-      batch.reject(error);
+    if (broken) {
+      live.rollback(batch.undo, collecting?.undo);
+      batch.reject(broken);
+      return;
     }
+    const file = journal!;
+    const data = Buffer.from(batch.lines.join(''));
+    try {
+      await writeAllAt(file.handle, data, file.size);
+    } catch (error) {
+      await failBatch(batch, file, error);
+      return;
+    }
+    file.size += data.length;
+    writes++;
+    journalEntries += batch.lines.length;
+    if (compaction) {
+      compaction.tail.push(data.toString());
+      compaction.tailEntries += batch.lines.length;
+    }
+    if (!fsync) {
+      batch.resolve();
+      return;
+    }
+    unsynced = true;
+    if (batch.durable) {
+      awaitingSync.push(batch);
+      startSync();
+    } else {
+      batch.resolve();
+      scheduleSync();
+    }
+  }
+
+  /**
+   * A failed write (ENOSPC) may have left part of the batch on disk; records
+   * appended behind that fragment would be unreadable after a restart. Cut
+   * the journal back to its last complete record and forget the batch.
+   */
+  async function failBatch(batch: Batch, file: JournalFile, error: unknown): Promise<void> {
+    live.rollback(batch.undo, collecting?.undo);
+    if (compaction) compaction.stale = true;
+    try {
+      await file.handle.truncate(file.size);
+      logger.error({ err: error, directory }, 'notify file store write failed; truncated back to the last record');
+    } catch (truncateError) {
+      broken ??= unwritableError(directory, truncateError, 'a failed write could not be truncated away');
+      logger.error({ err: truncateError, directory }, 'notify file store could not truncate a failed write');
+    }
+    batch.reject(storeWriteError(directory, error));
   }
 
   /**
@@ -350,21 +273,22 @@ export function fileStore(options: FileStoreOptions): FileStore {
    * sync, so acknowledgements reach the page cache at once.
    */
   function startSync(): void {
-    if (syncing || handle === undefined) return;
+    if (syncing || journal === undefined) return;
     if (awaitingSync.length === 0 && !(syncRequested && unsynced)) return;
     const batches = awaitingSync;
     awaitingSync = [];
     syncRequested = false;
     unsynced = false;
     syncs++;
-    syncing = handle.datasync().then(
+    syncing = journal.handle.datasync().then(
       () => {
         for (const batch of batches) batch.resolve();
       },
       (error: unknown) => {
-        unsynced = true;
+        // After a failed fdatasync the kernel may have dropped the written pages: nothing is known any more.
+        broken ??= unwritableError(directory, error, 'fdatasync failed');
         logger.error({ err: error, directory }, 'notify file store fdatasync failed');
-        for (const batch of batches) batch.reject(error);
+        for (const batch of [...batches, ...awaitingSync.splice(0)]) batch.reject(broken);
       },
     );
     void syncing.finally(() => {
@@ -376,11 +300,15 @@ export function fileStore(options: FileStoreOptions): FileStore {
   /** Acknowledgements ride on the next fdatasync; this bounds how long they wait for one. */
   function scheduleSync(): void {
     if (syncTimer !== undefined) return;
-    syncTimer = clock.setTimeout(() => {
-      syncTimer = undefined;
-      syncRequested = true;
-      startSync();
-    }, ACKNOWLEDGEMENT_SYNC_DELAY_MS);
+    syncTimer = clock.setTimeout(
+      () => {
+        syncTimer = undefined;
+        syncRequested = true;
+        startSync();
+      },
+      ACKNOWLEDGEMENT_SYNC_DELAY_MS,
+      { background: true },
+    );
   }
 
   async function drain(): Promise<void> {
@@ -405,7 +333,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      if (writing || handle === undefined) return;
+      if (writing || journal === undefined) return;
       writing = drain().finally(() => {
         writing = undefined;
         if (collecting || compaction?.aside) kick();
@@ -422,67 +350,65 @@ export function fileStore(options: FileStoreOptions): FileStore {
         ),
       );
     }
+    if (broken) return Promise.reject(broken);
     const line = encodeEntry(entry);
-    record(line, entry);
     collecting ??= newBatch();
+    collecting.undo.push(live.apply(line, entry));
     collecting.lines.push(line);
     collecting.durable ||= durable;
     kick();
     return collecting.promise;
   }
 
+  /** With no room to rewrite the journal at start (disk still full), appending goes on after its last complete line. */
+  async function appendToExisting(appendFrom: number, entries: number, cause: unknown): Promise<void> {
+    logger.error({ err: cause, directory }, 'notify file store could not rewrite its journal; appending to it');
+    const handle = await openPrivate(journalPath, constants.O_RDWR | constants.O_CREAT);
+    try {
+      await handle.truncate(appendFrom);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
+    journal = { handle, size: appendFrom };
+    journalEntries = entries;
+  }
+
   async function load(): Promise<OutboxSnapshot> {
     if (state !== 'new') throw new TelltaleError('TELLTALE_INVALID_INPUT', 'fileStore.load() may be called once');
     state = 'loading';
-    await mkdir(directory, { recursive: true });
-    const lock = await acquireLock(join(directory, 'lock'), directory).catch((error: unknown) => {
+    await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY });
+    const lock = await acquireLock(directory).catch((error: unknown) => {
       state = 'new';
       throw error;
     });
     release = lock.release;
     try {
       await unlink(compactPath).catch(() => {});
-      const buffer = await readFile(journalPath).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return Buffer.alloc(0);
-        throw error;
-      });
-      const { entries, damage } = decodeJournal(buffer);
-      const records = new Map<string, OutboxRecord>();
-      const idempotencyKeys = new Map<string, IdempotencyEntry>();
-      for (const entry of entries) {
-        if (entry.op === 'save') records.set(entry.record.id, entry.record);
-        else if (entry.op === 'remove') records.delete(entry.id);
-        else idempotencyKeys.set(entry.entry.key, entry.entry);
-      }
-      for (const row of records.values()) rows.set(row.id, encodeEntry({ op: 'save', record: row }));
-      for (const entry of idempotencyKeys.values()) {
-        keys.set(entry.key, { expiresAt: entry.expiresAt, line: encodeEntry({ op: 'key', entry }) });
-      }
-      report = { records: 0, idempotencyKeys: 0, entries: entries.length };
+      const recovered = await recoverJournal(directory, journalPath, clock.now(), logger);
+      const { records, keys: idempotencyKeys } = recovered;
+      live.seed(records.values(), idempotencyKeys.values());
+      report = { records: 0, idempotencyKeys: 0, entries: recovered.entries };
       if (lock.takenOver) {
         report.lockTakenOver = { pid: lock.takenOver.pid, hostname: lock.takenOver.hostname };
         logger.warn({ directory, ...report.lockTakenOver }, 'notify file store: took over the lock of a dead process');
       }
-      if (damage) {
-        const savedAs = join(directory, `journal.damaged-${clock.now()}.log`);
-        await copyFile(journalPath, savedAs);
-        report.damage = { ...damage, savedAs };
-        logger.error(
-          { directory, ...report.damage, recoveredEntries: entries.length },
-          'notify file store journal was damaged; recovered up to the damage',
-        );
-      }
+      if (recovered.damage) report.damage = recovered.damage;
       // Start from a compact, undamaged journal.
-      const { text, count } = snapshotText();
-      await install(await writeAside(text), count);
-      for (const key of idempotencyKeys.keys()) if (!keys.has(key)) idempotencyKeys.delete(key);
+      const { text, count } = live.snapshot();
+      try {
+        await install(await writeAside(text), count);
+      } catch (error) {
+        await appendToExisting(recovered.appendFrom, recovered.entries, error);
+      }
+      for (const key of idempotencyKeys.keys()) if (!live.has(key)) idempotencyKeys.delete(key);
       report.records = records.size;
       report.idempotencyKeys = idempotencyKeys.size;
       state = 'open';
       return { records: [...records.values()], idempotencyKeys: [...idempotencyKeys.values()] };
     } catch (error) {
       state = 'closed';
-      await handle?.close().catch(() => {});
+      await journal?.handle.close().catch(() => {});
       await lock.release();
       throw error;
     }
@@ -505,8 +431,8 @@ export function fileStore(options: FileStoreOptions): FileStore {
       while (syncing) await syncing;
     }
     state = 'closed';
-    await handle?.close().catch(() => {});
-    handle = undefined;
+    await journal?.handle.close().catch(() => {});
+    journal = undefined;
     await release?.();
   }
 
@@ -522,11 +448,19 @@ export function fileStore(options: FileStoreOptions): FileStore {
     compact() {
       if (state !== 'open')
         return Promise.reject(new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The file store is not open'));
+      if (broken) return Promise.reject(broken);
       return new Promise<void>((resolve, reject) => {
         compactRequested.push({ resolve, reject });
         if (!compaction) startCompaction();
       });
     },
-    stats: () => ({ journalEntries, records: rows.size, idempotencyKeys: keys.size, compactions, writes, syncs }),
+    stats: () => ({
+      journalEntries,
+      records: live.records,
+      idempotencyKeys: live.idempotencyKeys,
+      compactions,
+      writes,
+      syncs,
+    }),
   };
 }

@@ -63,46 +63,4 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return safe(markup);
 }
 
-const ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  '#39': "'",
-  nbsp: ' ',
-  apos: "'",
-};
-
-/**
- * A plain-text version of an HTML body: block elements and `<br>` become line
- * breaks, list items bullets, links `text (href)`; scripts and styles are dropped.
- *
- * @example
- * ```ts
- * import { textFromHtml } from '@telltale/notify';
- * textFromHtml('<p>Hi <a href="https://example.com">there</a></p>'); // 'Hi there (https://example.com)'
- * ```
- */
-export function textFromHtml(markup: string): string {
-  return markup
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1>/gi, '')
-    .replace(/<a\b[^>]*?href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi, (_match, href: string, text: string) => {
-      const label = text.replace(/<[^>]+>/g, '').trim();
-      return label === '' || label === href ? href : `${label} (${href})`;
-    })
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<li\b[^>]*>/gi, '\n- ')
-    .replace(/<\/(p|div|h[1-6]|tr|table|ul|ol|blockquote|section)>/gi, '\n\n')
-    .replace(/<(p|div|h[1-6]|tr|table|ul|ol|blockquote|section)\b[^>]*>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&(#\d+|#x[0-9a-f]+|\w+);/gi, (entity, name: string) => {
-      if (name.startsWith('#x') || name.startsWith('#X')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-      if (name.startsWith('#') && name !== '#39') return String.fromCodePoint(Number(name.slice(1)));
-      return ENTITIES[name.toLowerCase()] ?? entity;
-    })
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n[ \t]+/g, '\n')
-    .replace(/[ \t]{2,}/g, ' ')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
+export { textFromHtml } from './text-from-html.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   TelltaleConfigError,
@@ -10,7 +10,8 @@ import {
   type DurationInput,
 } from '@telltale/core';
 import { SttProviderError } from '../errors.js';
-import { loadAudio, readWavFormat } from '../audio.js';
+import { loadAudio, readWavFormat, sniffMediaType } from '../audio.js';
+import { processSlots } from './process-slots.js';
 import { buildTranscript } from '../transcript.js';
 import type { AudioInput, SttProvider, TranscribeOptions, Transcript } from '../types.js';
 
@@ -32,6 +33,12 @@ export interface PocketsphinxProviderOptions {
   timeout?: DurationInput;
   /** Extra decoder arguments, e.g. `['-cmninit', '60,0,0']`. */
   extraArguments?: string[];
+  /**
+   * Most calls converting or decoding at once (each runs `sox` and
+   * `pocketsphinx_continuous`, one CPU-bound process at a time); further
+   * calls wait their turn (abortable). Default: the number of CPUs.
+   */
+  maxConcurrency?: number;
   id?: string;
 }
 
@@ -45,6 +52,15 @@ export interface PocketsphinxProviderOptions {
  * ```
  */
 export const DEBIAN_MODEL_DIRECTORY = '/usr/share/pocketsphinx/model/en-us';
+
+// The container is read from the bytes and named to sox with `-t`: a caller's file name
+// (`x.sph`) must never pick which of sox's parsers reads untrusted input.
+const SOX_TYPES: Readonly<Record<string, string>> = {
+  'audio/wav': 'wav',
+  'audio/flac': 'flac',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+};
 
 const NON_WORDS = /^(<s>|<\/s>|<sil>|\[[A-Z_]+\]|\+\+?[A-Za-z_]+\+\+?|<unk>)$/;
 const WORD_LINE = /^(\S+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)$/;
@@ -124,8 +140,7 @@ function run(
           details: { timeoutMs: limits.timeout },
         }),
       );
-    }, limits.timeout);
-    timer.unref();
+    }, limits.timeout); // ref'ed: the caller awaits this run
     limits.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     // Keep only the tail: pocketsphinx logs a lot, the last lines say what went wrong.
@@ -149,7 +164,9 @@ async function exists(path: string): Promise<boolean> {
 /**
  * A local, offline engine: Debian's `pocketsphinx_continuous` with the `pocketsphinx-en-us`
  * model, run as a child process (killed on timeout or abort). Input must be 16 kHz mono 16-bit
- * PCM WAV; anything else is converted with `sox` first. Word times come from `-time yes`.
+ * PCM WAV; WAV, FLAC, Ogg and MP3 (told apart by their bytes, never by the file name) are
+ * converted with `sox` first, anything else is refused (`TELLTALE_STT_UNSUPPORTED_AUDIO`).
+ * At most `maxConcurrency` calls run engine processes at once. Word times come from `-time yes`.
  * No diarization (a warning says so when asked). A missing binary or model rejects with
  * `TELLTALE_STT_ENGINE_MISSING` naming the Debian package to install.
  *
@@ -179,6 +196,9 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
       expected: 'an array of strings',
     });
   }
+  const slots = processSlots(
+    validate.positiveInteger('pocketsphinx.maxConcurrency', options.maxConcurrency, availableParallelism()),
+  );
   const model = {
     hmm: options.hmm ?? join(modelDirectory, 'en-us'),
     lm: options.languageModel ?? join(modelDirectory, 'en-us.lm.bin'),
@@ -194,23 +214,51 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
     }
     const loaded = await loadAudio(audio);
     const format = readWavFormat(loaded.data);
+    const detected = sniffMediaType(loaded.data);
+    const soxType = Object.hasOwn(SOX_TYPES, detected) ? SOX_TYPES[detected] : undefined;
+    if (soxType === undefined) {
+      throw new SttProviderError('pocketsphinx accepts WAV, FLAC, Ogg or MP3 audio; the bytes are none of these', {
+        provider: id,
+        kind: 'unsupported',
+        providerCode: 'unknown_format',
+      });
+    }
     const ready =
       format !== undefined &&
       format.audioFormat === 1 &&
       format.sampleRate === 16_000 &&
       format.channels === 1 &&
       format.bitsPerSample === 16;
-    const directory = await mkdtemp(join(tmpdir(), 'telltale-stt-'));
+    const release = await slots.acquire(signal);
+    let directory: string | undefined;
     try {
+      directory = await mkdtemp(join(tmpdir(), 'telltale-stt-'));
       const input = 'path' in audio && ready ? audio.path : join(directory, 'input.wav');
       let durationSeconds = format?.durationSeconds;
       if (!ready) {
-        const original = join(directory, `original-${loaded.filename.replace(/[^\w.-]/g, '_')}`);
+        // Named by us, typed by its bytes: the caller's file name plays no part.
+        const original = join(directory, `original.${soxType}`);
         await writeFile(original, loaded.data);
         const converted = await run(
           sox,
           // -R: sox's default dither is random per run; fixed seeds keep transcripts reproducible.
-          ['-R', original, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', input],
+          [
+            '-R',
+            '-t',
+            soxType,
+            original,
+            '-r',
+            '16000',
+            '-c',
+            '1',
+            '-b',
+            '16',
+            '-e',
+            'signed-integer',
+            '-t',
+            'wav',
+            input,
+          ],
           {
             timeout,
             signal,
@@ -280,7 +328,8 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
         metadata: { model: 'pocketsphinx-en-us' },
       });
     } finally {
-      await rm(directory, { recursive: true, force: true });
+      if (directory !== undefined) await rm(directory, { recursive: true, force: true });
+      release();
     }
   }
 
