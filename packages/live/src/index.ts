@@ -1,0 +1,16 @@
+export { createLiveHub } from './create-live-hub.js';
+export type { LiveHub, LiveHubStats } from './create-live-hub.js';
+export type { LiveHubOptions, LiveTransport, Authorize, AuthorizeContext, AuthorizeResult } from './hub-options.js';
+export type { LiveMessage } from './publication.js';
+export { memoryBroker } from './memory-broker.js';
+export type { MemoryBrokerOptions } from './memory-broker.js';
+export type {
+  LiveBroker,
+  LiveEvent,
+  BrokerEvent,
+  BrokerMessage,
+  BrokerPublication,
+  BrokerSubscription,
+  TopicHistory,
+} from './broker.js';
+export { LIVE_ERROR_CODES } from './errors.js';

@@ -1,0 +1,2 @@
+export { redisBroker } from './redis-broker.js';
+export type { RedisBrokerOptions } from './redis-broker.js';
