@@ -193,6 +193,8 @@ export interface JobTypeStats {
 /**
  * A background job runner. See {@link jobQueue}.
  *
+ * @deprecated Use `Jobs` from `@telltale/jobs` (see {@link jobQueue}).
+ *
  * @example
  * ```ts
  * import { jobQueue, type JobQueue } from '@telltale/resilience';
@@ -238,6 +240,10 @@ const ignore = (): void => {};
  * retries with backoff, per-attempt timeouts, a dead-letter list with
  * `redrive()`, and idempotency keys that drop duplicate submissions. No
  * server, no persistence: jobs live in memory.
+ *
+ * @deprecated Moved to `@telltale/jobs` (`createJobs`), which adds per-job
+ * status, progress, cancellation, scheduled redrive, telemetry and a BullMQ
+ * backend. `jobQueue` stays here for one minor version and is then removed.
  *
  * @example
  * ```ts
