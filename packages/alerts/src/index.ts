@@ -60,7 +60,7 @@ export { query } from './promql/query.js';
 export type { QueryValue, Sample } from './promql/values.js';
 export { compileTemplate } from './templates/template.js';
 export type { CompiledTemplate, TemplateData } from './templates/template.js';
-export { humanize, humanizeDuration, humanizePercentage } from './templates/humanize.js';
+export { humanize, humanize1024, humanizeDuration, humanizePercentage } from './templates/humanize.js';
 export { testRules } from './tooling/test-rules.js';
 export type { RuleTestResult } from './tooling/test-rules.js';
 export { expandSeriesValues } from './tooling/series-notation.js';

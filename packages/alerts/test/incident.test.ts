@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnWithSources } from './support/spawn-source.js';
+import { spawnWithSources } from '../../../test-support/one-shot.js';
 
 // One incident, as the issue scripts it, against a real Express service in a child process:
 // a 5xx burst with slow requests → the error-ratio alert fires once and is grouped with the

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnWithSources } from './support/spawn-source.js';
+import { spawnWithSources } from '../../../test-support/one-shot.js';
 
 const script = join(import.meta.dirname, 'support', 'paging-process.ts');
 const children: ChildProcess[] = [];

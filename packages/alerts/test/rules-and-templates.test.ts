@@ -32,8 +32,8 @@ describe('loadRules', () => {
     ],
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up @ 100" }] }]', /@ modifier/],
     [
-      'groups: [{ name: g, rules: [{ alert: A, expr: "up", annotations: { a: "{{ if $value }}" } }] }]',
-      /field "annotations.a".*unsupported template action "if"/,
+      'groups: [{ name: g, rules: [{ alert: A, expr: "up", annotations: { a: "{{ template \\"x\\" }}" } }] }]',
+      /field "annotations.a".*unsupported template construct "template"/,
     ],
     ['groups: [{ name: g, rules: [] }, { name: g, rules: [] }]', /repeated group name/],
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up > 1", telltale: { noData: maybe } }] }]', /telltale.noData/],

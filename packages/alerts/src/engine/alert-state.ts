@@ -49,6 +49,8 @@ interface Context {
   readonly limit?: number;
   readonly externalLabels: Labels;
   readonly externalURL: string;
+  /** The `query` template function, at this evaluation's time. */
+  readonly query?: TemplateData['query'];
 }
 
 function expand(templates: Readonly<Record<string, (data: TemplateData) => string>>, data: TemplateData) {
@@ -66,6 +68,8 @@ export function alertLabels(state: AlertingRuleState, sample: Sample, context: C
     value: sample.value,
     externalLabels: context.externalLabels,
     externalURL: context.externalURL,
+    query: context.query,
+    time: context.time,
   };
   const labels: Record<string, string> = {
     ...seriesLabels,
@@ -159,6 +163,8 @@ export function advanceAlertingRule(
       value: sample.value,
       externalLabels: context.externalLabels,
       externalURL: context.externalURL,
+      query: context.query,
+      time: context.time,
     });
     const existing = active.get(key);
     if (existing && existing.state !== 'inactive') {

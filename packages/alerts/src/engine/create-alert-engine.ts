@@ -48,6 +48,7 @@ import {
   writeStateFile,
 } from './state-file.js';
 import { longestLookback } from '../promql/longest-lookback.js';
+import { externalUrlOption } from '../templates/external-url.js';
 
 export type { AlertReceiver } from '../routing/create-alert-router.js';
 
@@ -85,7 +86,10 @@ export interface AlertEngineOptions {
   logger?: Partial<Logger>;
   /** Labels available to templates as `$externalLabels`. */
   externalLabels?: Record<string, string>;
-  /** Base URL for `generatorURL` and `$externalURL`. Default `''`. */
+  /**
+   * Base URL (absolute http(s)) for `generatorURL`, `$externalURL` and the `externalURL` /
+   * `pathPrefix` template functions. Default `''`.
+   */
   externalURL?: string;
   /** Minimum time between re-sends of a still-firing (or resolved) alert. Default `'1m'`. */
   resendDelay?: DurationInput;
@@ -229,7 +233,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   const clock = options.clock ?? systemClock;
   const logger = resolveLogger(options.logger);
   const externalLabels = { ...validate.object('externalLabels', options.externalLabels) };
-  const externalURL = options.externalURL ?? '';
+  const externalURL = externalUrlOption(options.externalURL);
   const router: AlertRouter | undefined =
     options.route === undefined
       ? undefined
@@ -474,12 +478,16 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const every = group.interval ?? interval;
     timers.set(
       group,
-      clock.setTimeout(() => {
-        evaluateGroups([group]).catch((error: unknown) =>
-          logger.error({ err: error }, 'alert engine: evaluation failed'),
-        );
-        schedule(group);
-      }, every),
+      clock.setTimeout(
+        () => {
+          evaluateGroups([group]).catch((error: unknown) =>
+            logger.error({ err: error }, 'alert engine: evaluation failed'),
+          );
+          schedule(group);
+        },
+        every,
+        { background: true },
+      ),
     );
   };
 

@@ -2,7 +2,7 @@ import { TelltaleError } from '@telltale/core';
 import type { CollectedSample, SeriesStore } from '../store/series-store.js';
 import { METRIC_NAME, type Labels } from '../store/labels.js';
 import type { LoadedRules, RecordingRule, RuleGroup } from '../rules/load-rules.js';
-import type { ParsedExpression } from '../promql/parse.js';
+import { parsePromql, type ParsedExpression } from '../promql/parse.js';
 import { evaluateExpression } from '../promql/evaluate.js';
 import type { Sample } from '../promql/values.js';
 import { advanceAlertingRule, type AlertingRuleState, type QueryOutcome } from './alert-state.js';
@@ -46,6 +46,18 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
       ),
     );
   }
+
+  // Template `query` expressions repeat every evaluation; parse each once.
+  const parsed = new Map<string, ParsedExpression>();
+  const parseCached = (source: string): ParsedExpression => {
+    let expression = parsed.get(source);
+    if (!expression) {
+      expression = parsePromql(source);
+      if (parsed.size >= 256) parsed.clear();
+      parsed.set(source, expression);
+    }
+    return expression;
+  };
 
   const recordingErrors = new Map<string, Map<number, Error>>();
   const record = (group: RuleGroup, rule: RecordingRule, index: number, time: number): void => {
@@ -119,7 +131,10 @@ export function createRuleRunner(options: RuleRunnerOptions): RuleRunner {
               }
             }
           : undefined;
-        advanceAlertingRule(state, outcome, { time, externalLabels, externalURL, limit: group.limit }, resolveSamples);
+        const query = (source: string) =>
+          toSamples(parseCached(source), store, time - group.queryOffset, lookbackDelta);
+        const context = { time, externalLabels, externalURL, limit: group.limit, query };
+        advanceAlertingRule(state, outcome, context, resolveSamples);
         writeAlertSeries(group, index, state, time);
       });
     },

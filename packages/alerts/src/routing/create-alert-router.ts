@@ -11,6 +11,7 @@ import {
   type DurationInput,
   type Logger,
   type TimerHandle,
+  type TimerOptions,
 } from '@telltale/core';
 import { labelsKey, type Labels } from '../store/labels.js';
 import { fingerprint as fingerprintOf } from '../engine/fingerprint.js';
@@ -183,6 +184,9 @@ interface Group {
   hasFlushed: boolean;
   flushing: Promise<void> | undefined;
 }
+
+/** Group timers run the dispatch loop, which nobody awaits (as Alertmanager's); retries in a flush are awaited. */
+const BACKGROUND: TimerOptions = { background: true };
 
 function receiverConfig(name: string, input: ReceiverInput): Required<ReceiverConfig> {
   if (typeof input === 'function') return { notify: input, sendResolved: true, maxAlerts: 0 };
@@ -412,7 +416,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
 
   const tick = (group: Group): void => {
     if (closed) return;
-    group.timer = clock.setTimeout(() => tick(group), group.route.groupInterval);
+    group.timer = clock.setTimeout(() => tick(group), group.route.groupInterval, BACKGROUND);
     // A flush still retrying a receiver owns the group; this tick is skipped, as it never blocks.
     if (group.flushing) return;
     group.flushing = flush(group)
@@ -440,14 +444,14 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       };
       groups.set(id, group);
       const created = group;
-      group.timer = clock.setTimeout(() => tick(created), target.groupWait);
+      group.timer = clock.setTimeout(() => tick(created), target.groupWait, BACKGROUND);
     }
     group.alerts.set(alert.fingerprint, alert);
     // As Alertmanager: an alert older than group_wait flushes a group that has not flushed yet at once.
     if (!group.hasFlushed && alert.startsAt + target.groupWait < clock.now()) {
       if (group.timer !== undefined) clock.clearTimeout(group.timer);
       const ready = group;
-      group.timer = clock.setTimeout(() => tick(ready), 0);
+      group.timer = clock.setTimeout(() => tick(ready), 0, BACKGROUND);
     }
   };
 

@@ -76,3 +76,24 @@ export function humanizeDuration(input: number): string {
   }
   return `${formatG(value, 4)}${prefix}s`;
 }
+
+/**
+ * Prometheus' `humanize1024`: binary prefixes with 4 significant digits (`2ki`, `1.5Mi`).
+ *
+ * @example
+ * ```ts
+ * import { humanize1024 } from '@telltale/alerts';
+ * humanize1024(1572864); // '1.5Mi'
+ * ```
+ */
+export function humanize1024(input: number): string {
+  let value = input;
+  if (Math.abs(value) <= 1 || !Number.isFinite(value)) return formatG(value, 4);
+  let prefix = '';
+  for (const candidate of ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi']) {
+    if (Math.abs(value) < 1024) break;
+    prefix = candidate;
+    value /= 1024;
+  }
+  return `${formatG(value, 4)}${prefix}`;
+}
