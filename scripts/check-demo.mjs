@@ -15,6 +15,10 @@ const expected = [
   ['breaker opens', /Circuit breaker billing: closed → open/],
   ['breaker recovers', /Circuit breaker billing: half-open → closed/],
   ['STT falls back', /Transcribed by \S+ \(fell back: openai:failure → \S+:success\)/],
+  [
+    'live job status',
+    /Live status on \/live\/sessions\/7\/status: queued → started → openai → fallback to (\S+) → \1 → completed/,
+  ],
   ['alert resolves', /Alert HighErrorRate resolved/],
   ['resolution email', /Resolution email delivered: "\[RESOLVED\] HighErrorRate/],
   ['clean exit', /Demo finished\./],

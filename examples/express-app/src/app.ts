@@ -2,17 +2,12 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { TelltaleError } from '@telltale/core';
 import { expressDashboard } from '@telltale/dashboard/express';
 import { expressHealth } from '@telltale/health/express';
+import { expressLive } from '@telltale/live/express';
 import { expressAlertmanagerWebhook } from '@telltale/notify/express';
 import type { AppConfig, Observability } from './observability.js';
 import { productEmails } from './templates/product-emails.js';
+import { sessions } from './sessions.js';
 import { refuseUpload } from './upload-auth.js';
-
-const sessions = new Map(
-  Array.from({ length: 50 }, (_, index) => {
-    const id = String(index + 1);
-    return [id, { id, coach: 'Ana Ruiz', client: `client-${id}@coachly.test`, minutes: 45 }];
-  }),
-);
 
 /**
  * The coaching-session API on Express, instrumented by Telltale: metrics on
@@ -20,13 +15,15 @@ const sessions = new Map(
  * resilient billing call and transcription with fallback.
  */
 export function createExpressApp(config: AppConfig, observability: Observability): Express {
-  const { telemetry, httpMetrics, billing, notifier, stt, health, dashboard } = observability;
+  const { telemetry, httpMetrics, billing, notifier, transcription, health, dashboard } = observability;
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics);
   app.get('/metrics', telemetry.metricsHandler);
   app.use(expressHealth(health));
   app.use(expressDashboard(dashboard));
+  // Live status streams (SSE and polling; WebSocket upgrades are attached in start.ts).
+  app.use(expressLive(transcription.hub));
 
   const sessionsRouter = express.Router();
   sessionsRouter.get('/:id', (request, response) => {
@@ -82,14 +79,12 @@ export function createExpressApp(config: AppConfig, observability: Observability
       if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
         return void response.status(400).json({ error: 'send the audio as the request body (audio/wav)' });
       }
-      const transcript = await stt.transcribe(
-        {
-          data: new Uint8Array(request.body),
-          mediaType: request.get('content-type') ?? 'audio/wav',
-          filename: 'session.wav',
-        },
-        { language: 'en' },
-      );
+      // Runs as a job: its progress streams to /live/sessions/:id/status while we wait.
+      const transcript = await transcription.transcribe(request.params.id, {
+        data: new Uint8Array(request.body),
+        mediaType: request.get('content-type') ?? 'audio/wav',
+        filename: 'session.wav',
+      });
       response.json({ text: transcript.text, provider: transcript.provider, attempts: transcript.attempts });
     },
   );

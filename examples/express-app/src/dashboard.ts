@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { parseMatchers, type AlertEngine, type AlertSnapshot, type Matcher } from '@telltale/alerts';
+import { isLoopbackRequest } from '@telltale/core';
 import { createDashboard, type AlertView, type BreakerView, type RouteStats } from '@telltale/dashboard';
 import type { HealthRegistry } from '@telltale/health';
 import type { HttpMetrics } from '@telltale/metrics';
@@ -16,18 +16,6 @@ export function intervalRoutes(metrics: Pick<HttpMetrics, 'snapshot'>): () => re
     previous = metrics.snapshot();
     return interval.routes;
   };
-}
-
-/**
- * Who may act on the page: an operator on this host (a browser on the machine,
- * or through an SSH tunnel). A request relayed by a proxy is refused, because
- * behind a local proxy every caller would look local. A real app checks its
- * own session here, e.g. `sessionOf(request)?.roles.includes('oncall')`.
- */
-export function isLocalOperator(request: IncomingMessage): boolean {
-  const address = request.socket.remoteAddress ?? '';
-  const loopback = address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-  return loopback && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
 }
 
 /** Alertmanager's matching: a missing label is the empty string; regexes are fully anchored. */
@@ -52,7 +40,7 @@ export interface OpsDashboardParts {
 /**
  * The live dashboard at `/_telltale/`: interval route figures, health, firing
  * and pending alerts with a silence button wired to the alert engine (for
- * {@link isLocalOperator} only), and the breakers.
+ * an operator on this host only), and the breakers.
  */
 export function createOpsDashboard(parts: OpsDashboardParts) {
   const alerts = (): AlertView[] => {
@@ -99,6 +87,9 @@ export function createOpsDashboard(parts: OpsDashboardParts) {
         parts.alerts.silence(matchers, { until, comment, author });
       },
     },
-    authorize: { act: isLocalOperator },
+    // An operator on this host (a local browser or an SSH tunnel): a loopback peer, no proxy
+    // headers, a loopback or IP Host (no DNS rebinding). A real app checks its own session here, e.g.
+    // `sessionOf(request)?.roles.includes('oncall')`.
+    authorize: { act: isLoopbackRequest },
   });
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performanceReport } from '@telltale/metrics';
 import { hasLocalStt, sampleAudio } from './audio.js';
+import { describeStatus, watchStatus } from './live-status.js';
 import { createNarrator } from './narrator.js';
 import { readRules } from './observability.js';
 import { startSmtpSink } from './sinks/smtp-sink.js';
@@ -146,9 +147,20 @@ try {
       attempts?: { provider: string; outcome: string }[];
     };
   };
+  // The job's status as a browser would watch it (SSE, same bearer token as the upload).
+  const status = await watchStatus(`${app.url}/live/sessions/7/status`, {
+    authorization: 'Bearer demo-upload-token',
+  });
   const result = await transcribe();
   const path = (result.attempts ?? []).map((attempt) => `${attempt.provider}:${attempt.outcome}`).join(' → ');
   say.ok(`Transcribed by ${result.provider} (fell back: ${path}): "${result.text}"`);
+  await waitUntil(
+    'the live "completed" status',
+    () => status.events.some((event) => event.type === 'completed'),
+    10_000,
+  );
+  status.close();
+  say.ok(`Live status on /live/sessions/7/status: ${describeStatus(status.events)}`);
   cloudStt.setFailing(false);
 
   say.step('Traffic is healthy again: the alert resolves');

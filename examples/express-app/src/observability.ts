@@ -16,6 +16,8 @@ import {
 import { circuitBreaker, exponential, pipeline, retry, retryBudget, timeout } from '@telltale/resilience';
 import { createFallbackTranscriber, openaiProvider, pocketsphinxProvider, type SttProvider } from '@telltale/stt';
 import { createOpsDashboard } from './dashboard.js';
+import { sessions } from './sessions.js';
+import { createLiveTranscription, reportingProvider } from './transcription.js';
 
 /** Where the app's dependencies live. The demo fills these with local stand-ins. */
 export interface AppConfig {
@@ -67,7 +69,7 @@ export function readRules(name: 'rules.yaml' | 'demo-rules.yaml'): string {
 export function createObservability(config: AppConfig) {
   const clock = config.clock ?? systemClock;
   const telemetry = startTelemetry({ serviceName: config.serviceName, runtimeMetrics: true });
-  const httpMetrics = expressMetrics({ ignore: ['/metrics', '/health/*', '/_telltale/*'] });
+  const httpMetrics = expressMetrics({ ignore: ['/metrics', '/health/*', '/_telltale/*', '/live/*'] });
 
   const billingBreaker = circuitBreaker({
     name: 'billing',
@@ -143,10 +145,18 @@ export function createObservability(config: AppConfig) {
     providers.push(openaiProvider({ id: 'backup-cloud', apiKey: config.cloudSttApiKey, baseUrl: config.backupSttUrl }));
   }
   const stt = createFallbackTranscriber({
-    providers,
+    // Each attempt is reported to the transcription job it runs for (live progress).
+    providers: providers.map(reportingProvider),
     attemptTimeout: '20s',
     breaker: { failureRatio: 0.5, minimumThroughput: 2, window: '30s', halfOpenAfter: '5s' },
     retry: { maxAttempts: 1 },
+  });
+  // Transcriptions run as jobs; their status streams to /live/sessions/:id/status.
+  const transcription = createLiveTranscription({
+    stt,
+    uploadToken: config.uploadToken,
+    sessionExists: (id) => sessions.has(id),
+    logger: config.logger,
   });
 
   const health = createHealthRegistry({ serviceId: config.serviceName, shutdownDelay: '0s' });
@@ -175,10 +185,12 @@ export function createObservability(config: AppConfig) {
     notifier,
     alerts,
     stt,
+    transcription,
     health,
     dashboard,
     async close() {
       await dashboard.close();
+      await transcription.close();
       await alerts.close();
       await stt.close();
       await notifier.close();

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { attachLive } from '@telltale/live/express';
 import { createExpressApp } from './app.js';
 import { createObservability, type AppConfig } from './observability.js';
 
@@ -11,6 +12,7 @@ export async function startExpressApp(config: AppConfig, port = 0, host = '127.0
   const server: Server = app.listen(port, host);
   await once(server, 'listening');
   observability.health.manageServer(server);
+  attachLive(observability.transcription.hub, server);
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host}:${address.port}`,

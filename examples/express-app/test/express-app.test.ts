@@ -1,4 +1,4 @@
 import { startExpressApp } from '../src/start.js';
 import { describeHttpSuite } from './http-suite.js';
 
-describeHttpSuite('Express', (config) => startExpressApp(config));
+describeHttpSuite('Express', (config) => startExpressApp(config), { liveStatus: true });

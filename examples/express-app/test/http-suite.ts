@@ -9,6 +9,7 @@ import type { Dashboard } from '@telltale/dashboard';
 import { startSmtpSink, type SmtpSink } from '../src/sinks/smtp-sink.js';
 import { startBillingUpstream } from '../src/upstreams/billing.js';
 import { startCloudStt } from '../src/upstreams/cloud-stt.js';
+import { watchStatus, type StatusEvent } from '../src/live-status.js';
 import type { AppConfig } from '../src/observability.js';
 import { describeStateSuite } from './state-suite.js';
 
@@ -18,7 +19,25 @@ export interface StartedApp {
   close(): Promise<void>;
 }
 
-export function describeHttpSuite(framework: string, start: (config: AppConfig) => Promise<StartedApp>): void {
+/** What an app serves beyond the common API; the suite tests only what is there. */
+export interface Capabilities {
+  /** Transcription status streamed to `/live/sessions/:id/status` (@telltale/jobs + @telltale/live). */
+  liveStatus?: boolean;
+}
+
+async function waitForEvent(events: StatusEvent[], type: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!events.some((event) => event.type === type)) {
+    if (Date.now() > deadline) throw new Error(`no "${type}" event in ${JSON.stringify(events)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function describeHttpSuite(
+  framework: string,
+  start: (config: AppConfig) => Promise<StartedApp>,
+  capabilities: Capabilities = {},
+): void {
   describe(`${framework} example app over HTTP`, () => {
     let app: StartedApp;
     let smtp: SmtpSink;
@@ -134,6 +153,49 @@ export function describeHttpSuite(framework: string, start: (config: AppConfig) 
       expect(mail.to).toContain('oncall@coachly.test');
       expect(mail.text).toContain('error ratio 12%');
     });
+
+    it.runIf(capabilities.liveStatus)(
+      'streams the transcription job status to /live/sessions/:id/status over SSE, authenticated',
+      async () => {
+        const url = `${app.url}/live/sessions/9/status`;
+        const token = { authorization: 'Bearer upload-token' };
+        await expect(watchStatus(url)).rejects.toMatchObject({ status: 401 });
+        await expect(watchStatus(url, { authorization: 'Bearer wrong' })).rejects.toMatchObject({ status: 401 });
+        await expect(watchStatus(`${app.url}/live/sessions/999/status`, token)).rejects.toMatchObject({
+          status: 403,
+        });
+        const stream = await watchStatus(url, token);
+        cloud.setFailing(true);
+        try {
+          const response = await fetch(`${app.url}/sessions/9/transcript`, {
+            method: 'POST',
+            headers: { 'content-type': 'audio/wav', ...token },
+            body: new Uint8Array(3200).fill(1),
+          });
+          expect(response.status).toBe(200);
+          expect(await response.json()).toMatchObject({ text: 'backup transcript' });
+          await waitForEvent(stream.events, 'completed');
+        } finally {
+          cloud.setFailing(false);
+          stream.close();
+        }
+        const jobId = (stream.events[0]?.data as { id: string }).id;
+        expect(stream.events.map((event) => [event.type, event.data])).toEqual([
+          ['queued', { id: jobId, jobType: 'transcribe', status: 'waiting' }],
+          ['started', { id: jobId, jobType: 'transcribe', status: 'active', attempt: 1 }],
+          ['progress', expect.objectContaining({ progress: { stage: 'provider-attempt', provider: 'openai' } })],
+          [
+            'progress',
+            expect.objectContaining({ progress: { stage: 'fallback', from: 'openai', to: 'backup-cloud' } }),
+          ],
+          ['progress', expect.objectContaining({ progress: { stage: 'provider-attempt', provider: 'backup-cloud' } })],
+          ['completed', { id: jobId, jobType: 'transcribe', status: 'completed' }],
+        ]);
+        // Ids only go up, so a reconnecting client resumes with Last-Event-ID.
+        const ids = stream.events.map((event) => event.id);
+        expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      },
+    );
 
     it('transcribes with the primary provider, and falls back when it fails', async () => {
       const audio = new Uint8Array(3200).fill(1);

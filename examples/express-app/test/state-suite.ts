@@ -117,6 +117,11 @@ export function describeStateSuite(framework: string, start: (config: AppConfig)
       // Relayed by a proxy: every caller would look local, so the action is refused.
       const proxied = await silencePost(app.url, { alertId }, { 'x-forwarded-for': '203.0.113.7' });
       expect(proxied.status).toBe(403);
+      // Any proxy header refuses it (isLoopbackRequest), not only X-Forwarded-For.
+      for (const header of ['x-real-ip', 'via', 'x-forwarded-host']) {
+        const relayed = await silencePost(app.url, { alertId }, { [header]: '203.0.113.7' });
+        expect({ header, status: relayed.status }).toEqual({ header, status: 403 });
+      }
 
       const response = await silencePost(app.url, { alertId, duration: '30m', comment: 'deploying a fix' });
       expect(response.status).toBe(200);

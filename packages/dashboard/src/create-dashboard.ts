@@ -62,8 +62,17 @@ export interface Dashboard {
  * import { createServer } from 'node:http';
  * import { createDashboard } from '@telltale/dashboard';
  *
+ * let previous = metrics.snapshot();
  * const dashboard = createDashboard({
- *   sources: { routes: () => metrics.snapshot().routes, health: () => registry.run() },
+ *   sources: {
+ *     // Interval figures (requests since the previous tick), not totals since start.
+ *     routes: () => {
+ *       const interval = metrics.snapshot({ since: previous });
+ *       previous = metrics.snapshot();
+ *       return interval.routes;
+ *     },
+ *     health: () => registry.run(),
+ *   },
  *   authorize: { act: (request) => request.headers.authorization === `Bearer ${process.env.OPS_TOKEN}` },
  * });
  * createServer(async (request, response) => {

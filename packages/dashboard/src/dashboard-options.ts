@@ -22,8 +22,16 @@ export type RequestPredicate = (request: IncomingMessage) => boolean | Promise<b
  * @example
  * ```ts
  * import type { DashboardOptions } from '@telltale/dashboard';
+ * // Interval figures: each call covers the requests since the previous one.
+ * let previous = metrics.snapshot();
  * const options: DashboardOptions = {
- *   sources: { routes: () => metrics.snapshot().routes },
+ *   sources: {
+ *     routes: () => {
+ *       const interval = metrics.snapshot({ since: previous });
+ *       previous = metrics.snapshot();
+ *       return interval.routes;
+ *     },
+ *   },
  *   authorize: { act: (request) => request.headers.authorization === `Bearer ${process.env.OPS_TOKEN}` },
  *   tick: '2s',
  * };

@@ -30,7 +30,7 @@ export type ExpressDashboardMiddleware = (
  * import { createDashboard } from '@telltale/dashboard';
  * import { expressDashboard } from '@telltale/dashboard/express';
  *
- * const dashboard = createDashboard({ sources: { routes: () => metrics.snapshot().routes } });
+ * const dashboard = createDashboard({ sources: { health: () => registry.run() } });
  * const app = express();
  * app.use(expressDashboard(dashboard));
  * app.listen(3000); // http://localhost:3000/_telltale/

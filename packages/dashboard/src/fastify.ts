@@ -26,7 +26,7 @@ export interface FastifyDashboardOptions {
  * import { createDashboard } from '@telltale/dashboard';
  * import { fastifyDashboard } from '@telltale/dashboard/fastify';
  *
- * const dashboard = createDashboard({ sources: { routes: () => metrics.snapshot().routes } });
+ * const dashboard = createDashboard({ sources: { health: () => registry.run() } });
  * const app = Fastify();
  * await app.register(fastifyDashboard, { dashboard });
  * await app.listen({ port: 3000 }); // http://localhost:3000/_telltale/

@@ -23,7 +23,7 @@ export type RequestListener = (request: IncomingMessage, response: ServerRespons
  * import { createDashboard } from '@telltale/dashboard';
  * import { withDashboard } from '@telltale/dashboard/node';
  *
- * const dashboard = createDashboard({ sources: { routes: () => metrics.snapshot().routes } });
+ * const dashboard = createDashboard({ sources: { health: () => registry.run() } });
  * createServer(withDashboard(dashboard, (request, response) => response.end('hello'))).listen(3000);
  * ```
  */

@@ -6,7 +6,7 @@ import { options as validate, systemClock, type Clock, type TimerHandle } from '
  *
  * @example
  * ```ts
- * import type { SseSink } from '@telltale/dashboard';
+ * import type { SseSink } from './sse-broadcaster.js';
  * response.writeHead(200, { 'content-type': 'text/event-stream' });
  * const sink: SseSink = response;
  * ```
@@ -25,7 +25,7 @@ export interface SseSink {
  *
  * @example
  * ```ts
- * import type { SseBroadcasterOptions } from '@telltale/dashboard';
+ * import type { SseBroadcasterOptions } from './sse-broadcaster.js';
  * const options: SseBroadcasterOptions = { heartbeat: '15s', idleTimeout: '1m', maxClients: 100, maxClientsPerAddress: 5 };
  * ```
  */
@@ -68,7 +68,7 @@ export interface SseRefusal {
  *
  * @example
  * ```ts
- * import { createSseBroadcaster, type SseBroadcaster } from '@telltale/dashboard';
+ * import { createSseBroadcaster, type SseBroadcaster } from './sse-broadcaster.js';
  * const broadcaster: SseBroadcaster = createSseBroadcaster();
  * broadcaster.publish('1', 'snapshot', JSON.stringify(state));
  * ```
@@ -110,10 +110,12 @@ interface Client {
  * once into a shared buffer and written to every client, slow clients are
  * skipped (a newer full snapshot supersedes what they missed) and dropped
  * after `idleTimeout`, and heartbeat comments keep idle streams open.
+ * Internal to the dashboard (not exported from `@telltale/dashboard`;
+ * `@telltale/live` is the public streaming package).
  *
  * @example
  * ```ts
- * import { createSseBroadcaster } from '@telltale/dashboard';
+ * import { createSseBroadcaster } from './sse-broadcaster.js';
  * const broadcaster = createSseBroadcaster({ maxClients: 100, heartbeat: '15s' });
  * // in a request handler, after writing text/event-stream headers:
  * if (!broadcaster.admit(address)) broadcaster.attach(response, address, request.headers['last-event-id']);

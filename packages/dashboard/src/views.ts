@@ -6,8 +6,8 @@
 
 /**
  * Statistics of one route over the last interval. The shape matches the
- * entries of `@telltale/metrics`' `snapshot().routes`, so those can be
- * passed through as they are.
+ * entries of `@telltale/metrics`' `snapshot({ since: previous }).routes`,
+ * so those can be passed through as they are.
  *
  * @example
  * ```ts
@@ -180,8 +180,14 @@ export interface SttView {
  * @example
  * ```ts
  * import type { DashboardSources } from '@telltale/dashboard';
+ * let previous = metrics.snapshot();
  * const sources: DashboardSources = {
- *   routes: () => metrics.snapshot().routes,
+ *   // Interval figures: the requests since the previous tick.
+ *   routes: () => {
+ *     const interval = metrics.snapshot({ since: previous });
+ *     previous = metrics.snapshot();
+ *     return interval.routes;
+ *   },
  *   health: () => registry.run(),
  * };
  * ```

@@ -1,18 +1,21 @@
-import { redactSecrets, TelltaleError } from '@telltale/core';
+import { describeError, redactSecrets, TelltaleError } from '@telltale/core';
 import { isLocalRefusal } from '@telltale/resilience';
 import type { Attempt, AttemptOutcome, FailureDecision } from './backend.js';
 import { JOBS_ERROR_CODES } from './errors.js';
 import type { ResolvedType } from './resolve-types.js';
 import type { JobError } from './types.js';
 
-/** Plain, storable form of an error (secrets in the message redacted). */
+/** Plain, storable form of an error (secrets in the message redacted). Never throws, whatever was thrown. */
 export function toJobError(error: unknown): JobError {
-  if (error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)) {
-    const { name, message } = error as Error;
-    const code = TelltaleError.is(error) ? error.code : undefined;
-    return { name: typeof name === 'string' ? name : 'Error', message: redactSecrets(String(message)), code };
+  const message = redactSecrets(describeError(error));
+  const code = TelltaleError.is(error) ? error.code : undefined;
+  let name: unknown;
+  try {
+    name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  } catch {
+    // A throwing getter: keep the default name.
   }
-  return { name: 'Error', message: redactSecrets(String(error)) };
+  return { name: typeof name === 'string' ? name : 'Error', message, code };
 }
 
 /** What to do after attempt `attempt` threw `error`. Pure: the backend applies it. */

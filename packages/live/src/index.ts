@@ -14,3 +14,7 @@ export type {
   TopicHistory,
 } from './broker.js';
 export { LIVE_ERROR_CODES } from './errors.js';
+export { liveFeed } from './feed.js';
+export type { LiveFeed, LiveFeedOptions, LiveFeedSource } from './feed.js';
+export { jobStatusMessage } from './job-status.js';
+export type { JobStatusEvent, LiveFeedMessage } from './job-status.js';

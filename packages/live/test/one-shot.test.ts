@@ -21,6 +21,52 @@ describe('awaited paths in a bare one-shot process', () => {
     expect(result.stdout.trim()).toBe('{"first":1,"second":2}');
   });
 
+  it('a job fed to a topic: done, then feed.close() ends the topic at once despite a long grace', async () => {
+    const result = await runOneShot(
+      `
+      import { createJobs } from '@telltale/jobs';
+      import { createLiveHub, liveFeed, memoryBroker } from '@telltale/live';
+      const broker = memoryBroker();
+      const hub = createLiveHub({ broker, authorize: () => ({ allow: true, key: 'k' }) });
+      const jobs = createJobs({ types: { work: { handler: async (_payload, { progress }) => { progress(50); return 'ok'; } } } });
+      const feed = liveFeed(jobs, hub, { topic: (event) => 'jobs/' + event.id, endAfter: '1h' });
+      const seen = [];
+      const { id, done } = await jobs.submit('work', {});
+      broker.subscribe('jobs/' + id, (message) => seen.push(message.kind === 'end' ? 'end' : message.event.type));
+      const result = await done;
+      await feed.close();
+      await jobs.close();
+      await hub.close();
+      console.log(JSON.stringify({ result, seen }));
+      `,
+      { package: 'live' },
+    );
+    expect(result).toMatchObject({ code: 0, timedOut: false });
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      result: 'ok',
+      seen: ['started', 'progress', 'completed', 'end'],
+    });
+  });
+
+  it('the grace timer before hub.end never holds a finished one-shot process open', async () => {
+    const started = Date.now();
+    const result = await runOneShot(
+      `
+      import { createJobs } from '@telltale/jobs';
+      import { createLiveHub, liveFeed } from '@telltale/live';
+      const hub = createLiveHub({ authorize: () => ({ allow: true, key: 'k' }) });
+      const jobs = createJobs({ types: { work: { handler: () => 'ok' } } });
+      liveFeed(jobs, hub, { topic: (event) => 'jobs/' + event.id, endAfter: '1h' });
+      const { done } = await jobs.submit('work', {});
+      console.log(await done);
+      `,
+      { package: 'live', timeoutMs: 10_000 },
+    );
+    expect(result).toMatchObject({ code: 0, timedOut: false });
+    expect(result.stdout.trim()).toBe('ok');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   const missing = missingPeer('redis-server');
   describe.skipIf(missing)('on Redis', () => {
     let redis: RedisServer;

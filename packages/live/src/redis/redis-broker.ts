@@ -103,7 +103,11 @@ export function redisBroker(options: RedisBrokerOptions): LiveBroker {
   if (!given.client) client.on('error', onError);
   subscriber.on('error', onError);
 
-  const listeners = new Map<string, { topic: string; set: Set<Listener> }>();
+  const listeners = new Map<string, { topic: string; set: Set<Listener>; ready: Promise<void> }>();
+  // A SUBSCRIBE sent while ioredis is still connecting resolves, yet its
+  // messages are never delivered (seen under load): subscribe once ready.
+  const subscriberReady = (): Promise<unknown> =>
+    subscriber.status === 'ready' ? Promise.resolve() : new Promise((resolve) => subscriber.once('ready', resolve));
   subscriber.on('message', (channel: string, text: string) => {
     const entry = listeners.get(channel);
     if (!entry) return;
@@ -153,19 +157,20 @@ export function redisBroker(options: RedisBrokerOptions): LiveBroker {
     subscribe(topic, listener): BrokerSubscription {
       const { channel } = topicKeys(prefix, topic);
       let entry = listeners.get(channel);
-      let ready: Promise<void> = Promise.resolve();
       if (!entry) {
-        listeners.set(channel, (entry = { topic, set: new Set() }));
         // A failed subscribe degrades to local delivery; autoResubscribe retries it on reconnect.
-        ready = subscriber.subscribe(channel).then(
-          () => undefined,
-          (error: unknown) => logger.warn({ err: error, topic }, 'live: redis subscribe failed'),
-        );
+        const ready = subscriberReady()
+          .then(() => subscriber.subscribe(channel))
+          .then(
+            () => undefined,
+            (error: unknown) => logger.warn({ err: error, topic }, 'live: redis subscribe failed'),
+          );
+        listeners.set(channel, (entry = { topic, set: new Set(), ready }));
       }
       const current = entry;
       current.set.add(listener);
       return {
-        ready,
+        ready: current.ready,
         dispose() {
           current.set.delete(listener);
           if (current.set.size > 0 || listeners.get(channel) !== current) return;
