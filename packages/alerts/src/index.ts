@@ -19,6 +19,7 @@ export type {
   NotificationEvent,
   ReceiverConfig,
   ReceiverInput,
+  ReceiverRetryOptions,
   RouterAlertInput,
   RouterSnapshot,
   TimeMute,

@@ -1,9 +1,31 @@
-import { formatDuration, redactSecrets } from '@telltale/core';
+import { describeError, formatDuration, redactSecrets, TelltaleError } from '@telltale/core';
 import type { CliIo } from './io.js';
 
-/** The target did not answer: refused, DNS failure, reset, timed out. */
-export class UnreachableError extends Error {
-  override readonly name = 'UnreachableError';
+/**
+ * The target did not answer (`TELLTALE_CLI_UNREACHABLE`): refused, DNS failure, reset, timed out.
+ *
+ * @example
+ * ```ts
+ * if (UnreachableError.is(error)) io.stdout(`unreachable: ${error.message}\n`);
+ * ```
+ */
+export class UnreachableError extends TelltaleError {
+  constructor(message: string) {
+    super('TELLTALE_CLI_UNREACHABLE', message);
+    this.name = 'UnreachableError';
+  }
+
+  /**
+   * True when `error` is an unreachable-target error from any copy of `@telltale/cli`.
+   *
+   * @example
+   * ```ts
+   * UnreachableError.is(new UnreachableError('ECONNREFUSED')); // true
+   * ```
+   */
+  static override is(error: unknown): error is UnreachableError {
+    return TelltaleError.is(error, 'TELLTALE_CLI_UNREACHABLE');
+  }
 }
 
 /** A fetched response with its body read. */
@@ -58,5 +80,5 @@ function describeFailure(error: unknown, timeout: number): string {
   }
   // undici reports the useful part (ECONNREFUSED, ENOTFOUND) as the cause of "fetch failed".
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  return redactSecrets(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)));
+  return redactSecrets(cause?.code ?? cause?.message ?? describeError(error));
 }

@@ -1,3 +1,4 @@
+import { describeError } from '@telltale/core';
 import { EXIT_CODES } from './exit-codes.js';
 import { healthCommand, HEALTH_USAGE } from './commands/health.js';
 import { reportCommand, REPORT_USAGE } from './commands/report.js';
@@ -72,11 +73,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (UsageError.is(error)) {
       io.stderr(`telltale ${name}: ${error.message}\n\n${command.usage}`);
       return EXIT_CODES.usage;
     }
-    io.stderr(`telltale ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`telltale ${name}: ${describeError(error)}\n`);
     return EXIT_CODES.unreachable;
   }
 }

@@ -1,9 +1,32 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseDuration } from '@telltale/core';
+import { describeError, parseDuration, TelltaleError } from '@telltale/core';
 
-/** A bad command line: the CLI prints the message and the command's usage, exits 64. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/**
+ * A bad command line (`TELLTALE_CLI_USAGE`): the CLI prints the message and the command's
+ * usage, exits 64.
+ *
+ * @example
+ * ```ts
+ * if (UsageError.is(error)) io.stderr(`${error.message}\n\n${usage}`);
+ * ```
+ */
+export class UsageError extends TelltaleError {
+  constructor(message: string) {
+    super('TELLTALE_CLI_USAGE', message);
+    this.name = 'UsageError';
+  }
+
+  /**
+   * True when `error` is a usage error from any copy of `@telltale/cli` (core's brand, not the prototype).
+   *
+   * @example
+   * ```ts
+   * UsageError.is(new UsageError('unknown flag --x')); // true
+   * ```
+   */
+  static override is(error: unknown): error is UsageError {
+    return TelltaleError.is(error, 'TELLTALE_CLI_USAGE');
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -26,7 +49,7 @@ export function parseCommandLine<T extends Options>(
     const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     return { values: values as unknown as FlagValues<T>, positionals };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(describeError(error));
   }
 }
 
@@ -36,7 +59,7 @@ export function durationFlag(name: string, value: string): number {
   try {
     milliseconds = parseDuration(value, `--${name}`);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(describeError(error));
   }
   if (milliseconds <= 0) throw new UsageError(`--${name} must be longer than 0, got "${value}"`);
   return milliseconds;

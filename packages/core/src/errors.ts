@@ -109,7 +109,20 @@ export class TelltaleConfigError extends TelltaleError {
    * ```
    */
   static isConfigError(error: unknown): error is TelltaleConfigError {
-    return TelltaleError.is(error, 'TELLTALE_CONFIG');
+    return TelltaleConfigError.is(error);
+  }
+
+  /**
+   * True when `error` is a configuration error from any copy of the package
+   * (the brand and the code, never the prototype).
+   *
+   * @example
+   * ```ts
+   * if (TelltaleConfigError.is(error)) console.error(error.option, error.expected);
+   * ```
+   */
+  static override is(error: unknown): error is TelltaleConfigError {
+    return TelltaleError.is(error, 'TELLTALE_CONFIG') && 'option' in error;
   }
 }
 

@@ -1,4 +1,4 @@
-import { redactSecrets, TelltaleError } from '@telltale/core';
+import { describeError, redactSecrets, TelltaleError } from '@telltale/core';
 import { classify, NotifyDeliveryError } from './errors.js';
 import type { DeadLetter } from './notifier-types.js';
 import type { DeliveryErrorSummary, OutboxRecord } from './store.js';
@@ -14,8 +14,8 @@ export function deliveryKey(record: OutboxRecord): string {
 /** The storable summary of a failed attempt: redacted, bounded, no stack or cause. */
 export function toSummary(error: unknown, at: number): DeliveryErrorSummary {
   const classification = classify(error);
-  const delivery = error instanceof NotifyDeliveryError ? error : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const delivery = NotifyDeliveryError.is(error) ? error : undefined;
+  const message = describeError(error);
   return {
     message: redactSecrets(message).slice(0, 500),
     code: TelltaleError.is(error) ? error.code : 'TELLTALE_NOTIFY_DELIVERY',

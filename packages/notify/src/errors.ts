@@ -9,7 +9,7 @@ import { TelltaleError } from '@telltale/core';
  *
  * @example
  * ```ts
- * if (error instanceof NotifyDeliveryError && error.classification === 'endpoint-gone') disable();
+ * if (NotifyDeliveryError.is(error) && error.classification === 'endpoint-gone') disable();
  * ```
  */
 export type FailureClassification = 'retryable' | 'permanent' | 'rate-limited' | 'endpoint-gone';
@@ -77,6 +77,19 @@ export class NotifyDeliveryError extends TelltaleError {
     this.providerCode = details.providerCode;
     this.retryAfterMs = details.retryAfterMs;
   }
+
+  /**
+   * True when `error` is a delivery failure from any copy of `@telltale/notify`
+   * (checks core's brand and the code, not the prototype).
+   *
+   * @example
+   * ```ts
+   * if (NotifyDeliveryError.is(error)) console.warn(error.provider, error.classification);
+   * ```
+   */
+  static override is(error: unknown): error is NotifyDeliveryError {
+    return TelltaleError.is(error, 'TELLTALE_NOTIFY_DELIVERY') && 'classification' in error;
+  }
 }
 
 /**
@@ -84,7 +97,7 @@ export class NotifyDeliveryError extends TelltaleError {
  *
  * @example
  * ```ts
- * if (error instanceof NotifyMessageError && error.reason === 'header-injection') audit(error.field);
+ * if (NotifyMessageError.is(error) && error.reason === 'header-injection') audit(error.field);
  * ```
  */
 export type InvalidMessageReason =
@@ -107,7 +120,7 @@ export type InvalidMessageReason =
  * try {
  *   await notifier.send({ subject: 'Hi\r\nBcc: x@example.com', text: '...' });
  * } catch (error) {
- *   if (error instanceof NotifyMessageError) console.warn(error.field, error.reason);
+ *   if (NotifyMessageError.is(error)) console.warn(error.field, error.reason);
  * }
  * ```
  */
@@ -125,11 +138,21 @@ export class NotifyMessageError extends TelltaleError {
     this.field = field;
     this.reason = reason;
   }
+
+  /**
+   * True when `error` is an invalid-message error from any copy of `@telltale/notify`.
+   *
+   * @example
+   * ```ts
+   * if (NotifyMessageError.is(error)) console.warn(error.field, error.reason);
+   * ```
+   */
+  static override is(error: unknown): error is NotifyMessageError {
+    return TelltaleError.is(error, 'TELLTALE_NOTIFY_INVALID_MESSAGE') && 'field' in error;
+  }
 }
 
 /** Classification of any error thrown by a channel: unclassified errors are retryable. */
 export function classify(error: unknown): FailureClassification {
-  return error instanceof NotifyDeliveryError || TelltaleError.is(error, 'TELLTALE_NOTIFY_DELIVERY')
-    ? ((error as NotifyDeliveryError).classification ?? 'retryable')
-    : 'retryable';
+  return NotifyDeliveryError.is(error) ? error.classification : 'retryable';
 }

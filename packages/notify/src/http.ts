@@ -1,15 +1,15 @@
-import { TelltaleConfigError, options as check, redactSecrets, systemClock } from '@telltale/core';
+import { TelltaleConfigError, options as check, describeError, redactSecrets, systemClock } from '@telltale/core';
+import {
+  classifyStatus as classifyHttpStatus,
+  parseRetryAfter,
+  readBoundedBody,
+  type FetchFunction,
+} from '@telltale/resilience';
 import { NotifyDeliveryError, type FailureClassification } from './errors.js';
 
-/**
- * The `fetch` signature channels use; inject one for proxies or tests.
- *
- * @example
- * ```ts
- * slackChannel({ webhookUrl, fetch: (url, init) => fetch(url, { ...init, dispatcher: proxyAgent } as RequestInit) });
- * ```
- */
-export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+// One HTTP layer for every channel and provider: these live in @telltale/resilience.
+export { parseRetryAfter };
+export type { FetchFunction };
 
 /**
  * Options shared by HTTP channels.
@@ -101,7 +101,9 @@ export async function post(
         { classification: 'retryable', provider, providerCode: typeof code === 'string' ? code : undefined },
       );
     }
-    const text = await readBounded(response, controller.signal).catch(() => '');
+    const { text } = await readBoundedBody(response, { maxBytes: MAX_BODY, signal: controller.signal }).catch(() => ({
+      text: '',
+    }));
     return { status: response.status, headers: response.headers, body: text };
   } finally {
     systemClock.clearTimeout(timer);
@@ -109,43 +111,13 @@ export async function post(
   }
 }
 
-async function readBounded(response: Response, signal: AbortSignal): Promise<string> {
-  if (!response.body) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < MAX_BODY && !signal.aborted) {
-      const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
-      if (chunk.done || chunk.value === undefined) break;
-      chunks.push(chunk.value);
-      size += chunk.value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY);
-}
-
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  const detail = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? error.cause : undefined;
+  const detail = cause instanceof Error ? cause.message : describeError(error);
   // Node's messages name host:port at most; redact anyway in case a proxy echoes a URL.
   return redactSecrets(detail)
     .replace(/https?:\/\/\S+/g, '<url>')
     .slice(0, 200);
-}
-
-/**
- * Parses `Retry-After` (delta-seconds or an HTTP date) into milliseconds
- * from `now`; undefined when absent or unparsable.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value == null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.max(0, Math.round(Number(trimmed) * 1000));
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Parses a reset header holding epoch seconds (SendGrid `X-RateLimit-Reset`) into a wait from `now`. */
@@ -155,18 +127,20 @@ export function parseResetEpoch(value: string | null | undefined, now: number): 
 }
 
 /**
- * The default reading of an HTTP status: 408/425/5xx retryable, 429
- * rate-limited, 410 endpoint-gone, other 4xx permanent, 3xx permanent (the
- * endpoint moved; we do not follow redirects with a signed body).
+ * A channel's reading of an HTTP status: the shared table
+ * (`classifyStatus` of `@telltale/resilience`), where a refused payload
+ * (402, 413, 415) is permanent for a notification.
  */
 export function classifyStatus(status: number): FailureClassification {
-  if (status === 429) return 'rate-limited';
-  if (status === 410) return 'endpoint-gone';
-  if (status === 408 || status === 425 || status >= 500) return 'retryable';
-  return 'permanent';
+  const kind = classifyHttpStatus(status);
+  return kind === 'quota-exhausted' || kind === 'unsupported' ? 'permanent' : kind;
 }
 
-/** Builds the error for a non-success reply; `detail` is a short provider-supplied reason. */
+/**
+ * Builds the error for a non-success reply; `detail` is a short provider-supplied reason. The
+ * wait is the caller's `retryAfterMs` (a vendor body or reset header), else the reply's
+ * `Retry-After`, so no channel parses that header itself.
+ */
 export function replyError(
   provider: string,
   reply: HttpReply,
@@ -185,7 +159,7 @@ export function replyError(
     provider,
     status: reply.status,
     providerCode: options.providerCode,
-    retryAfterMs: options.retryAfterMs,
+    retryAfterMs: options.retryAfterMs ?? parseRetryAfter(reply.headers.get('retry-after'), Date.now()),
   });
 }
 

@@ -1,14 +1,15 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import {
+  backoffFromOptions,
   options as check,
   resolveLogger,
   systemClock,
   TelltaleConfigError,
+  type Backoff,
   type Clock,
   type Logger,
   type TimerHandle,
 } from '@telltale/core';
-import type { BackoffSettings } from './backoff.js';
 import { createChannelBreaker, type ChannelBreaker } from './breaker.js';
 import type { NotificationChannel, RateLimit } from './channel.js';
 import { Deque } from './deque.js';
@@ -27,7 +28,7 @@ export interface NotifierSettings {
   logger: Logger;
   random: () => number;
   maxAttempts: number;
-  backoff: BackoffSettings;
+  backoff: Backoff;
   maxRetryAfter: number;
   expireAfter: number;
   dedupWindow: number;
@@ -109,17 +110,19 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
       }
     }
   }
+  const random = check.optionalFunction<() => number>('random', options.random) ?? Math.random;
   if (options.breaker !== false) check.object('breaker', options.breaker);
   return {
     clock: options.clock ?? systemClock,
     logger: resolveLogger(options.logger),
-    random: check.optionalFunction<() => number>('random', options.random) ?? Math.random,
+    random,
     maxAttempts: check.positiveInteger('retry.maxAttempts', retryInput.maxAttempts, 8),
-    backoff: {
-      initial: check.duration('retry.initialDelay', retryInput.initialDelay, '1s'),
-      max: check.duration('retry.maxDelay', retryInput.maxDelay, '5m'),
-      jitter: check.oneOf('retry.jitter', retryInput.jitter, ['equal', 'full', 'none'], 'equal'),
-    },
+    backoff: backoffFromOptions(
+      'retry',
+      retryInput,
+      { initial: '1s', max: '5m', jitter: 'equal', jitters: ['equal', 'full', 'none'] },
+      random,
+    ),
     maxRetryAfter: check.duration('retry.maxRetryAfter', retryInput.maxRetryAfter, '15m'),
     expireAfter: check.duration('retry.expireAfter', retryInput.expireAfter, '24h'),
     dedupWindow: check.duration('dedupWindow', options.dedupWindow, '24h'),

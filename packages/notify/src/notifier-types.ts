@@ -14,15 +14,19 @@ import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js
  *
  * @example
  * ```ts
- * createNotifier({ channels, retry: { maxAttempts: 10, initialDelay: '2s', maxDelay: '10m', maxRetryAfter: '5m' } });
+ * createNotifier({ channels, retry: { maxAttempts: 10, initial: '2s', max: '10m', maxRetryAfter: '5m' } });
  * ```
  */
 export interface RetryOptions {
   /** Attempts per delivery before dead-lettering (rate-limited attempts are not counted); default 8. */
   maxAttempts?: number;
-  /** First backoff; default `'1s'`. */
-  initialDelay?: number | string;
+  /** First backoff of resilience's `exponential()`; default `'1s'`. */
+  initial?: number | string;
   /** Largest backoff; default `'5m'`. */
+  max?: number | string;
+  /** @deprecated Renamed `initial` (the name `exponential()` uses); removed in the next minor. */
+  initialDelay?: number | string;
+  /** @deprecated Renamed `max` (the name `exponential()` uses); removed in the next minor. */
   maxDelay?: number | string;
   /** Jitter: `'equal'` (default: half fixed, half random), `'full'` or `'none'`. */
   jitter?: 'equal' | 'full' | 'none';

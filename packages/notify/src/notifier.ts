@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createEmitter, options as check, TelltaleConfigError, TelltaleError, type TimerHandle } from '@telltale/core';
-import { backoffDelay } from './backoff.js';
 import { circuitOpenWait } from './breaker.js';
 import type { Delivery, DeliveryRecipient, DeliveryResult } from './channel.js';
 import { deliveryKey, toDeadLetter, toSummary, undeliveredError } from './dead-letters.js';
@@ -70,7 +69,7 @@ interface KeyEntry extends IdempotencyEntry {
  */
 export function createNotifier(options: NotifierOptions): Notifier {
   const settings = resolveSettings(options);
-  const { clock, logger, random, maxAttempts, backoff, maxRetryAfter, expireAfter, dedupWindow, maxQueueSize, store } =
+  const { clock, logger, maxAttempts, backoff, maxRetryAfter, expireAfter, dedupWindow, maxQueueSize, store } =
     settings;
   const lanes = createLanes(options, settings);
   const channelNames = [...lanes.keys()];
@@ -385,8 +384,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const expired = now - record.enqueuedAt >= expireAfter;
     if (classification === 'rate-limited' && !expired) {
       lane.rateLimitStreak++;
-      const requested = error instanceof NotifyDeliveryError ? error.retryAfterMs : undefined;
-      const wait = Math.min(maxRetryAfter, requested ?? backoffDelay(lane.rateLimitStreak, backoff, random));
+      const requested = NotifyDeliveryError.is(error) ? error.retryAfterMs : undefined;
+      const wait = Math.min(maxRetryAfter, requested ?? backoff.delay(lane.rateLimitStreak, 0));
       lane.pausedUntil = Math.max(lane.pausedUntil, now + wait);
       record.nextAttemptAt = now + wait;
       lane.ready.unshift(record);
@@ -423,10 +422,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     // Retryable: exponential backoff, but never sooner than a Retry-After the provider sent with a 503.
     const requested =
-      error instanceof NotifyDeliveryError && error.retryAfterMs !== undefined
+      NotifyDeliveryError.is(error) && error.retryAfterMs !== undefined
         ? Math.min(maxRetryAfter, error.retryAfterMs)
         : 0;
-    const wait = Math.max(requested, backoffDelay(record.attempts, backoff, random));
+    const wait = Math.max(requested, backoff.delay(record.attempts, 0));
     record.nextAttemptAt = now + wait;
     lane.delayed.push(record);
     persist(store.save(record));

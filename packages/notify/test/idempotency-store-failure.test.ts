@@ -22,6 +22,9 @@ function flakyStore() {
   const inner = memoryStore();
   const control = {
     full: false,
+    /** The code failed writes reject with. */
+    code: 'TELLTALE_NOTIFY_STORE_WRITE' as
+      'TELLTALE_NOTIFY_STORE_WRITE' | 'TELLTALE_NOTIFY_STORE_UNWRITABLE' | 'TELLTALE_NOTIFY_STORE_LOCKED',
     /** Fail this many more writes, then succeed. */
     failNext: 0,
     gate: undefined as Promise<void> | undefined,
@@ -31,7 +34,7 @@ function flakyStore() {
     const fail = control.full || control.failNext > 0;
     control.failNext = Math.max(0, control.failNext - 1);
     if (fail)
-      throw new TelltaleError('TELLTALE_NOTIFY_STORE_WRITE', 'no space left on device', {
+      throw new TelltaleError(control.code, 'no space left on device in /var/lib/app/outbox', {
         details: { errno: 'ENOSPC' },
       });
     await operation();
@@ -107,32 +110,44 @@ describe('idempotency keys and failed store writes', () => {
     expect(inbox.delivered.map((delivery) => delivery.message.subject).sort()).toEqual(['A', 'B']);
   });
 
-  it('Alertmanager: the first POST gets 500 on a failed write, its retry 200 accepted, and the group is delivered', async () => {
-    const { store, control } = flakyStore();
-    const inbox = memoryChannel();
-    const notifier = createNotifier({ channels: { inbox }, store, breaker: false });
-    cleanups.push(() => notifier.close({ timeout: '1s' }));
-    const server = createServer(
-      withAlertmanagerWebhook(alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true })),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alertmanager`;
-    const post = () =>
-      fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(firingGroup()),
-      });
+  it.each(['TELLTALE_NOTIFY_STORE_WRITE', 'TELLTALE_NOTIFY_STORE_UNWRITABLE', 'TELLTALE_NOTIFY_STORE_LOCKED'] as const)(
+    'Alertmanager: %s answers 503 with Retry-After, its retry 200 accepted, and the group is delivered',
+    async (code) => {
+      const { store, control } = flakyStore();
+      control.code = code;
+      const inbox = memoryChannel();
+      const notifier = createNotifier({ channels: { inbox }, store, breaker: false });
+      cleanups.push(() => notifier.close({ timeout: '1s' }));
+      const server = createServer(
+        withAlertmanagerWebhook(
+          alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true, retryAfter: '45s' }),
+        ),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alertmanager`;
+      const post = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(firingGroup()),
+        });
 
-    control.full = true;
-    expect((await post()).status).toBe(500);
-    control.full = false;
-    const retry = await post();
-    expect(retry.status).toBe(200);
-    expect(await retry.json()).toMatchObject({ status: 'accepted' });
-    await notifier.flush({ timeout: '2s' });
-    expect(inbox.delivered).toHaveLength(1);
-    expect(await (await post()).json()).toMatchObject({ status: 'duplicate' });
-  });
+      control.full = true;
+      const refused = await post();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('45');
+      const body = await refused.text();
+      expect(JSON.parse(body)).toMatchObject({ error: { code: 'store-unavailable' } });
+      // The store's own message (paths, errnos) stays in the logs.
+      expect(body).not.toMatch(/outbox|no space/);
+      control.full = false;
+      const retry = await post();
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toMatchObject({ status: 'accepted' });
+      await notifier.flush({ timeout: '2s' });
+      expect(inbox.delivered).toHaveLength(1);
+      expect(await (await post()).json()).toMatchObject({ status: 'duplicate' });
+    },
+  );
 });

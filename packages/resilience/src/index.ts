@@ -25,7 +25,8 @@ export type { HedgeOptions, HedgePolicy } from './hedge.js';
 export { pipeline } from './pipeline.js';
 export type { Pipeline, PipelineOptions } from './pipeline.js';
 export { RESILIENCE_ERROR_CODES, isLocalRefusal } from './errors.js';
-export { parseRetryAfter, retryAfterFromError } from './retry-after.js';
+export { parseRetryAfter, retryAfterFromError, classifyStatus, readBoundedBody } from './http/index.js';
+export type { HttpFailureKind, BoundedBody, ReadBodyOptions, FetchFunction } from './http/index.js';
 export type { Cancellation } from './cancellation.js';
 export type {
   ExecuteOptions,

@@ -10,7 +10,7 @@ import pRetry from 'p-retry';
 import { exponential, type Backoff } from './backoff.js';
 import { isLocalRefusal, retryBudgetExhaustedError } from './errors.js';
 import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
-import { retryAfterFromError } from './retry-after.js';
+import { retryAfterFromError } from './http/retry-after.js';
 import type { RetryBudget } from './retry-budget.js';
 import { executeAlone } from './standalone.js';
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { describeError } from '@telltale/core';
 import { compareProviders, formatComparison, loadDataset } from './compare.js';
 import { assemblyAiProvider } from './providers/assemblyai.js';
 import { deepgramProvider } from './providers/deepgram.js';
@@ -112,7 +113,7 @@ export async function runCli(
     io.stdout(json ? `${JSON.stringify(report.providers, null, 2)}\n` : `${formatComparison(report)}\n`);
     return report.providers.every((row) => row.failures === row.files) ? 1 : 0;
   } catch (error) {
-    io.stderr(`telltale-stt: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`telltale-stt: ${describeError(error)}\n`);
     return 1;
   }
 }

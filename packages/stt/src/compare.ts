@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { describeError } from '@telltale/core';
 import { readWavFormat } from './audio.js';
 import type { AudioInput, SttProvider, TranscribeOptions } from './types.js';
 import { combineWordErrors, wordErrorRate, type WordErrorRateOptions, type WordErrorResult } from './wer.js';
@@ -165,7 +166,7 @@ export async function compareProviders(
           provider: provider.id,
           item: item.id,
           latencyMs: performance.now() - started,
-          error: error instanceof Error ? error.message : String(error),
+          error: describeError(error),
         };
         items.push(result);
         options.onItem?.(result);

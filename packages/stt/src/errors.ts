@@ -64,6 +64,19 @@ export class SttProviderError extends TelltaleError {
     this.retryAfterMs = details.retryAfterMs;
     this.requestId = details.requestId;
   }
+
+  /**
+   * True when `error` is a classified provider failure from any copy of `@telltale/stt`
+   * (core's brand and one of the STT codes, not the prototype).
+   *
+   * @example
+   * ```ts
+   * if (SttProviderError.is(error) && error.kind === 'rate-limited') console.log(error.retryAfterMs);
+   * ```
+   */
+  static override is(error: unknown): error is SttProviderError {
+    return isSttProviderError(error);
+  }
 }
 
 const KIND_BY_CODE = new Map(Object.entries(CODES).map(([kind, code]) => [code, kind as SttErrorKind]));

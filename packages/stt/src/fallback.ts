@@ -4,6 +4,7 @@ import {
   TelltaleError,
   abortError,
   createEmitter,
+  describeError,
   options as validate,
   resolveLogger,
   systemClock,
@@ -125,7 +126,7 @@ interface Settled {
 const HEDGE = Symbol('hedge');
 
 function shortMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   return message.length > 160 ? `${message.slice(0, 157)}...` : message;
 }
 

@@ -1,8 +1,13 @@
-import { TelltaleConfigError, TelltaleError, abortError, redactSecrets } from '@telltale/core';
+import { TelltaleConfigError, TelltaleError, abortError, describeError, redactSecrets } from '@telltale/core';
+import { classifyStatus, parseRetryAfter, readBoundedBody, type FetchFunction } from '@telltale/resilience';
 import { SttProviderError, type SttErrorKind } from './errors.js';
 
-/** The `fetch` signature providers use; inject one for proxies, tests or custom agents. */
-export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
+// One HTTP layer for every channel and provider: these live in @telltale/resilience.
+export { parseRetryAfter };
+export type { FetchFunction };
+
+/** Largest response body read: a day of word-level JSON fits; a runaway proxy does not. */
+const MAX_BODY = 64 * 1024 * 1024;
 
 /** Options shared by the HTTP providers. */
 export interface HttpProviderOptions {
@@ -29,7 +34,7 @@ export interface HttpContext {
   fetch: FetchFunction;
   /** Header carrying the request id (`x-request-id`, `dg-request-id`, ...). */
   requestIdHeader?: string;
-  /** Vendor rules on top of {@link defaultKind}. */
+  /** Vendor rules on top of the shared status table (`classifyStatus` of `@telltale/resilience`). */
   classify?: (status: number, body: unknown) => ErrorClassification;
 }
 
@@ -66,29 +71,11 @@ export function resolveHttpOptions(
   return { id, apiKey: input.apiKey, baseUrl: baseUrl.replace(/\/+$/, ''), fetch: fetchFunction };
 }
 
-/**
- * Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds.
- *
- * @example
- * ```ts
- * parseRetryAfter('2'); // 2000
- * ```
- */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (value === null || value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** The kind an HTTP status means when the vendor says nothing more specific. */
-export function defaultKind(status: number): SttErrorKind {
-  if (status === 429) return 'rate-limited';
-  if (status === 402) return 'quota-exhausted';
-  if (status === 413 || status === 415) return 'unsupported';
-  if (status === 408 || status === 425 || status >= 500) return 'retryable';
-  return 'permanent';
+/** The kind an HTTP status means when the vendor says nothing more specific (the shared table). */
+function statusKind(status: number): SttErrorKind {
+  const kind = classifyStatus(status);
+  // A 410 is an endpoint this provider will never serve again: permanent, so the breaker opens.
+  return kind === 'endpoint-gone' ? 'permanent' : kind;
 }
 
 /** A short, secret-free message from a vendor error body. */
@@ -150,7 +137,7 @@ export async function requestJson(
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
     if (TelltaleError.is(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new SttProviderError(
       `${context.provider} request failed: ${redactSecrets(message)}`,
       { provider: context.provider, kind: 'retryable', providerCode: 'network_error' },
@@ -159,8 +146,9 @@ export async function requestJson(
   }
   const requestId = (context.requestIdHeader && response.headers.get(context.requestIdHeader)) || undefined;
   let text: string;
+  let truncated: boolean;
   try {
-    text = await response.text();
+    ({ text, truncated } = await readBoundedBody(response, { maxBytes: MAX_BODY, signal }));
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
     throw new SttProviderError(
@@ -169,10 +157,12 @@ export async function requestJson(
       { cause: error },
     );
   }
+  if (signal?.aborted) throw abortError(signal);
+  if (truncated && response.ok) throw malformed(context, `body larger than ${MAX_BODY} bytes`, requestId);
   const body = parseBody(text);
   if (!response.ok) {
     const vendor = context.classify?.(response.status, body) ?? {};
-    const kind = vendor.kind ?? defaultKind(response.status);
+    const kind = vendor.kind ?? statusKind(response.status);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     const message = vendor.message ?? describeBody(body) ?? response.statusText;
     throw new SttProviderError(`${context.provider} answered ${response.status}: ${message}`, {

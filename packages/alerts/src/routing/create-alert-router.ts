@@ -6,6 +6,7 @@ import {
   systemClock,
   TelltaleConfigError,
   type AlertGroup,
+  type BackoffOptionsInput,
   type Clock,
   type Disposable,
   type DurationInput,
@@ -27,6 +28,7 @@ import {
   type Route,
   type RouteInput,
 } from './route-tree.js';
+import { receiverBackoff } from './receiver-backoff.js';
 import { createSilences, type Silence, type SilenceOptions, type SilenceRecord } from './silences.js';
 import { parseTimeIntervals, type TimeIntervals, type TimeIntervalsInput } from './time-intervals.js';
 
@@ -56,6 +58,19 @@ export interface RouterAlertInput {
   generatorURL?: string;
 }
 
+/**
+ * Backoff of a failing receiver (the router's `retry` option): `initial` (default `'1s'`), `max`
+ * (default `'1m'`), `jitter` (default `'none'`: plain doubling); `initialDelay`/`maxDelay` are the
+ * deprecated names of `initial`/`max`, removed in the next minor.
+ *
+ * @example
+ * ```ts
+ * const retry: ReceiverRetryOptions = { initial: '2s', max: '30s', jitter: 'full' };
+ * createAlertRouter({ receivers, route, retry });
+ * ```
+ */
+export type ReceiverRetryOptions = BackoffOptionsInput;
+
 /** Options of {@link createAlertRouter}. */
 export interface AlertRouterOptions {
   /** Alertmanager-style route tree (snake_case keys). */
@@ -76,8 +91,12 @@ export interface AlertRouterOptions {
    * of its firing alerts (the shortest applies), e.g. `{ critical: '5m', warning: '30m' }`.
    */
   cooldowns?: Record<string, DurationInput>;
-  /** Backoff of a failing receiver: first wait (default `'1s'`) doubling up to `maxDelay` (default `'1m'`), within the group's `group_interval`. */
-  retry?: { initialDelay?: DurationInput; maxDelay?: DurationInput };
+  /**
+   * Backoff of a failing receiver, within the group's `group_interval`: `exponential()` from
+   * `@telltale/core` (also exported by `@telltale/resilience`) with first wait `initial` (default
+   * `'1s'`) doubling up to `max` (default `'1m'`), `jitter` default `'none'`.
+   */
+  retry?: ReceiverRetryOptions;
   /** `externalURL` of the payloads. Default `''`. */
   externalURL?: string;
   clock?: Clock;
@@ -238,8 +257,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       validate.duration(`cooldowns.${severity}`, value),
     ]),
   );
-  const retryInitial = validate.duration('retry.initialDelay', options.retry?.initialDelay, '1s');
-  const retryMax = validate.duration('retry.maxDelay', options.retry?.maxDelay, '1m');
+  const backoff = receiverBackoff(options.retry);
   const externalURL = options.externalURL ?? '';
   const clock = options.clock ?? systemClock;
   const logger = resolveLogger(options.logger);
@@ -304,7 +322,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   const deliver = async (group: Group, payload: AlertGroup): Promise<boolean> => {
     const receiver = receivers.get(group.route.receiver)!;
     const deadline = clock.now() + group.route.groupInterval;
-    let wait = retryInitial;
+    let wait = backoff.delay(1, 0);
     for (let attempt = 1; ; attempt++) {
       try {
         await receiver.notify(payload);
@@ -343,7 +361,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
         } catch {
           return false;
         }
-        wait = Math.min(wait * 2, retryMax);
+        wait = backoff.delay(attempt + 1, wait);
       }
     }
   };

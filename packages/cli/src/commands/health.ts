@@ -38,7 +38,7 @@ export async function healthCommand(argv: readonly string[], io: CliIo): Promise
   try {
     answer = await httpGet(url, { timeout, accept: 'application/health+json, application/json;q=0.9, */*;q=0.1', io });
   } catch (error) {
-    if (!(error instanceof UnreachableError)) throw error;
+    if (!UnreachableError.is(error)) throw error;
     if (values.json) io.stdout(`${JSON.stringify({ url: shown, status: 'fail', output: error.message }, null, 2)}\n`);
     else io.stdout(`FAIL  ${shown}  unreachable: ${error.message}\n`);
     return EXIT_CODES.unreachable;

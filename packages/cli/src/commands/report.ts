@@ -89,7 +89,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo, sleep: (
       intervalSeconds = (second.at - first.at) / 1000;
     }
   } catch (error) {
-    if (!(error instanceof UnreachableError)) throw error;
+    if (!UnreachableError.is(error)) throw error;
     io.stderr(`telltale report: ${shown}: ${error.message}\n`);
     return EXIT_CODES.unreachable;
   }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { exportPrometheusRules, loadRules, testRules } from '@telltale/alerts';
+import { describeError } from '@telltale/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { parseCommandLine, UsageError } from '../usage-error.js';
@@ -17,7 +18,7 @@ Options
   --help   show this help
 `;
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = (error: unknown) => describeError(error);
 
 /** A file that cannot be read: exit 2, not a rule failure. */
 async function readText(file: string): Promise<string | { unreadable: string }> {

@@ -1,17 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  options as check,
-  parseAlertGroup,
-  resolveLogger,
-  TelltaleConfigError,
-  TelltaleError,
-  type Logger,
-} from '@telltale/core';
-import { NotifyMessageError } from '../errors.js';
+import { options as check, parseAlertGroup, resolveLogger, TelltaleConfigError, type Logger } from '@telltale/core';
 import type { Notifier } from '../notifier-types.js';
 import { alertReceiver, type AlertReceiverOptions } from './alert-receiver.js';
 import { readBody } from './read-body.js';
+import { classifyWebhookFailure } from './webhook-failure.js';
 
 /**
  * Options of {@link alertmanagerWebhookHandler}.
@@ -43,7 +36,7 @@ export interface AlertmanagerWebhookOptions extends AlertReceiverOptions {
   bodyTimeout?: number | string;
   /** Largest accepted body in bytes (413 beyond it); default 1 MiB. */
   maxBodySize?: number;
-  /** `Retry-After` sent with a 503 when the queue cannot accept; default `'30s'`. */
+  /** `Retry-After` sent with a 503 (queue full or closing, store unavailable); default `'30s'`. */
   retryAfter?: number | string;
   /** Pino-compatible logger; silent by default. */
   logger?: Partial<Logger>;
@@ -134,10 +127,11 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  * field, `401` on a missing or wrong bearer token, `405` for other methods,
  * `408` when the body takes longer than `bodyTimeout`, `413` beyond
  * `maxBodySize`, `415` unless the body is `application/json`, and `503` with
- * `Retry-After` only when the queue cannot
- * accept (full or closing) so Alertmanager retries; an unexpected failure
- * (store) is a `500`. Over-long values and alerts beyond what fits one
- * notification are truncated (the message says so), never refused.
+ * `Retry-After` when the queue cannot accept (full or closing) or the store
+ * cannot be written (full disk, locked by another process), so Alertmanager
+ * retries; any other unexpected failure is a `500`. Over-long values and
+ * alerts beyond what fits one notification are truncated (the message says
+ * so), never refused.
  * `bearerToken` is required unless `allowUnauthenticated: true`. Mount it with `@telltale/notify/express`, `/fastify`
  * or `/node`, or directly as a node:http listener.
  *
@@ -204,7 +198,10 @@ export function alertmanagerWebhookHandler(
   const receiver = alertReceiver(notifier, receiverOptions);
   const expected = bearerToken === undefined ? undefined : digest(`Bearer ${bearerToken}`);
 
-  const refuse = (failure: ReturnType<typeof problem>, headers: Record<string, string> = {}): WebhookAnswer =>
+  const refuse = (
+    failure: { statusCode: number; code: string; message: string; extra: Readonly<Record<string, unknown>> },
+    headers: Record<string, string> = {},
+  ): WebhookAnswer =>
     answer(failure.statusCode, { error: { code: failure.code, message: failure.message, ...failure.extra } }, headers);
 
   function precheck(request: Omit<WebhookRequest, 'body'>): WebhookAnswer | undefined {
@@ -272,22 +269,9 @@ export function alertmanagerWebhookHandler(
   }
 
   function failed(error: unknown): WebhookAnswer {
-    if (TelltaleError.is(error, 'TELLTALE_INVALID_INPUT')) {
-      const path = (error.details as { path?: string } | undefined)?.path;
-      return refuse(problem(400, 'invalid-alert-group', error.message, path === undefined ? {} : { field: path }));
-    }
-    if (error instanceof NotifyMessageError) {
-      return refuse(problem(400, 'invalid-message', error.message, { field: error.field }));
-    }
-    if (TelltaleError.is(error, 'TELLTALE_NOTIFY_QUEUE_FULL') || TelltaleError.is(error, 'TELLTALE_NOTIFY_CLOSED')) {
-      logger.warn(
-        { code: error.code },
-        'alertmanager webhook refused: the queue cannot accept; Alertmanager will retry',
-      );
-      return refuse(problem(503, 'unavailable', error.message), { 'retry-after': retryAfterSeconds });
-    }
-    logger.error({ err: error }, 'alertmanager webhook failed');
-    return refuse(problem(500, 'internal', 'The notification could not be queued'));
+    const failure = classifyWebhookFailure(error);
+    if (failure.log) logger[failure.log.level](failure.log.fields, failure.log.text);
+    return refuse(failure, failure.retry ? { 'retry-after': retryAfterSeconds } : {});
   }
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {

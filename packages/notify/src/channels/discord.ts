@@ -1,14 +1,6 @@
 import { options as check } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from '../channel.js';
-import {
-  httpSettings,
-  parseJson,
-  parseRetryAfter,
-  post,
-  replyError,
-  urlOption,
-  type HttpChannelOptions,
-} from '../http.js';
+import { httpSettings, parseJson, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
 import { titlePrefix, truncate } from '../format.js';
 import type { NormalizedMessage } from '../message.js';
 
@@ -101,11 +93,9 @@ export function discordChannel(options: DiscordChannelOptions): NotificationChan
         ...(typeof parsed?.message === 'string' ? { detail: parsed.message } : {}),
       };
       if (reply.status === 429) {
+        // Discord's body carries a finer wait (seconds with decimals) than its Retry-After header.
         const bodyWait = typeof parsed?.retry_after === 'number' ? Math.ceil(parsed.retry_after * 1000) : undefined;
-        throw replyError('discord', reply, {
-          ...base,
-          retryAfterMs: bodyWait ?? parseRetryAfter(reply.headers.get('retry-after'), Date.now()),
-        });
+        throw replyError('discord', reply, { ...base, ...(bodyWait === undefined ? {} : { retryAfterMs: bodyWait }) });
       }
       if (reply.status === 404 || (code !== undefined && GONE_CODES.has(code))) {
         throw replyError('discord', reply, { ...base, classification: 'endpoint-gone' });

@@ -1,15 +1,7 @@
 import { hostname } from 'node:os';
 import { TelltaleConfigError, options as check } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from '../channel.js';
-import {
-  httpSettings,
-  parseJson,
-  parseRetryAfter,
-  post,
-  replyError,
-  urlOption,
-  type HttpChannelOptions,
-} from '../http.js';
+import { httpSettings, parseJson, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
 import { truncate } from '../format.js';
 
 /**
@@ -134,11 +126,6 @@ export function pagerdutyChannel(options: PagerdutyChannelOptions): Notification
         ...(detail ? { detail } : {}),
         ...(typeof parsed?.status === 'string' ? { providerCode: parsed.status } : {}),
       };
-      if (reply.status === 429)
-        throw replyError('pagerduty', reply, {
-          ...base,
-          retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), Date.now()),
-        });
       if (reply.status === 404) throw replyError('pagerduty', reply, { ...base, classification: 'endpoint-gone' });
       throw replyError('pagerduty', reply, base);
     },

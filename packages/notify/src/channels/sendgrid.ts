@@ -4,7 +4,6 @@ import {
   httpSettings,
   parseJson,
   parseResetEpoch,
-  parseRetryAfter,
   post,
   replyError,
   urlOption,
@@ -143,14 +142,13 @@ export function sendgridChannel(options: SendgridChannelOptions): NotificationCh
             .filter(Boolean)
             .join('; ')
         : '';
-      if (reply.status === 429) {
-        const now = Date.now();
-        const wait =
-          parseResetEpoch(reply.headers.get('x-ratelimit-reset'), now) ??
-          parseRetryAfter(reply.headers.get('retry-after'), now);
-        throw replyError('sendgrid', reply, { retryAfterMs: wait, ...(detail ? { detail } : {}) });
-      }
-      throw replyError('sendgrid', reply, detail ? { detail } : {});
+      // SendGrid announces its window's reset as epoch seconds; Retry-After is the fallback.
+      const reset =
+        reply.status === 429 ? parseResetEpoch(reply.headers.get('x-ratelimit-reset'), Date.now()) : undefined;
+      throw replyError('sendgrid', reply, {
+        ...(reset === undefined ? {} : { retryAfterMs: reset }),
+        ...(detail ? { detail } : {}),
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { options as check } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from '../channel.js';
-import { httpSettings, parseRetryAfter, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
+import { httpSettings, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
 import { plainBody, titlePrefix, truncate } from '../format.js';
 import type { NormalizedMessage } from '../message.js';
 
@@ -106,12 +106,7 @@ export function slackChannel(options: SlackChannelOptions): NotificationChannel 
       const reply = await post('slack', settings, url, body, { 'content-type': 'application/json' }, signal);
       if (reply.status >= 200 && reply.status < 300) return {};
       const providerCode = /^[a-z_]{2,64}$/.test(reply.body.trim()) ? reply.body.trim() : undefined;
-      if (reply.status === 429) {
-        throw replyError('slack', reply, {
-          retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), Date.now()),
-          providerCode: providerCode ?? 'rate_limited',
-        });
-      }
+      if (reply.status === 429) throw replyError('slack', reply, { providerCode: providerCode ?? 'rate_limited' });
       if (reply.status === 410 || (providerCode !== undefined && GONE_CODES.has(providerCode))) {
         throw replyError('slack', reply, {
           classification: 'endpoint-gone',

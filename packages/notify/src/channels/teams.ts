@@ -1,14 +1,6 @@
 import { options as check } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel, RateLimit } from '../channel.js';
-import {
-  httpSettings,
-  parseJson,
-  parseRetryAfter,
-  post,
-  replyError,
-  urlOption,
-  type HttpChannelOptions,
-} from '../http.js';
+import { httpSettings, parseJson, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
 import { titlePrefix, truncate } from '../format.js';
 import type { NormalizedMessage } from '../message.js';
 
@@ -100,11 +92,6 @@ export function teamsChannel(options: TeamsChannelOptions): NotificationChannel 
       const code = typeof parsed?.error?.code === 'string' ? parsed.error.code : undefined;
       const detail = typeof parsed?.error?.message === 'string' ? parsed.error.message : undefined;
       const base = { ...(code ? { providerCode: code } : {}), ...(detail ? { detail } : {}) };
-      if (reply.status === 429)
-        throw replyError('teams', reply, {
-          ...base,
-          retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), Date.now()),
-        });
       if (reply.status === 404) throw replyError('teams', reply, { ...base, classification: 'endpoint-gone' });
       throw replyError('teams', reply, base);
     },

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { TelltaleConfigError, options as check } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel } from '../channel.js';
-import { httpSettings, parseRetryAfter, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
+import { httpSettings, post, replyError, urlOption, type HttpChannelOptions } from '../http.js';
 import { messagePayload } from '../format.js';
 
 /**
@@ -140,11 +140,6 @@ export function webhookChannel(options: WebhookChannelOptions): NotificationChan
       );
       if (reply.status >= 200 && reply.status < 300) return {};
       const detail = reply.body.trim().slice(0, 200);
-      if (reply.status === 429)
-        throw replyError('webhook', reply, {
-          retryAfterMs: parseRetryAfter(reply.headers.get('retry-after'), Date.now()),
-          ...(detail ? { detail } : {}),
-        });
       throw replyError('webhook', reply, detail ? { detail } : {});
     },
   };

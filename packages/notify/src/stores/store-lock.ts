@@ -14,7 +14,7 @@ import { readPrivateFile, writePrivateFile } from './journal-file.js';
  * ```ts
  * import { NotifyStoreLockedError } from '@telltale/notify';
  * try { await notifier.send(message); } catch (error) {
- *   if (error instanceof NotifyStoreLockedError) console.error(`store owned by pid ${error.pid} on ${error.hostname}`);
+ *   if (NotifyStoreLockedError.is(error)) console.error(`store owned by pid ${error.pid} on ${error.hostname}`);
  * }
  * ```
  */
@@ -33,6 +33,18 @@ export class NotifyStoreLockedError extends TelltaleError {
     this.name = 'NotifyStoreLockedError';
     this.pid = owner.pid;
     this.hostname = owner.hostname;
+  }
+
+  /**
+   * True when `error` is a store-locked error from any copy of `@telltale/notify`.
+   *
+   * @example
+   * ```ts
+   * if (NotifyStoreLockedError.is(error)) console.error(error.pid, error.hostname);
+   * ```
+   */
+  static override is(error: unknown): error is NotifyStoreLockedError {
+    return TelltaleError.is(error, 'TELLTALE_NOTIFY_STORE_LOCKED') && 'pid' in error;
   }
 }
 

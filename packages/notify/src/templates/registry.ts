@@ -8,7 +8,7 @@ import { escapeHtml, textFromHtml, type SafeHtml } from './html.js';
  *
  * @example
  * ```ts
- * if (error instanceof NotifyTemplateError && error.reason === 'missing-variable') console.warn(error.variable);
+ * if (NotifyTemplateError.is(error) && error.reason === 'missing-variable') console.warn(error.variable);
  * ```
  */
 export type TemplateErrorReason = 'unknown-template' | 'missing-variable' | 'render-failed';
@@ -21,7 +21,7 @@ export type TemplateErrorReason = 'unknown-template' | 'missing-variable' | 'ren
  * ```ts
  * import { NotifyTemplateError } from '@telltale/notify';
  * try { await notifier.send({ template: 'welcome', vars: {} }); } catch (error) {
- *   if (error instanceof NotifyTemplateError) console.warn(error.template, error.reason, error.variable);
+ *   if (NotifyTemplateError.is(error)) console.warn(error.template, error.reason, error.variable);
  * }
  * ```
  */
@@ -40,6 +40,18 @@ export class NotifyTemplateError extends TelltaleError {
     this.template = template;
     this.reason = reason;
     this.variable = variable;
+  }
+
+  /**
+   * True when `error` is a template error from any copy of `@telltale/notify`.
+   *
+   * @example
+   * ```ts
+   * if (NotifyTemplateError.is(error)) console.warn(error.template, error.reason);
+   * ```
+   */
+  static override is(error: unknown): error is NotifyTemplateError {
+    return TelltaleError.is(error, 'TELLTALE_NOTIFY_TEMPLATE') && 'reason' in error;
   }
 }
 

@@ -1,0 +1,33 @@
+import { TelltaleConfigError } from './errors.js';
+
+/**
+ * Reads an option that was renamed, still accepting its deprecated name for one minor version:
+ * returns the value and the path it came from (for validation messages), and refuses both names
+ * at once so a half-migrated config cannot silently pick one.
+ *
+ * @example
+ * ```ts
+ * import { options, renamedOption } from '@telltale/core';
+ * const initial = renamedOption('retry', input, 'initial', 'initialDelay');
+ * const wait = options.duration(initial.option, initial.value, '1s'); // option: 'retry.initialDelay' if that was used
+ * ```
+ */
+export function renamedOption<N extends string, D extends string>(
+  prefix: string,
+  input: Partial<Record<N | D, unknown>>,
+  name: N,
+  deprecated: D,
+): { option: string; value: unknown } {
+  const current = input[name];
+  const old = input[deprecated];
+  if (current !== undefined && old !== undefined) {
+    throw new TelltaleConfigError({
+      option: `${prefix}.${deprecated}`,
+      value: old,
+      expected: `to be left out when ${prefix}.${name} is set (it is the deprecated name of ${prefix}.${name})`,
+    });
+  }
+  return current === undefined && old !== undefined
+    ? { option: `${prefix}.${deprecated}`, value: old }
+    : { option: `${prefix}.${name}`, value: current };
+}
