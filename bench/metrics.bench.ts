@@ -43,7 +43,15 @@ async function serve(framework: Framework, variant: Variant): Promise<void> {
     const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
     const { metrics } = await import('@opentelemetry/api');
-    meterProvider = new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true })] });
+    // Ours as startTelemetry wires it: the reader carries the pre-aggregating producer.
+    const { createHttpMetricsProducer, registerHttpMetricsProducer } = await import('@telltale/metrics');
+    const producer = variant === 'telltale' ? createHttpMetricsProducer() : undefined;
+    const exporter = new PrometheusExporter({
+      preventServerStart: true,
+      ...(producer === undefined ? {} : { metricProducers: [producer] }),
+    });
+    meterProvider = new MeterProvider({ readers: [exporter] });
+    if (producer !== undefined) registerHttpMetricsProducer(meterProvider as never, producer);
     metrics.setGlobalMeterProvider(meterProvider as never);
   }
   if (variant === 'opentelemetry') {
@@ -198,10 +206,17 @@ async function renderBenchmark() {
   const RENDERS = 15;
   const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
   const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
-  const { createHttpMetrics } = await import('@telltale/metrics');
+  const { createHttpMetrics, createHttpMetricsProducer, registerHttpMetricsProducer } =
+    await import('@telltale/metrics');
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [exporter] });
   const metrics = createHttpMetrics({ meterProvider, maxRoutes: SERIES });
+  // The same series pre-aggregated and handed over by the producer (startTelemetry's wiring).
+  const producer = createHttpMetricsProducer();
+  const producedExporter = new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] });
+  const producedProvider = new MeterProvider({ readers: [producedExporter] });
+  registerHttpMetricsProducer(producedProvider, producer);
+  const produced = createHttpMetrics({ meterProvider: producedProvider, maxRoutes: SERIES });
   const { Registry, Histogram } = await import('prom-client');
   const registry = new Registry();
   // Same label names and values as the OTel exposition, so both render the same amount of text.
@@ -225,9 +240,11 @@ async function renderBenchmark() {
   for (let route = 0; route < 500; route++) {
     for (const status of [200, 201, 404, 500]) {
       const request = { method: 'GET', url: '/', httpVersion: '1.1', socket: {}, headers: {} } as never;
-      const handle = metrics.start(request)!;
-      handle.route = `/resource${route}/:id`;
-      metrics.finish(handle, fakeResponse(status));
+      for (const recorder of [metrics, produced]) {
+        const handle = recorder.start(request)!;
+        handle.route = `/resource${route}/:id`;
+        recorder.finish(handle, fakeResponse(status));
+      }
       promHistogram.observe(
         {
           http_request_method: 'GET',
@@ -260,10 +277,17 @@ async function renderBenchmark() {
   const { serializePrometheusText } = await import('@telltale/node');
   const renderTelltale = async () => serializePrometheusText((await exporter.collect()).resourceMetrics).length;
   if ((await renderTelltale()) !== bytes) throw new Error('serializePrometheusText output differs in size');
+  const renderProduced = async () => serializePrometheusText((await producedExporter.collect()).resourceMetrics).length;
+  // Durations are real, so sums differ in digits: compare the lines, not the bytes.
+  const lines = async (reader: typeof exporter) =>
+    serializePrometheusText((await reader.collect()).resourceMetrics).split('\n').length;
+  if ((await lines(producedExporter)) !== (await lines(exporter)))
+    throw new Error('the producer path renders other series');
   const rows = {
     'prom-client registry.metrics()': await time(() => registry.metrics()),
     'OTel PrometheusExporter handler': await time(renderOtel),
     'telltale/node metricsHandler': await time(renderTelltale),
+    'telltale/node metricsHandler, producer': await time(renderProduced),
   };
   report(
     `/metrics render, ${SERIES} histogram label sets (OTel ${(bytes / 1024).toFixed(0)} KiB, prom-client ${(promBytes / 1024).toFixed(0)} KiB)`,
@@ -272,6 +296,7 @@ async function renderBenchmark() {
     'ms',
   );
   await meterProvider.shutdown();
+  await producedProvider.shutdown();
   return { labelSets: SERIES, bytes: { otel: bytes, promClient: promBytes }, milliseconds: rows };
 }
 

@@ -1,5 +1,11 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
-import { createHttpMetrics, handleOf, type HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
+import {
+  createHttpMetrics,
+  handleOf,
+  type HttpMetrics,
+  type HttpMetricsOptions,
+  type HttpRequestHandle,
+} from './http-metrics.js';
 
 /** Options of {@link expressMetrics}: the core options, or an existing recorder to share. */
 export interface ExpressMetricsOptions extends HttpMetricsOptions {
@@ -33,6 +39,8 @@ interface ExpressRequest extends IncomingMessage {
 
 const ROUTE = Symbol('telltale.metrics.expressRoute');
 
+type AdapterHandle = HttpRequestHandle & { adapterState: unknown };
+
 function routeTemplate(baseUrl: string | undefined, path: unknown): string {
   const template = typeof path === 'string' ? path : String(path);
   if (!baseUrl) return template || '/';
@@ -43,16 +51,23 @@ function routeTemplate(baseUrl: string | undefined, path: unknown): string {
 // while `req.baseUrl` is still that router's mount path: capturing the pair
 // at that moment gives the full template even when an error later unwinds
 // the routers (which restores `baseUrl`).
+// The route object lives on our handle (declared there, so no shape change);
+// only requests we do not track fall back to a symbol property.
 const routeProperty: PropertyDescriptor = Object.freeze({
   configurable: true,
   enumerable: true,
   get(this: ExpressRequest) {
-    return this[ROUTE];
+    const handle = handleOf(this) as AdapterHandle | undefined;
+    return handle !== undefined ? handle.adapterState : this[ROUTE];
   },
   set(this: ExpressRequest, route: { path?: unknown } | undefined) {
-    this[ROUTE] = route;
-    const handle = handleOf(this);
-    if (handle !== undefined && route != null) handle.route = routeTemplate(this.baseUrl, route.path);
+    const handle = handleOf(this) as AdapterHandle | undefined;
+    if (handle === undefined) {
+      this[ROUTE] = route;
+      return;
+    }
+    handle.adapterState = route;
+    if (route != null) handle.route = routeTemplate(this.baseUrl, route.path);
   },
 });
 
@@ -61,13 +76,20 @@ const routeProperty: PropertyDescriptor = Object.freeze({
 // would turn each request object into a slow dictionary-mode object) keeps
 // the per-request cost to one symbol-keyed property.
 const prepared = new WeakSet<object>();
+// Almost every request of a process shares one app prototype: skip the WeakSet then.
+let lastPrepared: object | undefined;
 function captureRoute(request: IncomingMessage): void {
   const prototype = Object.getPrototypeOf(request) as object | null;
+  if (prototype === lastPrepared) return;
   if (prototype !== null && prototype !== IncomingMessage.prototype) {
-    if (prepared.has(prototype)) return;
+    if (prepared.has(prototype)) {
+      lastPrepared = prototype;
+      return;
+    }
     if (!Object.prototype.hasOwnProperty.call(prototype, 'route')) {
       Object.defineProperty(prototype, 'route', routeProperty);
       prepared.add(prototype);
+      lastPrepared = prototype;
       return;
     }
   }

@@ -2,11 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Attributes, Histogram, Meter, MeterProvider, UpDownCounter } from '@opentelemetry/api';
 import { options as check, resolveLogger, systemClock, type Logger } from '@telltale/core';
 import { errorTypeOf, normalizeMethod, protocolVersion, urlScheme } from './attributes.js';
-import { bucketIndex, HTTP_DURATION_BUCKETS, validateBuckets } from './buckets.js';
+import { HTTP_DURATION_BUCKETS, validateBuckets } from './buckets.js';
 import { compileIgnore, type IgnoreOption } from './ignore.js';
 import { instrumentSource, type InstrumentState } from './meter.js';
 import { createRouteGuard } from './route-guard.js';
-import { createRouteStatistics, type HttpMetricsSnapshot, type SnapshotOptions } from './snapshot.js';
+import { producerTables } from './producer.js';
+import { DurationTable } from './series.js';
+import { createSnapshot, type HttpMetricsSnapshot, type SnapshotOptions } from './snapshot.js';
 
 /** Options of {@link createHttpMetrics} (and of every adapter). */
 export interface HttpMetricsOptions {
@@ -69,7 +71,8 @@ export interface HttpMetrics {
 }
 
 interface HttpInstruments {
-  duration: Histogram;
+  /** `undefined` when the provider has a registered producer: the table is exported instead. */
+  duration: Histogram | undefined;
   active: UpDownCounter | undefined;
   requestSize: Histogram | undefined;
   responseSize: Histogram | undefined;
@@ -77,11 +80,14 @@ interface HttpInstruments {
 
 const HANDLE = Symbol.for('telltale.metrics.handle');
 const ABORTED = 'aborted';
+const NO_STATUS = -1;
 
 class RequestHandle implements HttpRequestHandle {
   route: string | undefined = undefined;
   errorType: string | undefined = undefined;
   finished = false;
+  /** Adapter-private (Express keeps `req.route` here, so the request gains no property). */
+  adapterState: unknown = undefined;
   constructor(
     readonly request: IncomingMessage,
     readonly startTime: number,
@@ -90,6 +96,8 @@ class RequestHandle implements HttpRequestHandle {
     readonly activeAttributes: Attributes | undefined,
   ) {}
 }
+
+type TrackedRequest = IncomingMessage & { [HANDLE]?: HttpRequestHandle };
 
 /**
  * Creates the framework-agnostic HTTP server metrics recorder:
@@ -124,14 +132,19 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
   const recordBodySizes = options.recordBodySizes === true;
   const clock = options.clock ?? systemClock;
   const guardRoute = createRouteGuard(maxRoutes, overflowRoute, resolveLogger(options.logger));
-  const statistics = createRouteStatistics(buckets, () => clock.now());
+  // One table per recorder: `snapshot()` reads it, and a registered producer exports it.
+  const table = new DurationTable(buckets);
+  const snapshot = createSnapshot(table, () => clock.now());
+  let exportedBy: Set<DurationTable> | undefined;
 
-  const instruments = instrumentSource(options.meterProvider, (meter: Meter): HttpInstruments => ({
-    duration: meter.createHistogram('http.server.request.duration', {
-      description: 'Duration of HTTP server requests.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...buckets] },
-    }),
+  const instruments = instrumentSource(options.meterProvider, (meter: Meter, provider): HttpInstruments => ({
+    duration: exportThrough(provider)
+      ? undefined
+      : meter.createHistogram('http.server.request.duration', {
+          description: 'Duration of HTTP server requests.',
+          unit: 's',
+          advice: { explicitBucketBoundaries: [...buckets] },
+        }),
     active: activeRequests
       ? meter.createUpDownCounter('http.server.active_requests', {
           description: 'Number of active HTTP server requests.',
@@ -152,6 +165,13 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
       : undefined,
   }));
 
+  function exportThrough(provider: MeterProvider): boolean {
+    exportedBy?.delete(table);
+    exportedBy = producerTables(provider);
+    exportedBy?.add(table);
+    return exportedBy !== undefined;
+  }
+
   const start = (request: IncomingMessage): HttpRequestHandle | undefined => {
     if (ignore !== undefined && ignore(request)) return undefined;
     const state = instruments();
@@ -171,65 +191,72 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     const state = (handle as RequestHandle).state ?? instruments();
     if (!state.recording) return;
     const seconds = (performance.now() - handle.startTime) / 1000;
-    const attributes: Attributes = {
-      'http.request.method': handle.method,
-      'url.scheme': urlScheme(request),
-      'network.protocol.version': protocolVersion(request),
-    };
     const sent = response.headersSent;
     const status = response.statusCode;
-    if (sent) attributes['http.response.status_code'] = status;
     let route = handle.route;
     if (route === undefined && getRoute !== undefined) route = getRoute(request);
-    if (route !== undefined) {
-      route = guardRoute(route);
-      attributes['http.route'] = route;
-    }
+    if (route !== undefined) route = guardRoute(route);
     const completed = response.writableFinished;
     let errorType: string | undefined;
     if (handle.errorType !== undefined && (!completed || status >= 500)) errorType = handle.errorType;
     else if (!completed) errorType = ABORTED;
     else if (status >= 500) errorType = String(status);
-    if (errorType !== undefined) attributes['error.type'] = errorType;
-    state.instruments.duration.record(seconds, attributes);
-    statistics.record(handle.method, route, bucketIndex(buckets, seconds), seconds, errorType !== undefined);
-    const activeAttributes = (handle as RequestHandle).activeAttributes;
-    if (activeAttributes !== undefined) state.instruments.active?.add(-1, activeAttributes);
-    if (state.instruments.requestSize !== undefined) {
-      const size = Number(request.headers['content-length']);
-      if (Number.isFinite(size)) state.instruments.requestSize.record(size, attributes);
+    const scheme = urlScheme(request);
+    const version = protocolVersion(request);
+    table.record(handle.method, scheme, version, sent ? status : NO_STATUS, route, errorType, seconds);
+    const { duration, requestSize, responseSize } = state.instruments;
+    // Per-request attributes only for the SDK's own instruments (no producer, or body sizes).
+    if (duration === undefined && requestSize === undefined) {
+      finishActive(handle as RequestHandle);
+      return;
     }
-    if (state.instruments.responseSize !== undefined) {
+    const attributes: Attributes = {
+      'http.request.method': handle.method,
+      'url.scheme': scheme,
+      'network.protocol.version': version,
+    };
+    if (sent) attributes['http.response.status_code'] = status;
+    if (route !== undefined) attributes['http.route'] = route;
+    if (errorType !== undefined) attributes['error.type'] = errorType;
+    duration?.record(seconds, attributes);
+    finishActive(handle as RequestHandle);
+    if (requestSize !== undefined) {
+      const size = Number(request.headers['content-length']);
+      if (Number.isFinite(size)) requestSize.record(size, attributes);
+    }
+    if (responseSize !== undefined) {
       const size = Number(response.getHeader('content-length'));
-      if (sent && Number.isFinite(size)) state.instruments.responseSize.record(size, attributes);
+      if (sent && Number.isFinite(size)) responseSize.record(size, attributes);
     }
   };
 
+  const finishActive = (handle: RequestHandle): void => {
+    if (handle.activeAttributes !== undefined) handle.state.instruments.active?.add(-1, handle.activeAttributes);
+  };
   // One shared listener (no closure per request): the handle rides on the response.
+  // Node links the response to its request (`response.req`), so only the request carries the handle.
   function onClose(this: ServerResponse): void {
-    const tracked = this as ServerResponse & { [HANDLE]?: HttpRequestHandle };
-    const handle = tracked[HANDLE];
+    const handle = (this.req as TrackedRequest | undefined)?.[HANDLE];
     if (handle !== undefined) finish(handle, this);
   }
 
   const track = (request: IncomingMessage, response: ServerResponse): HttpRequestHandle | undefined => {
     const handle = start(request);
     if (handle === undefined) return undefined;
-    (request as IncomingMessage & { [HANDLE]?: HttpRequestHandle })[HANDLE] = handle;
-    (response as ServerResponse & { [HANDLE]?: HttpRequestHandle })[HANDLE] = handle;
+    (request as TrackedRequest)[HANDLE] = handle;
     response.on('close', onClose);
     return handle;
   };
 
   const recordError = (request: IncomingMessage, error: unknown): void => {
-    const handle = (request as IncomingMessage & { [HANDLE]?: HttpRequestHandle })[HANDLE];
+    const handle = (request as TrackedRequest)[HANDLE];
     if (handle !== undefined && !handle.finished) handle.errorType = errorTypeOf(error);
   };
 
-  return { start, finish, track, recordError, snapshot: statistics.snapshot, buckets };
+  return { start, finish, track, recordError, snapshot, buckets };
 }
 
 /** The handle `track` attached to a request, if any (for adapters). */
 export function handleOf(request: IncomingMessage): HttpRequestHandle | undefined {
-  return (request as IncomingMessage & { [HANDLE]?: HttpRequestHandle })[HANDLE];
+  return (request as TrackedRequest)[HANDLE];
 }

@@ -1,6 +1,8 @@
 export { createHttpMetrics } from './http-metrics.js';
 export type { HttpMetrics, HttpMetricsOptions, HttpRequestHandle } from './http-metrics.js';
 export type { IgnoreOption } from './ignore.js';
+export { createHttpMetricsProducer, registerHttpMetricsProducer } from './producer.js';
+export type { HttpMetricsProducer } from './producer.js';
 export { HTTP_DURATION_BUCKETS, OPERATION_DURATION_BUCKETS } from './buckets.js';
 export { histogramQuantile } from './quantile.js';
 export type { HttpMetricsSnapshot, RouteStatistics, SnapshotOptions } from './snapshot.js';

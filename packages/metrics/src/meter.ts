@@ -21,7 +21,7 @@ export interface InstrumentState<T> {
  */
 export function instrumentSource<T>(
   explicit: MeterProvider | undefined,
-  build: (meter: Meter) => T,
+  build: (meter: Meter, provider: MeterProvider) => T,
 ): () => InstrumentState<T> {
   let provider: MeterProvider | undefined;
   let state: InstrumentState<T> | undefined;
@@ -30,7 +30,7 @@ export function instrumentSource<T>(
     if (current !== provider || state === undefined) {
       provider = current;
       const meter = current.getMeter(METER_NAME);
-      state = { instruments: build(meter), recording: meter.constructor !== NOOP_METER_CLASS };
+      state = { instruments: build(meter, current), recording: meter.constructor !== NOOP_METER_CLASS };
     }
     return state;
   };

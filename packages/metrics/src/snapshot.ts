@@ -1,4 +1,5 @@
 import { histogramQuantile } from './quantile.js';
+import type { DurationTable } from './series.js';
 
 /** Statistics of one `(method, route)` pair in a {@link HttpMetricsSnapshot}. */
 export interface RouteStatistics {
@@ -55,70 +56,79 @@ export interface SnapshotOptions {
 interface Entry {
   readonly method: string;
   readonly route: string | undefined;
-  readonly counts: Float64Array;
+  readonly counts: number[];
   count: number;
   sum: number;
   errors: number;
 }
 
-/**
- * An in-process mirror of the duration histogram, per method and route, so
- * `snapshot()` works without reading back from the SDK. Same buckets and the
- * same (guarded) routes as the OpenTelemetry histogram.
- */
-export function createRouteStatistics(bounds: readonly number[], now: () => number) {
-  const byMethod = new Map<string, Map<string | undefined, Entry>>();
-  const startedAt = now();
-
-  const record = (method: string, route: string | undefined, bucket: number, seconds: number, error: boolean) => {
-    let routes = byMethod.get(method);
-    if (routes === undefined) byMethod.set(method, (routes = new Map<string | undefined, Entry>()));
-    let entry = routes.get(route);
-    if (entry === undefined) {
-      entry = { method, route, counts: new Float64Array(bounds.length + 1), count: 0, sum: 0, errors: 0 };
-      routes.set(route, entry);
+// Per (method, route), summed over the table's series (status, scheme, protocol, error type).
+function entriesOf(table: DurationTable): Entry[] {
+  const entries: Entry[] = [];
+  for (const group of table.routes.values()) {
+    const byMethod = new Map<string, Entry>();
+    for (const series of group.series) {
+      let entry = byMethod.get(series.method);
+      if (entry === undefined) {
+        entry = {
+          method: series.method,
+          route: group.route,
+          counts: new Array<number>(series.counts.length).fill(0),
+          count: 0,
+          sum: 0,
+          errors: 0,
+        };
+        byMethod.set(series.method, entry);
+        entries.push(entry);
+      }
+      for (let index = 0; index < series.counts.length; index++) entry.counts[index]! += series.counts[index]!;
+      entry.count += series.count;
+      entry.sum += series.sum;
+      if (series.errorType !== undefined) entry.errors += series.count;
     }
-    entry.counts[bucket]!++;
-    entry.count++;
-    entry.sum += seconds;
-    if (error) entry.errors++;
-  };
+  }
+  return entries;
+}
 
-  const snapshot = (options: SnapshotOptions = {}): HttpMetricsSnapshot => {
+/**
+ * `snapshot()` over a recorder's duration table: the same buckets and the
+ * same (guarded) routes as the exported histogram, without reading back
+ * from the SDK.
+ */
+export function createSnapshot(table: DurationTable, now: () => number) {
+  const bounds = table.bounds;
+  const startedAt = now();
+  return (options: SnapshotOptions = {}): HttpMetricsSnapshot => {
     const takenAt = now();
     const previous = new Map<string, RouteStatistics>();
     for (const route of options.since?.routes ?? []) previous.set(`${route.method} ${route.route ?? ''}`, route);
     const since = options.since?.takenAt ?? startedAt;
     const intervalSeconds = Math.max(0, (takenAt - since) / 1000);
     const routes: RouteStatistics[] = [];
-    for (const entries of byMethod.values()) {
-      for (const entry of entries.values()) {
-        const before = previous.get(`${entry.method} ${entry.route ?? ''}`);
-        const counts = Array.from(entry.counts, (value, index) => value - (before?.bucketCounts[index] ?? 0));
-        const count = entry.count - (before?.count ?? 0);
-        const sum = entry.sum - (before?.sum ?? 0);
-        const errors = entry.errors - (before?.errors ?? 0);
-        if (options.since !== undefined && count === 0) continue;
-        routes.push({
-          method: entry.method,
-          route: entry.route,
-          count,
-          rate: intervalSeconds > 0 ? count / intervalSeconds : 0,
-          errorRatio: count > 0 ? errors / count : 0,
-          p50: histogramQuantile(0.5, bounds, counts),
-          p95: histogramQuantile(0.95, bounds, counts),
-          p99: histogramQuantile(0.99, bounds, counts),
-          mean: count > 0 ? sum / count : undefined,
-          bounds,
-          bucketCounts: counts,
-          sum,
-          errors,
-        });
-      }
+    for (const entry of entriesOf(table)) {
+      const before = previous.get(`${entry.method} ${entry.route ?? ''}`);
+      const counts = entry.counts.map((value, index) => value - (before?.bucketCounts[index] ?? 0));
+      const count = entry.count - (before?.count ?? 0);
+      const sum = entry.sum - (before?.sum ?? 0);
+      const errors = entry.errors - (before?.errors ?? 0);
+      if (options.since !== undefined && count === 0) continue;
+      routes.push({
+        method: entry.method,
+        route: entry.route,
+        count,
+        rate: intervalSeconds > 0 ? count / intervalSeconds : 0,
+        errorRatio: count > 0 ? errors / count : 0,
+        p50: histogramQuantile(0.5, bounds, counts),
+        p95: histogramQuantile(0.95, bounds, counts),
+        p99: histogramQuantile(0.99, bounds, counts),
+        mean: count > 0 ? sum / count : undefined,
+        bounds,
+        bucketCounts: counts,
+        sum,
+        errors,
+      });
     }
     routes.sort((a, b) => b.count - a.count || (a.route ?? '').localeCompare(b.route ?? ''));
     return { takenAt, since, intervalSeconds, routes };
   };
-
-  return { record, snapshot };
 }

@@ -4,12 +4,18 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader, type IMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+  type MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { resolveLogger } from '@telltale/core';
+import { describeError, redactSecrets, resolveLogger } from '@telltale/core';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { resolveOptions, type StartTelemetryOptions } from './options.js';
-import { PullMetricReader } from './pull-reader.js';
+import { createProducerSlot, PullMetricReader, registerProducerSlot } from './pull-reader.js';
 import { resourceDetectors } from './resource-detectors.js';
 import { guardScrape } from './authorize.js';
 import { serializePrometheusText, type PrometheusTextOptions } from './prometheus-text.js';
@@ -73,10 +79,24 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const logger = resolveLogger(options.logger);
 
   const readers: IMetricReader[] = [];
+  const otlpExporter =
+    resolved.otlp === undefined
+      ? undefined
+      : new OTLPMetricExporter({ url: resolved.otlp.url, headers: resolved.otlp.headers });
+  // Pre-aggregated HTTP durations (see @telltale/metrics) bypass views and are
+  // cumulative: keep the SDK's own histogram when either would show.
+  const slot =
+    resolved.views.length === 0 &&
+    (otlpExporter === undefined ||
+      otlpExporter.selectAggregationTemporality(InstrumentType.HISTOGRAM) === AggregationTemporality.CUMULATIVE)
+      ? createProducerSlot()
+      : undefined;
+  const metricProducers = slot === undefined ? undefined : [slot];
   let prometheus: PrometheusExporter | undefined;
   if (resolved.prometheus !== false) {
     prometheus = new PrometheusExporter({
       preventServerStart: true,
+      metricProducers,
       prefix: resolved.prometheus.prefix,
       withoutTargetInfo: resolved.prometheus.withoutTargetInfo,
       withoutScopeInfo: resolved.prometheus.withoutScopeInfo,
@@ -91,13 +111,14 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
           withoutScopeInfo: resolved.prometheus.withoutScopeInfo,
           withoutTargetInfo: resolved.prometheus.withoutTargetInfo,
         };
-  const metricReader: MetricReader = prometheus ?? new PullMetricReader();
+  const metricReader: MetricReader = prometheus ?? new PullMetricReader({ metricProducers });
   if (prometheus === undefined) readers.push(metricReader);
-  if (resolved.otlp !== undefined) {
+  if (resolved.otlp !== undefined && otlpExporter !== undefined) {
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: resolved.otlp.url, headers: resolved.otlp.headers }),
+        exporter: otlpExporter,
         exportIntervalMillis: resolved.otlp.intervalMilliseconds,
+        metricProducers,
       }),
     );
   }
@@ -127,6 +148,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   // NodeSDK keeps its provider private; it is the global one unless another was registered first.
   const meterProvider =
     (sdk as unknown as { _meterProvider?: MeterProvider })._meterProvider ?? metrics.getMeterProvider();
+  if (slot !== undefined) registerProducerSlot(meterProvider, slot);
   if (metrics.getMeterProvider() !== meterProvider || previousGlobal === meterProvider) {
     logger.warn(
       { serviceName: resolved.serviceName },
@@ -149,7 +171,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
         response.end(serializePrometheusText(resourceMetrics, textOptions));
       },
       (error: unknown) => {
-        response.end(`# failed to export metrics: ${String(error)}`);
+        response.end(`# failed to export metrics: ${redactSecrets(describeError(error))}`);
       },
     );
   };
