@@ -15,15 +15,13 @@ export { createAlertRouter } from './routing/create-alert-router.js';
 export type {
   AlertGroupState,
   AlertRouter,
-  AlertRouterOptions,
   NotificationEvent,
-  ReceiverConfig,
-  ReceiverInput,
-  ReceiverRetryOptions,
   RouterAlertInput,
   RouterSnapshot,
-  TimeMute,
-} from './routing/create-alert-router.js';
+} from './routing/router-types.js';
+export type { AlertRouterOptions, ReceiverRetryOptions } from './routing/router-options.js';
+export type { ReceiverConfig, ReceiverInput } from './routing/receivers.js';
+export type { TimeMute } from './routing/time-mute.js';
 export { parseTimeIntervals } from './routing/time-intervals.js';
 export type {
   NamedTimeIntervalInput,

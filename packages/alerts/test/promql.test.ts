@@ -137,10 +137,10 @@ describe('PromQL evaluator', () => {
 
   it('rejects unsupported syntax at parse time, naming the construct', () => {
     for (const [expression, construct] of [
-      ['rate(x[5m:1m])', 'subquery'],
-      ['x @ 10', '@ modifier'],
-      ['count_values("v", x)', 'aggregation count_values'],
-      ['label_join(x, "a", ",", "b")', 'function label_join()'],
+      ['limit_ratio(0.5, x)', 'aggregation limit_ratio'],
+      ['histogram_count(x)', 'function histogram_count()'],
+      ['info(x)', 'function info()'],
+      ['histogram_avg(x)', 'function histogram_avg()'],
       ['x{"a.b"="c"}', 'quoted (UTF-8) label name'],
     ]) {
       try {

@@ -23,14 +23,11 @@ describe('loadRules', () => {
     ['groups: [{ name: g, rules: [{ alert: A, expr: "up", for: soon }] }]', /field "for"/],
     ['groups: [{ name: g, rules: [{ record: "bad name", expr: "up" }] }]', /field "record"/],
     [
-      'groups: [{ name: g, rules: [{ alert: A, expr: "count_values(\\"x\\", up)" }] }]',
-      /Unsupported PromQL construct: aggregation count_values/,
+      'groups: [{ name: g, rules: [{ alert: A, expr: "limit_ratio(0.5, up)" }] }]',
+      /Unsupported PromQL construct: aggregation limit_ratio/,
     ],
-    [
-      'groups: [{ name: g, rules: [{ alert: A, expr: "label_replace(up, \\"a\\", \\"b\\", \\"c\\", \\"d\\")" }] }]',
-      /function label_replace\(\)/,
-    ],
-    ['groups: [{ name: g, rules: [{ alert: A, expr: "up @ 100" }] }]', /@ modifier/],
+    ['groups: [{ name: g, rules: [{ alert: A, expr: "histogram_count(up)" }] }]', /function histogram_count\(\)/],
+    ['groups: [{ name: g, rules: [{ alert: A, expr: "info(up)" }] }]', /function info\(\)/],
     [
       'groups: [{ name: g, rules: [{ alert: A, expr: "up", annotations: { a: "{{ template \\"x\\" }}" } }] }]',
       /field "annotations.a".*unsupported template construct "template"/,

@@ -3,7 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@telltale/core';
 import type { ActiveAlert, AlertingRuleState, AlertState } from './alert-state.js';
-import type { RouterSnapshot } from '../routing/create-alert-router.js';
+import type { RouterSnapshot } from '../routing/router-types.js';
 import type { SilenceRecord } from '../routing/silences.js';
 import { labelsKey, type Labels } from '../store/labels.js';
 import type { LoadedRules } from '../rules/load-rules.js';
@@ -34,7 +34,7 @@ export interface EngineStateFile {
   /** Alert states by `<group>\\u0000<rule>\\u0000<index among the group's alerting rules>`. */
   rules: Record<string, SavedAlert[]>;
   router?: RouterSnapshot;
-  /** Silences of the per-rule mode (no route). */
+  /** Silences of the default route (no `route`); with a route they are in `router`. */
   silences?: SilenceRecord[];
   /** Regression baselines and recent windows. */
   regressions?: SavedRegressionSeries[];

@@ -23,18 +23,37 @@ export interface StringNode {
   readonly kind: 'string';
   readonly value: string;
 }
+/**
+ * The `@` modifier: a Unix time in milliseconds, or the query's `start()` /
+ * `end()` (both the evaluation time for an instant query or a rule).
+ */
+export type AtModifier = number | 'start' | 'end';
+
 export interface VectorSelectorNode {
   readonly kind: 'vectorSelector';
   readonly name: string | undefined;
   readonly matchers: readonly LabelMatcher[];
   /** Offset in milliseconds (positive looks back). */
   readonly offset: number;
+  /** `@` modifier, when given. */
+  readonly at?: AtModifier;
 }
 export interface MatrixSelectorNode {
   readonly kind: 'matrixSelector';
   readonly selector: VectorSelectorNode;
   /** Range in milliseconds. */
   readonly range: number;
+}
+/** `expression[range:step]`: the expression evaluated at each step of the range. */
+export interface SubqueryNode {
+  readonly kind: 'subquery';
+  readonly expression: ExpressionNode;
+  /** Range in milliseconds. */
+  readonly range: number;
+  /** Resolution in milliseconds; 0 means the default (one minute, Prometheus' default evaluation interval). */
+  readonly step: number;
+  readonly offset: number;
+  readonly at?: AtModifier;
 }
 export interface CallNode {
   readonly kind: 'call';
@@ -72,7 +91,15 @@ export interface UnaryNode {
 
 /** A parsed, type-checked PromQL expression. */
 export type ExpressionNode =
-  NumberNode | StringNode | VectorSelectorNode | MatrixSelectorNode | CallNode | AggregateNode | BinaryNode | UnaryNode;
+  | NumberNode
+  | StringNode
+  | VectorSelectorNode
+  | MatrixSelectorNode
+  | SubqueryNode
+  | CallNode
+  | AggregateNode
+  | BinaryNode
+  | UnaryNode;
 
 export const COMPARISON_OPERATORS: ReadonlySet<string> = new Set(['==', '!=', '>', '<', '>=', '<=']);
 export const SET_OPERATORS: ReadonlySet<string> = new Set(['and', 'or', 'unless']);

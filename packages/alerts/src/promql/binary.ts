@@ -148,12 +148,9 @@ export function vectorVector(node: BinaryNode, leftInput: readonly Sample[], rig
     const leftValue = swapped ? other.value : sample.value;
     const rightValue = swapped ? sample.value : other.value;
     const outcome = applyOperator(node.operator, leftValue, rightValue);
-    let value = outcome;
-    if (isComparison && !node.returnBool) {
-      if (outcome !== 1) continue;
-      value = leftValue;
-    }
     const labels = resultLabels(sample.labels, other.labels, node);
+    // Cardinality is checked before a filtering comparison drops the sample, as in Prometheus:
+    // `many > on(job) one` fails even when every sample on the many side would be filtered out.
     if (matching.cardinality === 'one-to-one') {
       if (matchedSignatures.has(key)) {
         throw evaluationError(
@@ -162,11 +159,16 @@ export function vectorVector(node: BinaryNode, leftInput: readonly Sample[], rig
       }
       matchedSignatures.add(key);
     } else {
-      const outputKey = labelsKey(labels);
+      const outputKey = `${key}\u0002${labelsKey(labels)}`;
       if (outputKeys.has(outputKey)) {
         throw evaluationError('multiple matches for labels: grouping labels must ensure unique matches');
       }
       outputKeys.add(outputKey);
+    }
+    let value = outcome;
+    if (isComparison && !node.returnBool) {
+      if (outcome !== 1) continue;
+      value = leftValue;
     }
     result.push({ labels, value });
   }

@@ -12,7 +12,8 @@ export interface InhibitRuleInput {
   equal?: readonly string[];
 }
 
-interface InhibitRule {
+/** A validated inhibition rule. */
+export interface InhibitRule {
   readonly source: readonly Matcher[];
   readonly target: readonly Matcher[];
   readonly equal: readonly string[];
