@@ -18,5 +18,15 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     reporters: process.env.CI ? ['default'] : ['default'],
+    // Reported, not a gate: on only with `--coverage` (the root `pnpm test` script), so runs
+    // that call vitest directly (the Node 24 leg of .ci/run) are unaffected.
+    coverage: {
+      enabled: false,
+      provider: 'v8',
+      reporter: ['text-summary'],
+      // A report, not a gate: print it even when a test fails.
+      reportOnFailure: true,
+      include: ['packages/*/src/**/*.ts'],
+    },
   },
 });

@@ -23,3 +23,16 @@ export { timeZoneOption, zonedTime } from './time-zone.js';
 export type { ZonedTime } from './time-zone.js';
 export { parseAlertGroup, ALERT_ZERO_TIME } from './alert-group.js';
 export type { AlertGroup, Alert, AlertStatus, LabelSet } from './alert-group.js';
+export { telemetrySource } from './telemetry.js';
+export type { Telemetry, TelemetrySource, TelemetrySourceOptions } from './telemetry.js';
+export { counter, upDownCounter, histogram, gauge } from './telemetry-spec.js';
+export type { InstrumentSpec, InstrumentDetails, Instruments } from './telemetry-spec.js';
+export { noopMeter, noopMeterProvider } from './telemetry-noop.js';
+export type {
+  MeterProviderLike,
+  MeterLike,
+  CounterLike,
+  HistogramLike,
+  ObservableGaugeLike,
+  MetricAttributes,
+} from './telemetry-types.js';

@@ -40,12 +40,21 @@ describe('parseDuration', () => {
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('rejects the number %d', (input) => {
     expect(() => parseDuration(input)).toThrow(TelltaleConfigError);
-    expect(() => parseDuration(input)).toThrow(String(input));
+    expect(() => parseDuration(input)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringContaining(String(input)) }),
+    );
   });
 
   it('rejects values that are neither numbers nor strings', () => {
-    expect(() => parseDuration(null as never, 'timeout')).toThrow(/Invalid option "timeout".*received null/);
-    expect(() => parseDuration({} as never)).toThrow(/received an object/);
+    expect(() => parseDuration(null as never, 'timeout')).toThrow(
+      expect.objectContaining({
+        code: 'TELLTALE_CONFIG',
+        message: expect.stringMatching(/Invalid option "timeout".*received null/),
+      }),
+    );
+    expect(() => parseDuration({} as never)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/received an object/) }),
+    );
   });
 
   it('errors are TelltaleErrors recognised by the guard', () => {

@@ -37,7 +37,10 @@ describe('options', () => {
 
   it('names the option and the expectation', () => {
     expect(() => options.oneOf('jitter', 'random', ['full', 'none'])).toThrow(
-      'Invalid option "jitter": expected one of "full", "none", received "random"',
+      expect.objectContaining({
+        code: 'TELLTALE_CONFIG',
+        message: expect.stringContaining('Invalid option "jitter": expected one of "full", "none", received "random"'),
+      }),
     );
   });
 });

@@ -36,7 +36,12 @@ describe('time zones', () => {
     expect(timeZoneOption('tz', 'Asia/Tokyo')).toBe('Asia/Tokyo');
     for (const bad of ['Mars/Olympus', '', 7]) {
       expect(() => timeZoneOption('recipients.ana.timezone', bad)).toThrow(TelltaleConfigError);
-      expect(() => timeZoneOption('recipients.ana.timezone', bad)).toThrow(/recipients\.ana\.timezone.*IANA/);
+      expect(() => timeZoneOption('recipients.ana.timezone', bad)).toThrow(
+        expect.objectContaining({
+          code: 'TELLTALE_CONFIG',
+          message: expect.stringMatching(/recipients\.ana\.timezone.*IANA/),
+        }),
+      );
     }
   });
 });

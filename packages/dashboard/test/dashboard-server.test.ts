@@ -296,11 +296,21 @@ describe('dashboard over real HTTP', () => {
 
   it('rejects invalid options at construction', () => {
     expect(() => createDashboard({ tick: '10ms' })).toThrow(TelltaleConfigError);
-    expect(() => createDashboard({ path: 'telltale' })).toThrow(/"path"/);
-    expect(() => createDashboard({ maxClients: -1 })).toThrow(/"maxClients"/);
-    expect(() => createDashboard({ sources: { metrics: () => [] } as never })).toThrow(/sources\.metrics/);
-    expect(() => createDashboard({ sources: { routes: 'yes' } as never })).toThrow(/sources\.routes/);
-    expect(() => createDashboard({ authorize: { act: true } as never })).toThrow(/authorize\.act/);
+    expect(() => createDashboard({ path: 'telltale' })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"path"/) }),
+    );
+    expect(() => createDashboard({ maxClients: -1 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"maxClients"/) }),
+    );
+    expect(() => createDashboard({ sources: { metrics: () => [] } as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/sources\.metrics/) }),
+    );
+    expect(() => createDashboard({ sources: { routes: 'yes' } as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/sources\.routes/) }),
+    );
+    expect(() => createDashboard({ authorize: { act: true } as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/authorize\.act/) }),
+    );
   });
 
   it('ends open streams on close() and answers 503 afterwards', async () => {

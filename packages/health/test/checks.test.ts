@@ -55,7 +55,9 @@ describe('httpCheck', () => {
   });
 
   it('rejects a relative URL', () => {
-    expect(() => httpCheck('/health')).toThrow(/httpCheck.url/);
+    expect(() => httpCheck('/health')).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/httpCheck.url/) }),
+    );
   });
 });
 
@@ -66,8 +68,10 @@ describe('tcpCheck', () => {
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const { port } = server.address() as AddressInfo;
     expect(await tcpCheck('127.0.0.1', port)({ signal })).toMatchObject({ status: 'pass', observedUnit: 'ms' });
-    await expect(tcpCheck('127.0.0.1', await closedPort())({ signal })).rejects.toThrow(/ECONNREFUSED/);
-    expect(() => tcpCheck('127.0.0.1', 70_000)).toThrow(/tcpCheck.port/);
+    await expect(tcpCheck('127.0.0.1', await closedPort())({ signal })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(() => tcpCheck('127.0.0.1', 70_000)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/tcpCheck.port/) }),
+    );
   });
 });
 
@@ -96,7 +100,9 @@ describe('pingCheck', () => {
     let received: AbortSignal | undefined;
     await pingCheck(({ signal: given }) => (received = given))({ signal });
     expect(received).toBe(signal);
-    expect(() => pingCheck(undefined as never)).toThrow(/pingCheck.ping/);
+    expect(() => pingCheck(undefined as never)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/pingCheck.ping/) }),
+    );
   });
 });
 
@@ -117,9 +123,15 @@ describe('memoryCheck', () => {
   });
 
   it('rejects thresholds out of order or out of range', () => {
-    expect(() => memoryCheck({ warnAt: 0.9, failAt: 0.8 })).toThrow(/memoryCheck.warnAt/);
-    expect(() => memoryCheck({ failAt: 90 })).toThrow(/memoryCheck.failAt/);
-    expect(() => memoryCheck({ of: 'swap' as never })).toThrow(/memoryCheck.of/);
+    expect(() => memoryCheck({ warnAt: 0.9, failAt: 0.8 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/memoryCheck.warnAt/) }),
+    );
+    expect(() => memoryCheck({ failAt: 90 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/memoryCheck.failAt/) }),
+    );
+    expect(() => memoryCheck({ of: 'swap' as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/memoryCheck.of/) }),
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '@telltale/core';
 import { createHealthEndpoint, createHealthRegistry, type HealthRegistry } from '@telltale/health';
 import { healthHandler, withHealth } from '@telltale/health/node';
 import { expectValidHealthDocument, get, listen } from './helpers.js';
@@ -169,16 +170,24 @@ describe('health endpoints over node:http', () => {
 
   it('validates endpoint options', () => {
     const registry = createHealthRegistry({ meterProvider: false });
-    expect(() => createHealthEndpoint(registry, { basePath: 'health' })).toThrow(/basePath/);
-    expect(() => createHealthEndpoint(registry, { exposeDetails: 'sometimes' as never })).toThrow(/exposeDetails/);
+    expect(() => createHealthEndpoint(registry, { basePath: 'health' })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/basePath/) }),
+    );
+    expect(() => createHealthEndpoint(registry, { exposeDetails: 'sometimes' as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/exposeDetails/) }),
+    );
   });
 
   it('drains in-flight requests of a managed server on shutdown, then closes it', async () => {
-    const registry = createHealthRegistry({ meterProvider: false, shutdownDelay: '50ms', drainTimeout: '5s' });
+    const clock = createManualClock();
+    const registry = createHealthRegistry({ meterProvider: false, shutdownDelay: '50ms', drainTimeout: '5s', clock });
     let release: () => void = () => {};
+    let arrived!: () => void;
+    const slowArrived = new Promise<void>((resolve) => (arrived = resolve));
     const { server, url } = await listen(
       withHealth((_request, response) => {
         release = () => response.end('finished');
+        arrived();
       }, registry),
     );
     cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
@@ -190,29 +199,38 @@ describe('health endpoints over node:http', () => {
       httpRequest(`${url}/health/live`, { agent }, (response) => response.resume().on('end', resolve)).end(),
     );
     const slow = get(`${url}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await slowArrived;
     const done = registry.beginShutdown();
     expect((await get(`${url}/health/ready`)).status).toBe(503);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clock.advanceAsync(50); // the shutdown delay ends; the drain waits for the slow request
+    await clock.advanceAsync(4_000); // ... for up to drainTimeout, without cutting it
     expect(registry.state).toBe('shutting-down');
     release();
     expect((await slow).body).toBe('finished');
     await done;
     expect(registry.state).toBe('stopped');
     expect(server.listening).toBe(false);
-    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+    await expect(fetch(`${url}/health/live`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
   });
 
   it('cuts connections still busy when the drain timeout passes', async () => {
-    const registry = createHealthRegistry({ meterProvider: false, shutdownDelay: 0, drainTimeout: '100ms' });
-    const { server, url } = await listen(withHealth(() => {}, registry));
+    const clock = createManualClock();
+    const registry = createHealthRegistry({ meterProvider: false, shutdownDelay: 0, drainTimeout: '100ms', clock });
+    let arrived!: () => void;
+    const neverArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { server, url } = await listen(withHealth(() => arrived(), registry));
     registry.manageServer(server);
+    let outcome: string | undefined;
     const hanging = fetch(`${url}/never`).then(
-      () => 'answered',
-      () => 'cut',
+      () => (outcome = 'answered'),
+      () => (outcome = 'cut'),
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await registry.beginShutdown();
+    await neverArrived;
+    const done = registry.beginShutdown();
+    await clock.advanceAsync(99);
+    expect(outcome).toBeUndefined(); // still draining before drainTimeout
+    await clock.advanceAsync(1);
+    await done;
     expect(await hanging).toBe('cut');
   });
 });

@@ -254,15 +254,32 @@ describe('createHealthRegistry', () => {
 
   it('rejects bad options at construction, naming the option', () => {
     expect(() => createHealthRegistry({ defaultTimeout: '2 seconds' })).toThrow(TelltaleConfigError);
-    expect(() => createHealthRegistry({ shutdownDelay: -1 })).toThrow(/shutdownDelay/);
-    expect(() => createHealthRegistry({ handleSignals: 'yes' as unknown as boolean })).toThrow(/handleSignals/);
+    expect(() => createHealthRegistry({ shutdownDelay: -1 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/shutdownDelay/) }),
+    );
+    expect(() => createHealthRegistry({ handleSignals: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/handleSignals/) }),
+    );
     const { registry } = registryWithClock();
-    expect(() => registry.register('has space', pass)).toThrow(/"name"/);
-    expect(() => registry.register('ok', pass, { timeout: 0 })).toThrow(/"timeout": expected a duration > 0/);
-    expect(() => registry.register('ok', pass, { tags: 'live' as unknown as string[] })).toThrow(/"tags"/);
-    expect(() => registry.register('ok', 'nope' as unknown as HealthCheck)).toThrow(/"check"/);
+    expect(() => registry.register('has space', pass)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"name"/) }),
+    );
+    expect(() => registry.register('ok', pass, { timeout: 0 })).toThrow(
+      expect.objectContaining({
+        code: 'TELLTALE_CONFIG',
+        message: expect.stringMatching(/"timeout": expected a duration > 0/),
+      }),
+    );
+    expect(() => registry.register('ok', pass, { tags: 'live' as unknown as string[] })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"tags"/) }),
+    );
+    expect(() => registry.register('ok', 'nope' as unknown as HealthCheck)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"check"/) }),
+    );
     registry.register('ok', pass);
-    expect(() => registry.register('ok', pass)).toThrow(/not registered yet/);
+    expect(() => registry.register('ok', pass)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/not registered yet/) }),
+    );
   });
 });
 

@@ -1,4 +1,12 @@
-import { metrics, type Attributes, type BatchObservableCallback, type MeterProvider } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import {
+  counter,
+  gauge,
+  histogram,
+  telemetrySource,
+  type MeterProviderLike,
+  type MetricAttributes,
+} from '@telltale/core';
 import type { JobCounts, JobStatus } from './types.js';
 
 /** Outcomes recorded on `telltale.jobs.duration` (one per attempt). */
@@ -14,52 +22,39 @@ export interface JobsTelemetry {
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const STATES: readonly JobStatus[] = ['waiting', 'delayed', 'active', 'completed', 'failed', 'dead', 'cancelled'];
+const source = telemetrySource({ scope: '@telltale/jobs', require: createRequire(import.meta.url) });
+// prettier-ignore
+const INSTRUMENTS = {
+  duration: histogram('telltale.jobs.duration', { unit: 's', description: 'Duration of job attempts by outcome', buckets: DURATION_BUCKETS }),
+  wait: histogram('telltale.jobs.wait.duration', { unit: 's', description: 'Time from a job being due to its first attempt starting', buckets: DURATION_BUCKETS }),
+  redrives: counter('telltale.jobs.redrives', { unit: '{job}', description: 'Dead-lettered jobs moved back to the queue' }),
+  depth: gauge('telltale.jobs.queue.depth', { unit: '{job}', description: 'Jobs by type and state, as the backend holds them' }),
+  dead: gauge('telltale.jobs.dead_letters', { unit: '{job}', description: 'Dead-lettered jobs awaiting inspection or redrive' }),
+};
 
-/** Creates the runner's instruments on `meterProvider` (default: the global one); gauges read `counts` at collection. */
+/** Creates the runner's instruments on `meterProvider` (default: the global one; `false` for none); gauges read `counts` at collection. */
 export function createTelemetry(
-  meterProvider: MeterProvider | undefined,
+  meterProvider: MeterProviderLike | false | undefined,
   counts: () => Promise<Record<string, JobCounts>>,
 ): JobsTelemetry {
-  const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@telltale/jobs');
-  const duration = meter.createHistogram('telltale.jobs.duration', {
-    description: 'Duration of job attempts by outcome',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const wait = meter.createHistogram('telltale.jobs.wait.duration', {
-    description: 'Time from a job being due to its first attempt starting',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const redrives = meter.createCounter('telltale.jobs.redrives', {
-    description: 'Dead-lettered jobs moved back to the queue',
-    unit: '{job}',
-  });
-  const depth = meter.createObservableGauge('telltale.jobs.queue.depth', {
-    description: 'Jobs by type and state, as the backend holds them',
-    unit: '{job}',
-  });
-  const dead = meter.createObservableGauge('telltale.jobs.dead_letters', {
-    description: 'Dead-lettered jobs awaiting inspection or redrive',
-    unit: '{job}',
-  });
-  const cache = new Map<string, Attributes>();
-  const attributes = (type: string, state?: string): Attributes => {
+  const telemetry = source.open(meterProvider, INSTRUMENTS);
+  const { duration, wait, redrives, depth, dead } = telemetry.instruments;
+  const cache = new Map<string, MetricAttributes>();
+  const attributes = (type: string, state?: string): MetricAttributes => {
     const key = state === undefined ? type : `${type}\u0000${state}`;
     let found = cache.get(key);
     if (!found)
       cache.set(key, (found = state === undefined ? { 'job.type': type } : { 'job.type': type, 'job.state': state }));
     return found;
   };
-  const observe: BatchObservableCallback = async (result) => {
+  telemetry.observeBatch([depth, dead], async (result) => {
     const byType = await counts().catch(() => undefined);
     if (!byType) return;
     for (const [type, perState] of Object.entries(byType)) {
       for (const state of STATES) result.observe(depth, perState[state], attributes(type, state));
       result.observe(dead, perState.dead, attributes(type));
     }
-  };
-  meter.addBatchObservableCallback(observe, [depth, dead]);
+  });
   return {
     attempt(type, outcome, seconds) {
       duration.record(seconds, { 'job.type': type, outcome });
@@ -70,8 +65,6 @@ export function createTelemetry(
     redriven(type, count) {
       redrives.add(count, attributes(type));
     },
-    close() {
-      meter.removeBatchObservableCallback(observe, [depth, dead]);
-    },
+    close: () => telemetry.close(),
   };
 }

@@ -1,4 +1,12 @@
-import { metrics, type Attributes, type MeterProvider } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import {
+  counter,
+  histogram,
+  telemetrySource,
+  upDownCounter,
+  type MeterProviderLike,
+  type MetricAttributes,
+} from '@telltale/core';
 import type { LiveTransport } from './hub-options.js';
 
 /** Why a connection was refused. */
@@ -15,61 +23,42 @@ export interface LiveTelemetry {
   dropped(transport: LiveTransport, count: number): void;
   refused(reason: RefusalReason): void;
   brokerError(operation: 'publish' | 'history' | 'end'): void;
+  /** Nothing is observed today; here so every telemetry object closes the same way. */
+  close(): void;
 }
 
 const FAST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+const source = telemetrySource({ scope: '@telltale/live', require: createRequire(import.meta.url) });
+// prettier-ignore
+const INSTRUMENTS = {
+  connections: upDownCounter('telltale.live.connections', { unit: '{connection}', description: 'Open live streams' }),
+  connectionDuration: histogram('telltale.live.connection.duration', { unit: 's', description: 'How long live streams stayed open', buckets: DURATION_BUCKETS }),
+  connectDuration: histogram('telltale.live.connect.duration', { unit: 's', description: 'From request to an open stream (authorize, admission, resume replay)', buckets: FAST_BUCKETS }),
+  deliveryDuration: histogram('telltale.live.delivery.duration', { unit: 's', description: 'From publish to the write of the event on this instance, one sample per event and transport', buckets: FAST_BUCKETS }),
+  messages: counter('telltale.live.messages', { unit: '{message}', description: 'Event writes to clients by outcome' }),
+  refusals: counter('telltale.live.refusals', { unit: '{connection}', description: 'Connections and polls refused, by reason' }),
+  disconnections: counter('telltale.live.disconnections', { unit: '{connection}', description: 'Streams closed, by reason' }),
+  brokerErrors: counter('telltale.live.broker.errors', { unit: '{error}', description: 'Broker operations that failed (local delivery continued)' }),
+};
 
-/** Creates the hub's instruments on `meterProvider` (default: the global one, a no-op without an SDK). */
-export function createLiveTelemetry(meterProvider: MeterProvider | undefined): LiveTelemetry {
-  const meter = (meterProvider ?? metrics.getMeterProvider()).getMeter('@telltale/live');
-  const connections = meter.createUpDownCounter('telltale.live.connections', {
-    description: 'Open live streams',
-    unit: '{connection}',
-  });
-  const connectionDuration = meter.createHistogram('telltale.live.connection.duration', {
-    description: 'How long live streams stayed open',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const connectDuration = meter.createHistogram('telltale.live.connect.duration', {
-    description: 'From request to an open stream (authorize, admission, resume replay)',
-    unit: 's',
-    advice: { explicitBucketBoundaries: FAST_BUCKETS },
-  });
-  const deliveryDuration = meter.createHistogram('telltale.live.delivery.duration', {
-    description: 'From publish to the write of the event on this instance, one sample per event and transport',
-    unit: 's',
-    advice: { explicitBucketBoundaries: FAST_BUCKETS },
-  });
-  const messages = meter.createCounter('telltale.live.messages', {
-    description: 'Event writes to clients by outcome',
-    unit: '{message}',
-  });
-  const refusals = meter.createCounter('telltale.live.refusals', {
-    description: 'Connections and polls refused, by reason',
-    unit: '{connection}',
-  });
-  const disconnections = meter.createCounter('telltale.live.disconnections', {
-    description: 'Streams closed, by reason',
-    unit: '{connection}',
-  });
-  const brokerErrors = meter.createCounter('telltale.live.broker.errors', {
-    description: 'Broker operations that failed (local delivery continued)',
-    unit: '{error}',
-  });
+/** Creates the hub's instruments on `meterProvider` (default: the global one, a no-op without an SDK; `false` for none). */
+export function createLiveTelemetry(meterProvider: MeterProviderLike | false | undefined): LiveTelemetry {
+  const telemetry = source.open(meterProvider, INSTRUMENTS);
+  const { connections, connectionDuration, connectDuration, deliveryDuration } = telemetry.instruments;
+  const { messages, refusals, disconnections, brokerErrors } = telemetry.instruments;
   // Attribute objects are reused: these run once per event or connection.
-  const byTransport: Record<LiveTransport, Attributes> = {
+  const byTransport: Record<LiveTransport, MetricAttributes> = {
     sse: { transport: 'sse' },
     websocket: { transport: 'websocket' },
     polling: { transport: 'polling' },
   };
-  const delivered: Record<LiveTransport, Attributes> = {
+  const delivered: Record<LiveTransport, MetricAttributes> = {
     sse: { transport: 'sse', outcome: 'delivered' },
     websocket: { transport: 'websocket', outcome: 'delivered' },
     polling: { transport: 'polling', outcome: 'delivered' },
   };
-  const dropped: Record<LiveTransport, Attributes> = {
+  const dropped: Record<LiveTransport, MetricAttributes> = {
     sse: { transport: 'sse', outcome: 'dropped' },
     websocket: { transport: 'websocket', outcome: 'dropped' },
     polling: { transport: 'polling', outcome: 'dropped' },
@@ -97,5 +86,6 @@ export function createLiveTelemetry(meterProvider: MeterProvider | undefined): L
     brokerError(operation) {
       brokerErrors.add(1, { operation });
     },
+    close: () => telemetry.close(),
   };
 }

@@ -41,10 +41,18 @@ describe('histogramQuantile', () => {
 describe('createHttpMetrics', () => {
   it('rejects invalid options naming the option', () => {
     expect(() => createHttpMetrics({ buckets: [1, 0.5] })).toThrow(TelltaleConfigError);
-    expect(() => createHttpMetrics({ buckets: [1, 0.5] })).toThrow(/"buckets"/);
-    expect(() => createHttpMetrics({ maxRoutes: 0 })).toThrow(/"maxRoutes"/);
-    expect(() => createHttpMetrics({ ignore: ['metrics'] })).toThrow(/"ignore"/);
-    expect(() => createHttpMetrics({ getRoute: 'x' as never })).toThrow(/"getRoute"/);
+    expect(() => createHttpMetrics({ buckets: [1, 0.5] })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"buckets"/) }),
+    );
+    expect(() => createHttpMetrics({ maxRoutes: 0 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"maxRoutes"/) }),
+    );
+    expect(() => createHttpMetrics({ ignore: ['metrics'] })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"ignore"/) }),
+    );
+    expect(() => createHttpMetrics({ getRoute: 'x' as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"getRoute"/) }),
+    );
   });
 
   it('ignores exact paths and /* prefixes, with or without a query string', () => {
@@ -154,6 +162,8 @@ describe('timed and timedJob', () => {
     );
     expect(series).toHaveLength(3);
     expect(series[0]!.boundaries.at(-1)).toBe(3600);
-    expect(() => operations.timedJob('', () => 1)).toThrow(/"name"/);
+    expect(() => operations.timedJob('', () => 1)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"name"/) }),
+    );
   });
 });

@@ -14,10 +14,14 @@ const ROUTE_COUNT = /^http_server_request_duration_count\{[^}]*http_route="\/use
 describe('startTelemetry', () => {
   it('rejects invalid options naming the option', () => {
     expect(() => startTelemetry({ serviceName: '' })).toThrow(TelltaleConfigError);
-    expect(() => startTelemetry({ serviceName: 'x', prometheus: { port: 70_000 } })).toThrow(/"prometheus\.port"/);
-    expect(() => startTelemetry({ serviceName: 'x', otlp: { url: 'not a url' } })).toThrow(/"otlp\.url"/);
+    expect(() => startTelemetry({ serviceName: 'x', prometheus: { port: 70_000 } })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"prometheus\.port"/) }),
+    );
+    expect(() => startTelemetry({ serviceName: 'x', otlp: { url: 'not a url' } })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"otlp\.url"/) }),
+    );
     expect(() => startTelemetry({ serviceName: 'x', prometheus: { endpoint: 'metrics' } })).toThrow(
-      /"prometheus\.endpoint"/,
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"prometheus\.endpoint"/) }),
     );
   });
 
@@ -86,7 +90,7 @@ describe('startTelemetry', () => {
     expect((await get(metricsUrl!.replace('/metrics', '/other'))).status).toBe(404);
     await telemetry.shutdown();
     await telemetry.shutdown();
-    await expect(get(metricsUrl!)).rejects.toThrow();
+    await expect(get(metricsUrl!)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('flushes OTLP data on shutdown', async () => {

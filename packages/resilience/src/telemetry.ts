@@ -1,16 +1,16 @@
+import { createRequire } from 'node:module';
 import {
-  createNoopMeter,
-  metrics,
-  type Counter,
-  type Histogram,
-  type Meter,
-  type MeterProvider,
-  type ObservableResult,
-} from '@opentelemetry/api';
-import { systemClock } from '@telltale/core';
+  counter,
+  gauge,
+  histogram,
+  noopMeterProvider,
+  systemClock,
+  telemetrySource,
+  type CounterLike,
+  type HistogramLike,
+  type MeterProviderLike,
+} from '@telltale/core';
 
-const SCOPE = '@telltale/resilience';
-const NOOP_HISTOGRAM = createNoopMeter().createHistogram('noop');
 /** How often a pipeline created before the SDK re-checks the global provider. */
 const RECHECK_MILLISECONDS = 1_000;
 
@@ -23,27 +23,39 @@ export interface ObservedBreaker {
 /** The states the gauge reports, one series each (1 for the current state, else 0). */
 export const BREAKER_STATES = ['closed', 'open', 'half-open', 'isolated'] as const;
 
+const source = telemetrySource({ scope: '@telltale/resilience', require: createRequire(import.meta.url) });
+const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+// prettier-ignore
+const INSTRUMENTS = {
+  events: counter('telltale.resilience.events', { unit: '{event}', description: 'Resilience events (retries, timeouts, rejections, breaker transitions, ...)' }),
+  attemptDuration: histogram('telltale.resilience.attempt.duration', { unit: 's', description: 'Duration of each attempt of an operation executed through a resilience pipeline', buckets: ATTEMPT_BUCKETS }),
+  breakerState: gauge('telltale.resilience.breaker.state', { unit: '1', description: 'Circuit breaker state: 1 for the current state, 0 for the others' }),
+};
+
 interface Instruments {
-  readonly events: Counter;
-  readonly attemptDuration: Histogram;
+  readonly events: CounterLike;
+  readonly attemptDuration: HistogramLike;
   /** False while the meter is the API's no-op: callers skip timing work entirely. */
   readonly recording: boolean;
 }
 
 interface RegisteredBreaker {
   readonly reference: WeakRef<ObservedBreaker>;
-  readonly provider: MeterProvider | undefined;
+  readonly provider: MeterProviderLike | undefined;
 }
 
-/** Every live breaker; weakly held so a forgotten breaker can still be collected. */
+/**
+ * Every live breaker, for the one gauge per provider (a breaker has no telemetry object of its
+ * own). Weakly held so a breaker that is never closed can still be collected.
+ */
 const breakers = new Set<RegisteredBreaker>();
 
 /**
  * Makes `breaker` visible to the `telltale.resilience.breaker.state` gauge of
  * `provider` (or of whichever provider is global when collected). Returns the
- * unregister function.
+ * unregister function, which the breaker's `close()` calls.
  */
-export function registerBreaker(breaker: ObservedBreaker, provider: MeterProvider | undefined): () => void {
+export function registerBreaker(breaker: ObservedBreaker, provider: MeterProviderLike | undefined): () => void {
   const entry: RegisteredBreaker = { reference: new WeakRef(breaker), provider };
   breakers.add(entry);
   // Make sure the gauge exists for this provider (once per provider, not per breaker).
@@ -52,45 +64,29 @@ export function registerBreaker(breaker: ObservedBreaker, provider: MeterProvide
   return () => breakers.delete(entry);
 }
 
-const byProvider = new WeakMap<MeterProvider, Instruments>();
+const byProvider = new WeakMap<MeterProviderLike, Instruments>();
 let globalResolverCache: (() => Instruments) | undefined;
 const globalResolver = (): Instruments => (globalResolverCache ??= telemetryFor(undefined))();
 
-function create(provider: MeterProvider, meter: Meter): Instruments {
-  const attemptDuration = meter.createHistogram('telltale.resilience.attempt.duration', {
-    description: 'Duration of each attempt of an operation executed through a resilience pipeline',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] },
-  });
-  const instruments: Instruments = {
-    events: meter.createCounter('telltale.resilience.events', {
-      description: 'Resilience events (retries, timeouts, rejections, breaker transitions, ...)',
-      unit: '{event}',
-    }),
-    attemptDuration,
-    recording: attemptDuration !== NOOP_HISTOGRAM,
-  };
-  meter
-    .createObservableGauge('telltale.resilience.breaker.state', {
-      description: 'Circuit breaker state: 1 for the current state, 0 for the others',
-      unit: '1',
-    })
-    .addCallback((result: ObservableResult) => {
-      const isGlobal = provider === metrics.getMeterProvider();
-      for (const entry of breakers) {
-        const breaker = entry.reference.deref();
-        if (!breaker) {
-          breakers.delete(entry);
-          continue;
-        }
-        if (entry.provider !== provider && !(entry.provider === undefined && isGlobal)) continue;
-        const current = breaker.state;
-        for (const state of BREAKER_STATES) {
-          result.observe(state === current ? 1 : 0, { 'strategy.name': breaker.name, 'breaker.state': state });
-        }
+function create(provider: MeterProviderLike): Instruments {
+  const telemetry = source.open(provider, INSTRUMENTS);
+  const { events, attemptDuration, breakerState } = telemetry.instruments;
+  telemetry.observe(breakerState, (result) => {
+    const isGlobal = provider === source.globalProvider();
+    for (const entry of breakers) {
+      const breaker = entry.reference.deref();
+      if (!breaker) {
+        breakers.delete(entry);
+        continue;
       }
-    });
-  return instruments;
+      if (entry.provider !== provider && !(entry.provider === undefined && isGlobal)) continue;
+      const current = breaker.state;
+      for (const state of BREAKER_STATES) {
+        result.observe(state === current ? 1 : 0, { 'strategy.name': breaker.name, 'breaker.state': state });
+      }
+    }
+  });
+  return { events, attemptDuration, recording: telemetry.recording };
 }
 
 /**
@@ -99,7 +95,7 @@ function create(provider: MeterProvider, meter: Meter): Instruments {
  * at most once a second, so pipelines built before the SDK starts still
  * report once it does.
  */
-export function telemetryFor(provider: MeterProvider | undefined): () => Instruments {
+export function telemetryFor(provider: MeterProviderLike | undefined): () => Instruments {
   let cached: Instruments | undefined;
   let seen = -1;
   return () => {
@@ -108,10 +104,11 @@ export function telemetryFor(provider: MeterProvider | undefined): () => Instrum
     // cost more than the no-op instruments it guards.
     if (cached && seen === generation) return cached;
     seen = generation;
-    const resolved = provider ?? metrics.getMeterProvider();
+    // Without the API installed there is no global provider: the no-op one stands in.
+    const resolved = provider ?? source.globalProvider() ?? noopMeterProvider;
     let instruments = byProvider.get(resolved);
     if (!instruments) {
-      instruments = create(resolved, resolved.getMeter(SCOPE));
+      instruments = create(resolved);
       byProvider.set(resolved, instruments);
     }
     cached = instruments;

@@ -30,7 +30,7 @@ describe('exponential', () => {
       expect.objectContaining({ code: 'TELLTALE_CONFIG' }),
     );
     expect(() => exponential({ initial: '2s', max: '1s' })).toThrow(
-      expect.objectContaining({ option: 'exponential.max' }),
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', option: 'exponential.max' }),
     );
   });
 

@@ -284,10 +284,24 @@ describe('circuitBreaker', () => {
   });
 
   it('validates options at construction', () => {
-    expect(() => circuitBreaker({ failureRatio: 2 })).toThrow(/circuitBreaker.failureRatio/);
-    expect(() => circuitBreaker({ minimumThroughput: 0 })).toThrow(/circuitBreaker.minimumThroughput/);
-    expect(() => circuitBreaker({ window: '10 seconds' })).toThrow(/circuitBreaker.window/);
-    expect(() => circuitBreaker({ halfOpenWaiting: 'queue' as never })).toThrow(/halfOpenWaiting/);
+    expect(() => circuitBreaker({ failureRatio: 2 })).toThrow(
+      expect.objectContaining({
+        code: 'TELLTALE_CONFIG',
+        message: expect.stringMatching(/circuitBreaker.failureRatio/),
+      }),
+    );
+    expect(() => circuitBreaker({ minimumThroughput: 0 })).toThrow(
+      expect.objectContaining({
+        code: 'TELLTALE_CONFIG',
+        message: expect.stringMatching(/circuitBreaker.minimumThroughput/),
+      }),
+    );
+    expect(() => circuitBreaker({ window: '10 seconds' })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/circuitBreaker.window/) }),
+    );
+    expect(() => circuitBreaker({ halfOpenWaiting: 'queue' as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/halfOpenWaiting/) }),
+    );
   });
 
   it('rejects calls after close() and stops its timers', async () => {

@@ -126,8 +126,12 @@ describe('jobQueue', () => {
   });
 
   it('validates types, rejects unknown types and work after close, and aborts running jobs on close', async () => {
-    expect(() => jobQueue({ types: {} })).toThrow(/jobQueue.types/);
-    expect(() => jobQueue({ types: { x: { handler: 'nope' as never } } })).toThrow(/jobQueue.types.x.handler/);
+    expect(() => jobQueue({ types: {} })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/jobQueue.types/) }),
+    );
+    expect(() => jobQueue({ types: { x: { handler: 'nope' as never } } })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/jobQueue.types.x.handler/) }),
+    );
     let seen: AbortSignal | undefined;
     const jobs = jobQueue({
       types: {
@@ -140,13 +144,17 @@ describe('jobQueue', () => {
         },
       },
     });
-    expect(() => jobs.submit('nope', {})).toThrow(/"slow"/);
+    expect(() => jobs.submit('nope', {})).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/"slow"/) }),
+    );
     const { done } = jobs.submit('slow', {});
     await tick();
     await jobs.close();
     expect(seen?.aborted).toBe(true);
     await expect(done).rejects.toSatisfy((error) => TelltaleError.is(error));
     expect(jobs.deadLetters()).toEqual([]);
-    expect(() => jobs.submit('slow', {})).toThrow(/closed/);
+    expect(() => jobs.submit('slow', {})).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CLOSED', message: expect.stringMatching(/closed/) }),
+    );
   });
 });

@@ -52,7 +52,9 @@ describe('timeout', () => {
     const result = limit.execute(never, { signal: controller.signal });
     controller.abort();
     await expect(result).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
-    expect(() => timeout(0)).toThrow(/timeout.duration/);
+    expect(() => timeout(0)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/timeout.duration/) }),
+    );
   });
 });
 
@@ -225,7 +227,11 @@ describe('pipeline', () => {
   });
 
   it('rejects non-policies and empty names', () => {
-    expect(() => pipeline('', timeout(1))).toThrow(/pipeline.name/);
-    expect(() => pipeline('x', {} as never)).toThrow(/pipeline.policies\[0\]/);
+    expect(() => pipeline('', timeout(1))).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/pipeline.name/) }),
+    );
+    expect(() => pipeline('x', {} as never)).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/pipeline.policies\[0\]/) }),
+    );
   });
 });

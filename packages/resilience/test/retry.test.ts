@@ -87,7 +87,9 @@ describe('retry', () => {
     expect(exponential({ initial: 100, max: 10_000, jitter: 'decorrelated', random: low }).delay(3, 900)).toBe(100);
     expect(exponential({ initial: 100, max: 10_000, jitter: 'decorrelated', random: high }).delay(3, 900)).toBe(2700);
     expect(exponential({ initial: 100, max: 1000, jitter: 'decorrelated', random: high }).delay(3, 900)).toBe(1000);
-    expect(() => exponential({ initial: '1s', max: '10ms' })).toThrow(/exponential.max/);
+    expect(() => exponential({ initial: '1s', max: '10ms' })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/exponential.max/) }),
+    );
   });
 
   it('respects Retry-After (seconds, HTTP date, retryAfterMs), capped, abortably', async () => {
@@ -148,7 +150,7 @@ describe('retry', () => {
       { signal: second.signal },
     );
     second.abort(new Error('cancel'));
-    await expect(inFlight).rejects.toThrow();
+    await expect(inFlight).rejects.toMatchObject({ code: 'TELLTALE_ABORTED' });
     expect(seen?.aborted).toBe(true);
   });
 
@@ -203,9 +205,17 @@ describe('retry', () => {
   });
 
   it('validates options', () => {
-    expect(() => retry({ maxAttempts: 0 })).toThrow(/retry.maxAttempts/);
-    expect(() => retry({ backoff: {} as never })).toThrow(/retry.backoff/);
-    expect(() => retryBudget({ ratio: -1 })).toThrow(/retryBudget.ratio/);
-    expect(() => retryBudget({ window: '100ms' })).toThrow(/retryBudget.window/);
+    expect(() => retry({ maxAttempts: 0 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/retry.maxAttempts/) }),
+    );
+    expect(() => retry({ backoff: {} as never })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/retry.backoff/) }),
+    );
+    expect(() => retryBudget({ ratio: -1 })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/retryBudget.ratio/) }),
+    );
+    expect(() => retryBudget({ window: '100ms' })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/retryBudget.window/) }),
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { metrics, type Attributes, type MeterProvider } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import { counter, histogram, telemetrySource, type MeterProviderLike } from '@telltale/core';
 
 /** The STT instruments. With no OpenTelemetry SDK registered they are no-ops. */
 export interface SttTelemetry {
@@ -8,6 +9,8 @@ export interface SttTelemetry {
   fallback(provider: string, reason: string): void;
   /** Audio seconds transcribed by `provider`. */
   audio(provider: string, seconds: number): void;
+  /** Releases what the instruments registered; the transcriber's `close()` calls it. */
+  close(): void;
 }
 
 /**
@@ -21,45 +24,25 @@ export interface SttTelemetry {
  */
 export const STT_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+const source = telemetrySource({ scope: '@telltale/stt', require: createRequire(import.meta.url) });
+// prettier-ignore
+const INSTRUMENTS = {
+  duration: histogram('telltale.stt.request.duration', { unit: 's', description: 'Duration of speech-to-text provider attempts', buckets: STT_DURATION_BUCKETS }),
+  fallbacks: counter('telltale.stt.fallbacks', { unit: '{fallback}', description: 'Requests that moved on from a provider to the next one' }),
+  audioSeconds: counter('telltale.stt.audio.duration', { unit: 's', description: 'Seconds of audio transcribed' }),
+};
+
 /**
- * Creates the instruments on `meterProvider` (default: the global one) and, when `states` is
- * given, the `telltale.stt.breaker.state` observable gauge (1 for the provider's current state,
- * 0 for the others).
+ * Creates the instruments on `meterProvider` (default: the global one; `false` for none). Breaker
+ * state is not reported here: each provider's breaker reports it on
+ * `telltale.resilience.breaker.state` (`strategy.name` = `stt.<provider id>`).
  */
-export function createSttTelemetry(
-  meterProvider: MeterProvider | undefined,
-  states?: () => Iterable<[provider: string, state: string]>,
-): SttTelemetry {
-  const meter = (meterProvider ?? metrics).getMeter('@telltale/stt');
-  const duration = meter.createHistogram('telltale.stt.request.duration', {
-    description: 'Duration of speech-to-text provider attempts',
-    unit: 's',
-    advice: { explicitBucketBoundaries: STT_DURATION_BUCKETS },
-  });
-  const fallbacks = meter.createCounter('telltale.stt.fallbacks', {
-    description: 'Requests that moved on from a provider to the next one',
-    unit: '{fallback}',
-  });
-  const audioSeconds = meter.createCounter('telltale.stt.audio.duration', {
-    description: 'Seconds of audio transcribed',
-    unit: 's',
-  });
-  if (states) {
-    const gauge = meter.createObservableGauge('telltale.stt.breaker.state', {
-      description: 'Circuit state per provider: 1 for the current state, 0 otherwise',
-      unit: '1',
-    });
-    gauge.addCallback((result) => {
-      for (const [provider, current] of states()) {
-        for (const state of ['closed', 'open', 'half-open', 'isolated']) {
-          result.observe(state === current ? 1 : 0, { provider, state });
-        }
-      }
-    });
-  }
+export function createSttTelemetry(meterProvider: MeterProviderLike | false | undefined): SttTelemetry {
+  const telemetry = source.open(meterProvider, INSTRUMENTS);
+  const { duration, fallbacks, audioSeconds } = telemetry.instruments;
   return {
     attempt(provider, outcome, seconds) {
-      duration.record(seconds, { provider, outcome } satisfies Attributes);
+      duration.record(seconds, { provider, outcome });
     },
     fallback(provider, reason) {
       fallbacks.add(1, { provider, reason });
@@ -67,5 +50,6 @@ export function createSttTelemetry(
     audio(provider, seconds) {
       if (seconds > 0) audioSeconds.add(seconds, { provider });
     },
+    close: () => telemetry.close(),
   };
 }

@@ -126,6 +126,8 @@ describe('RTTM', () => {
   });
 
   it('rejects malformed SPEAKER lines naming the line', () => {
-    expect(() => parseRttm('\nSPEAKER x 1 soon 1 <NA> <NA> a <NA> <NA>')).toThrow(/line 2/);
+    expect(() => parseRttm('\nSPEAKER x 1 soon 1 <NA> <NA> a <NA> <NA>')).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_INVALID_INPUT', message: expect.stringMatching(/line 2/) }),
+    );
   });
 });

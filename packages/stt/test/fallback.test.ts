@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TelltaleConfigError, TelltaleError } from '@telltale/core';
+import { TelltaleConfigError, TelltaleError, createManualClock } from '@telltale/core';
 import { exponential } from '@telltale/resilience';
 import {
   SttProviderError,
@@ -12,7 +12,7 @@ import {
 } from '@telltale/stt';
 import { hang, json, startVendor, type FakeVendor } from './support/server.js';
 import { wavInput } from './support/audio.js';
-import { scripted, sleep, transcriptOf } from './support/providers.js';
+import { scripted, sleep, sleepOn, transcriptOf } from './support/providers.js';
 
 const open: FallbackTranscriber[] = [];
 const vendors: FakeVendor[] = [];
@@ -174,18 +174,23 @@ describe('createFallbackTranscriber', () => {
   });
 
   it('hedges to the next provider when the primary is slow, and cancels the loser', async () => {
+    const clock = createManualClock();
     const primary = scripted('primary', async (_call, options) => {
-      await sleep(3000, options.signal);
+      await sleepOn(clock, 3000, options.signal);
       return transcriptOf('primary');
     });
     const backup = scripted('backup', async () => {
-      await sleep(10);
+      await sleepOn(clock, 10);
       return transcriptOf('backup');
     });
-    const stt = make({ providers: [primary, backup], attemptTimeout: 2000, hedgeAfter: 40 });
-    const started = performance.now();
-    const result = await stt.transcribe(wavInput());
-    expect(performance.now() - started).toBeLessThan(2000);
+    const stt = make({ providers: [primary, backup], attemptTimeout: 2000, hedgeAfter: 40, clock });
+    const pending = stt.transcribe(wavInput());
+    await clock.advanceAsync(39);
+    expect(backup.calls).toHaveLength(0); // not hedged before hedgeAfter
+    await clock.advanceAsync(1);
+    expect(backup.calls).toHaveLength(1);
+    await clock.advanceAsync(10); // the backup answers at 50 ms, long before the primary's 3 s
+    const result = await pending;
     expect(result.provider).toBe('backup');
     expect(result.attempts).toEqual([
       expect.objectContaining({ provider: 'primary', outcome: 'cancelled' }),
@@ -235,11 +240,19 @@ describe('createFallbackTranscriber', () => {
         ? Promise.resolve(transcriptOf('primary', ''))
         : Promise.reject(new SttProviderError('bad key', { provider: 'primary', kind: 'permanent' })),
     );
-    const stt = make({ providers: [primary, scripted('backup')], attemptTimeout: 1000, probe: { interval: 20 } });
+    const clock = createManualClock();
+    const stt = make({
+      providers: [primary, scripted('backup')],
+      attemptTimeout: 1000,
+      probe: { interval: 20 },
+      clock,
+    });
     await stt.transcribe(wavInput());
     expect(stt.states().primary).toBe('isolated');
     healthy = true;
-    for (let index = 0; index < 200 && stt.states().primary !== 'closed'; index++) await sleep(10);
+    await clock.advanceAsync(19);
+    expect(primary.calls).toHaveLength(1); // no probe before the interval
+    await clock.advanceAsync(1);
     expect(stt.states().primary).toBe('closed');
     expect((await stt.transcribe(wavInput())).provider).toBe('primary');
   });
@@ -279,12 +292,14 @@ describe('createFallbackTranscriber', () => {
     expect(() => createFallbackTranscriber({ providers: [], attemptTimeout: 1000 })).toThrow(TelltaleConfigError);
     expect(() =>
       createFallbackTranscriber({ providers: [scripted('a'), scripted('a')], attemptTimeout: 1000 }),
-    ).toThrow(/unique provider id/);
+    ).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/unique provider id/) }),
+    );
     expect(() => createFallbackTranscriber({ providers: [scripted('a')], attemptTimeout: 'soon' })).toThrow(
-      /attemptTimeout/,
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/attemptTimeout/) }),
     );
     expect(() => createFallbackTranscriber({ providers: [scripted('a')], attemptTimeout: 1, hedgeAfter: -1 })).toThrow(
-      /hedgeAfter/,
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/hedgeAfter/) }),
     );
   });
 });

@@ -213,6 +213,8 @@ describe('openaiProvider', () => {
 
   it('validates options at construction', () => {
     expect(() => openaiProvider({ apiKey: '' })).toThrow(TelltaleConfigError);
-    expect(() => openaiProvider({ apiKey: 'k', baseUrl: 'not a url' })).toThrow(/openai.baseUrl/);
+    expect(() => openaiProvider({ apiKey: 'k', baseUrl: 'not a url' })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/openai.baseUrl/) }),
+    );
   });
 });

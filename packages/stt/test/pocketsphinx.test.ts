@@ -54,7 +54,9 @@ describe('parsePocketsphinxOutput', () => {
 
   it('validates options at construction', () => {
     expect(() => pocketsphinxProvider({ timeout: 'never' })).toThrow(TelltaleConfigError);
-    expect(() => pocketsphinxProvider({ extraArguments: [1 as unknown as string] })).toThrow(/extraArguments/);
+    expect(() => pocketsphinxProvider({ extraArguments: [1 as unknown as string] })).toThrow(
+      expect.objectContaining({ code: 'TELLTALE_CONFIG', message: expect.stringMatching(/extraArguments/) }),
+    );
   });
 });
 

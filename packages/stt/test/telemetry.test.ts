@@ -26,10 +26,20 @@ describe('telemetry with the real OpenTelemetry SDK', async () => {
     });
   });
 
-  it('reports breaker state per provider as a 0/1 gauge', () => {
-    const states = collected['telltale.stt.breaker.state']!.points;
-    expect(states).toContainEqual({ attributes: { provider: 'primary', state: 'isolated' }, value: 1 });
-    expect(states).toContainEqual({ attributes: { provider: 'primary', state: 'closed' }, value: 0 });
-    expect(states).toContainEqual({ attributes: { provider: 'backup', state: 'closed' }, value: 1 });
+  it('reports breaker state per provider once, on the breakers’ own telltale.resilience.breaker.state gauge', () => {
+    const states = collected['telltale.resilience.breaker.state']!.points;
+    expect(states).toContainEqual({
+      attributes: { 'strategy.name': 'stt.primary', 'breaker.state': 'isolated' },
+      value: 1,
+    });
+    expect(states).toContainEqual({
+      attributes: { 'strategy.name': 'stt.primary', 'breaker.state': 'closed' },
+      value: 0,
+    });
+    expect(states).toContainEqual({
+      attributes: { 'strategy.name': 'stt.backup', 'breaker.state': 'closed' },
+      value: 1,
+    });
+    expect(collected['telltale.stt.breaker.state']).toBeUndefined();
   });
 });

@@ -1,41 +1,8 @@
 import { createRequire } from 'node:module';
+import { counter, gauge, histogram, telemetrySource, type MeterProviderLike } from '@telltale/core';
 
-type Attributes = Record<string, string | number | boolean>;
-type ObservableResult = { observe(value: number, attributes?: Attributes): void };
-
-/**
- * The slice of `@opentelemetry/api`'s `MeterProvider` the engine uses, so the
- * peer stays optional: pass `metrics.getMeterProvider()` or an SDK provider.
- *
- * @example
- * ```ts
- * import { metrics } from '@opentelemetry/api';
- * import type { MeterProviderLike } from '@telltale/alerts';
- * const meterProvider: MeterProviderLike = metrics.getMeterProvider();
- * ```
- */
-export interface MeterProviderLike {
-  getMeter(
-    name: string,
-    version?: string,
-  ): {
-    createCounter(
-      name: string,
-      options?: { description?: string; unit?: string },
-    ): { add(value: number, attributes?: Attributes): void };
-    createHistogram(
-      name: string,
-      options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
-    ): { record(value: number, attributes?: Attributes): void };
-    createObservableGauge(
-      name: string,
-      options?: { description?: string; unit?: string },
-    ): {
-      addCallback(callback: (result: ObservableResult) => void): void;
-      removeCallback(callback: (result: ObservableResult) => void): void;
-    };
-  };
-}
+// The name the engine's options have always used: now core's one structural provider type.
+export type { MeterProviderLike } from '@telltale/core';
 
 /** What the engine records. */
 export interface EngineTelemetry {
@@ -45,18 +12,14 @@ export interface EngineTelemetry {
 }
 
 const BUCKETS_SECONDS = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-function globalMeterProvider(): MeterProviderLike | undefined {
-  try {
-    // The peer is optional: without it there is simply no telemetry.
-    const api = createRequire(import.meta.url)('@opentelemetry/api') as {
-      metrics: { getMeterProvider(): MeterProviderLike };
-    };
-    return api.metrics.getMeterProvider();
-  } catch {
-    return undefined;
-  }
-}
+const source = telemetrySource({ scope: '@telltale/alerts', require: createRequire(import.meta.url) });
+// prettier-ignore
+const INSTRUMENTS = {
+  evaluations: counter('telltale.alerts.evaluations', { unit: '{evaluation}', description: 'Rule group evaluations' }),
+  duration: histogram('telltale.alerts.evaluation.duration', { unit: 's', description: 'Duration of rule group evaluations', buckets: BUCKETS_SECONDS }),
+  notifications: counter('telltale.alerts.notifications', { unit: '{notification}', description: 'Alert group delivery attempts' }),
+  alerts: gauge('telltale.alerts.alerts', { unit: '{alert}', description: 'Pending and firing alerts per rule' }),
+};
 
 /**
  * `telltale.alerts.evaluations` (counter), `telltale.alerts.evaluation.duration`
@@ -67,30 +30,11 @@ export function createEngineTelemetry(
   meterProvider: MeterProviderLike | false | undefined,
   alertCounts: () => Iterable<{ alertname: string; alertstate: string; count: number }>,
 ): EngineTelemetry {
-  const provider = meterProvider === false ? undefined : (meterProvider ?? globalMeterProvider());
-  if (!provider) return { evaluation() {}, notification() {}, close() {} };
-  const meter = provider.getMeter('@telltale/alerts');
-  const evaluations = meter.createCounter('telltale.alerts.evaluations', {
-    description: 'Rule group evaluations',
-    unit: '{evaluation}',
-  });
-  const duration = meter.createHistogram('telltale.alerts.evaluation.duration', {
-    description: 'Duration of rule group evaluations',
-    unit: 's',
-    advice: { explicitBucketBoundaries: BUCKETS_SECONDS },
-  });
-  const notifications = meter.createCounter('telltale.alerts.notifications', {
-    description: 'Alert group delivery attempts',
-    unit: '{notification}',
-  });
-  const alerts = meter.createObservableGauge('telltale.alerts.alerts', {
-    description: 'Pending and firing alerts per rule',
-    unit: '{alert}',
-  });
-  const observe = (result: ObservableResult): void => {
+  const telemetry = source.open(meterProvider, INSTRUMENTS);
+  const { evaluations, duration, notifications, alerts } = telemetry.instruments;
+  telemetry.observe(alerts, (result) => {
     for (const { alertname, alertstate, count } of alertCounts()) result.observe(count, { alertname, alertstate });
-  };
-  alerts.addCallback(observe);
+  });
   return {
     evaluation(group, seconds, failedRules) {
       const attributes = { 'rule_group.name': group, outcome: failedRules > 0 ? 'failure' : 'success' };
@@ -100,8 +44,6 @@ export function createEngineTelemetry(
     notification(receiver, outcome) {
       notifications.add(1, { receiver, outcome });
     },
-    close() {
-      alerts.removeCallback(observe);
-    },
+    close: () => telemetry.close(),
   };
 }

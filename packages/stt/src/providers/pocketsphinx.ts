@@ -1,19 +1,18 @@
-import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  TelltaleConfigError,
-  TelltaleError,
-  abortError,
-  options as validate,
-  type DurationInput,
-} from '@telltale/core';
+import { TelltaleConfigError, TelltaleError, options as validate, type DurationInput } from '@telltale/core';
 import { SttProviderError } from '../errors.js';
 import { loadAudio, readWavFormat, sniffMediaType } from '../audio.js';
 import { processSlots } from './process-slots.js';
 import { buildTranscript } from '../transcript.js';
 import type { AudioInput, SttProvider, TranscribeOptions, Transcript } from '../types.js';
+import { convertForDecoder, soxTypeFor } from './pocketsphinx-convert.js';
+import { parsePocketsphinxOutput } from './pocketsphinx-output.js';
+import { engineMissing, exists, run } from './pocketsphinx-process.js';
+
+export { parsePocketsphinxOutput } from './pocketsphinx-output.js';
+export type { PocketsphinxWord } from './pocketsphinx-output.js';
 
 /** Options of {@link pocketsphinxProvider}. */
 export interface PocketsphinxProviderOptions {
@@ -52,114 +51,6 @@ export interface PocketsphinxProviderOptions {
  * ```
  */
 export const DEBIAN_MODEL_DIRECTORY = '/usr/share/pocketsphinx/model/en-us';
-
-// The container is read from the bytes and named to sox with `-t`: a caller's file name
-// (`x.sph`) must never pick which of sox's parsers reads untrusted input.
-const SOX_TYPES: Readonly<Record<string, string>> = {
-  'audio/wav': 'wav',
-  'audio/flac': 'flac',
-  'audio/ogg': 'ogg',
-  'audio/mpeg': 'mp3',
-};
-
-const NON_WORDS = /^(<s>|<\/s>|<sil>|\[[A-Z_]+\]|\+\+?[A-Za-z_]+\+\+?|<unk>)$/;
-const WORD_LINE = /^(\S+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)$/;
-
-/** A word pocketsphinx printed with `-time yes`, filler tokens dropped. */
-export interface PocketsphinxWord {
-  text: string;
-  start: number;
-  end: number;
-  confidence: number;
-}
-
-/**
- * Parses `pocketsphinx_continuous -time yes` output: lines of `word start end posterior`,
- * with `<s>`, `</s>`, `<sil>`, `[NOISE]`-style and `++FILLER++` tokens removed and the
- * alternate-pronunciation suffix (`read(2)`) stripped. Hypothesis lines are ignored.
- *
- * @example
- * ```ts
- * import { parsePocketsphinxOutput } from '@telltale/stt';
- * parsePocketsphinxOutput('hello\n<s> 0.000 0.100 1.0\nhello(2) 0.110 0.500 0.9\n');
- * // [{ text: 'hello', start: 0.11, end: 0.5, confidence: 0.9 }]
- * ```
- */
-export function parsePocketsphinxOutput(output: string): PocketsphinxWord[] {
-  const words: PocketsphinxWord[] = [];
-  for (const line of output.split('\n')) {
-    const match = WORD_LINE.exec(line.trim());
-    if (!match) continue;
-    const token = match[1]!.replace(/\(\d+\)$/, '');
-    if (NON_WORDS.test(token)) continue;
-    words.push({ text: token, start: Number(match[2]), end: Number(match[3]), confidence: Number(match[4]) });
-  }
-  return words;
-}
-
-function engineMissing(message: string, cause?: unknown): TelltaleError {
-  return new TelltaleError('TELLTALE_STT_ENGINE_MISSING', message, cause === undefined ? {} : { cause });
-}
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-}
-
-function run(
-  command: string,
-  args: string[],
-  limits: { timeout: number; signal: AbortSignal | undefined; what: string },
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    if (limits.signal?.aborted) {
-      reject(abortError(limits.signal));
-      return;
-    }
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const finish = (error: unknown, result?: RunResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      limits.signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error instanceof Error ? error : new Error('child process failed'));
-      else resolve(result!);
-    };
-    const onAbort = (): void => {
-      child.kill('SIGKILL');
-      finish(abortError(limits.signal));
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(
-        new TelltaleError('TELLTALE_TIMEOUT', `${limits.what} did not finish within ${limits.timeout} ms`, {
-          details: { timeoutMs: limits.timeout },
-        }),
-      );
-    }, limits.timeout); // ref'ed: the caller awaits this run
-    limits.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    // Keep only the tail: pocketsphinx logs a lot, the last lines say what went wrong.
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      finish(error.code === 'ENOENT' ? engineMissing(`${command} is not installed (ENOENT)`, error) : error);
-    });
-    child.on('close', (code) => finish(undefined, { stdout, stderr, code }));
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A local, offline engine: Debian's `pocketsphinx_continuous` with the `pocketsphinx-en-us`
@@ -215,7 +106,7 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
     const loaded = await loadAudio(audio);
     const format = readWavFormat(loaded.data);
     const detected = sniffMediaType(loaded.data);
-    const soxType = Object.hasOwn(SOX_TYPES, detected) ? SOX_TYPES[detected] : undefined;
+    const soxType = soxTypeFor(detected);
     if (soxType === undefined) {
       throw new SttProviderError('pocketsphinx accepts WAV, FLAC, Ogg or MP3 audio; the bytes are none of these', {
         provider: id,
@@ -236,54 +127,17 @@ export function pocketsphinxProvider(options: PocketsphinxProviderOptions = {}):
       const input = 'path' in audio && ready ? audio.path : join(directory, 'input.wav');
       let durationSeconds = format?.durationSeconds;
       if (!ready) {
-        // Named by us, typed by its bytes: the caller's file name plays no part.
-        const original = join(directory, `original.${soxType}`);
-        await writeFile(original, loaded.data);
-        const converted = await run(
+        durationSeconds = await convertForDecoder({
           sox,
-          // -R: sox's default dither is random per run; fixed seeds keep transcripts reproducible.
-          [
-            '-R',
-            '-t',
-            soxType,
-            original,
-            '-r',
-            '16000',
-            '-c',
-            '1',
-            '-b',
-            '16',
-            '-e',
-            'signed-integer',
-            '-t',
-            'wav',
-            input,
-          ],
-          {
-            timeout,
-            signal,
-            what: 'sox',
-          },
-        ).catch((error: unknown) => {
-          if (TelltaleError.is(error, 'TELLTALE_STT_ENGINE_MISSING')) {
-            throw engineMissing(
-              `pocketsphinx needs 16 kHz mono 16-bit WAV and sox is not installed to convert ${loaded.mediaType} (apt-get install sox)`,
-              error,
-            );
-          }
-          throw error;
+          id,
+          data: loaded.data,
+          mediaType: loaded.mediaType,
+          soxType,
+          directory,
+          output: input,
+          timeout,
+          signal,
         });
-        if (converted.code !== 0) {
-          throw new SttProviderError(
-            `sox could not convert the audio: ${converted.stderr.trim().split('\n').at(-1) ?? ''}`,
-            {
-              provider: id,
-              kind: 'unsupported',
-              providerCode: 'conversion_failed',
-            },
-          );
-        }
-        durationSeconds = readWavFormat(new Uint8Array(await readFile(input)))?.durationSeconds;
       } else if (!('path' in audio)) {
         await writeFile(input, loaded.data);
       }

@@ -1,4 +1,4 @@
-import { abortError } from '@telltale/core';
+import { abortError, type Clock } from '@telltale/core';
 import type { SttProvider, Transcript, TranscribeOptions } from '@telltale/stt';
 
 export function transcriptOf(provider: string, text = 'hello world'): Transcript {
@@ -16,6 +16,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
+      reject(abortError(signal));
+    });
+  });
+}
+
+/** {@link sleep} on an injected clock: a manual clock decides when it ends. */
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const timer = clock.setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clock.clearTimeout(timer);
       reject(abortError(signal));
     });
   });

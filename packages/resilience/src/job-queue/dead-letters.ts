@@ -1,0 +1,31 @@
+import type { DeadLetter } from './types.js';
+
+/** The dead-letter list, oldest first, keeping at most `max` letters (the oldest are dropped). */
+export class DeadLetterList {
+  private readonly letters: DeadLetter[] = [];
+
+  constructor(private readonly max: number) {}
+
+  add(letter: DeadLetter): void {
+    this.letters.push(letter);
+    if (this.letters.length > this.max) this.letters.shift();
+  }
+
+  /** Copies of the letters, oldest first. */
+  list(): DeadLetter[] {
+    return this.letters.map((letter) => ({ ...letter }));
+  }
+
+  /** Removes the letters `accept` picks, one at a time, handing each out before looking at the next. */
+  *take(accept: (letter: DeadLetter) => boolean): Generator<DeadLetter> {
+    for (let index = 0; index < this.letters.length;) {
+      const letter = this.letters[index]!;
+      if (!accept(letter)) {
+        index++;
+        continue;
+      }
+      this.letters.splice(index, 1);
+      yield letter;
+    }
+  }
+}
