@@ -2,11 +2,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { TelltaleError } from '@telltale/core';
 import { fastifyDashboard } from '@telltale/dashboard/fastify';
 import { fastifyHealth } from '@telltale/health/fastify';
+import { fastifyLive } from '@telltale/live/fastify';
 import { fastifyMetrics } from '@telltale/metrics/fastify';
 import { fastifyAlertmanagerWebhook } from '@telltale/notify/fastify';
 import type { AppConfig } from './config.js';
 import type { Observability } from './observability.js';
-import { createSessionStore } from './sessions.js';
 import { productEmails } from './templates/product-emails.js';
 import { refuseUpload } from './upload-auth.js';
 
@@ -17,17 +17,19 @@ type SessionParams = { Params: { id: string } };
 /**
  * The coaching-session API on Fastify 5, instrumented by Telltale: metrics on
  * every route, `/metrics`, `/health/*`, the dashboard at `/_telltale`, a
- * resilient billing call and transcription with fallback.
+ * resilient billing call, and transcription with fallback run as a job whose
+ * status streams to `/live/sessions/:id/status` (SSE, WebSocket, polling).
  */
 export async function createFastifyApp(config: AppConfig, observability: Observability): Promise<FastifyInstance> {
-  const { telemetry, httpMetrics, billing, notifier, stt, health, dashboard } = observability;
-  const sessions = createSessionStore();
+  const { telemetry, httpMetrics, billing, notifier, transcription, sessions, health, dashboard } = observability;
   // Close dashboard event streams and keep-alive sockets on close() instead of waiting for them.
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
   await app.register(fastifyMetrics, { metrics: httpMetrics });
   await app.register(fastifyHealth, { registry: health });
   await app.register(fastifyDashboard, { dashboard });
+  // Transcription status for the session's own users: GET /live/sessions/:id/status (and WebSocket).
+  await app.register(fastifyLive, { hub: transcription.hub });
   if (observability.alertWebhook) {
     await app.register(fastifyAlertmanagerWebhook, { handler: observability.alertWebhook, path: '/alerts/webhook' });
   }
@@ -88,14 +90,12 @@ export async function createFastifyApp(config: AppConfig, observability: Observa
       if (!Buffer.isBuffer(audio) || audio.length === 0) {
         return reply.code(400).send({ error: 'send the audio as the request body (audio/wav)' });
       }
-      const transcript = await stt.transcribe(
-        {
-          data: new Uint8Array(audio),
-          mediaType: request.headers['content-type'] ?? 'audio/wav',
-          filename: 'session.wav',
-        },
-        { language: 'en' },
-      );
+      // Runs as a job: its progress streams to /live/sessions/:id/status while we wait.
+      const transcript = await transcription.transcribe(request.params.id, {
+        data: new Uint8Array(audio),
+        mediaType: request.headers['content-type'] ?? 'audio/wav',
+        filename: 'session.wav',
+      });
       return { text: transcript.text, provider: transcript.provider, attempts: transcript.attempts };
     },
   );

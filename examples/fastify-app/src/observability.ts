@@ -9,7 +9,8 @@ import { createBillingClient } from './billing-client.js';
 import type { AppConfig } from './config.js';
 import { createOpsDashboard } from './dashboard.js';
 import { createAppNotifier, oncallAlerts } from './notifications.js';
-import { createTranscriber } from './transcription.js';
+import { createSessionStore } from './sessions.js';
+import { createLiveTranscription, createTranscriber } from './transcription.js';
 
 /** The alert rule file shipped beside this module. */
 export function defaultRules(): string {
@@ -20,16 +21,25 @@ export function defaultRules(): string {
  * Composes every Telltale package for the coaching API on Fastify:
  * telemetry and HTTP metrics, the resilient billing client, health checks
  * (including the breaker's), in-process alerts emailing on-call, the notifier
- * for product emails, STT with fallback, and the live dashboard.
+ * for product emails, STT with fallback run as a job whose status streams to
+ * `/live/sessions/:id/status`, and the live dashboard.
  */
 export function createObservability(config: AppConfig) {
   mkdirSync(config.dataDirectory, { recursive: true });
   const telemetry = startTelemetry({ serviceName: config.serviceName, runtimeMetrics: true });
-  const httpMetrics = createHttpMetrics({ ignore: ['/metrics', '/health', '/health/*', '/_telltale/*'] });
+  const httpMetrics = createHttpMetrics({ ignore: ['/metrics', '/health', '/health/*', '/_telltale/*', '/live/*'] });
   const billing = createBillingClient(config.billingUrl);
   const notifier = createAppNotifier(config);
   const oncall = oncallAlerts(notifier, config);
+  const sessions = createSessionStore();
   const stt = createTranscriber(config);
+  // Transcriptions run as jobs; their status streams to /live/sessions/:id/status.
+  const transcription = createLiveTranscription({
+    stt,
+    uploadToken: config.uploadToken,
+    sessionExists: (id) => sessions.has(id),
+    logger: config.logger,
+  });
 
   const alerts = createAlertEngine({
     source: otelSeriesSource(telemetry.metricReader),
@@ -67,11 +77,14 @@ export function createObservability(config: AppConfig) {
     alertWebhook: oncall.webhook,
     alerts,
     stt,
+    transcription,
+    sessions,
     health,
     dashboard,
     /** Stops everything in reverse order of dependency; telemetry last so final metrics are kept. */
     async close() {
       await dashboard.close();
+      await transcription.close();
       await alerts.close();
       await stt.close();
       await notifier.close();

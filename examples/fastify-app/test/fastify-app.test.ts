@@ -6,7 +6,7 @@ import { startFastifyApp } from '../src/start.js';
 import { refuseUpload } from '../src/upload-auth.js';
 import { describeHttpSuite } from '../../express-app/test/http-suite.js';
 
-describeHttpSuite('Fastify', (config) => startFastifyApp(config));
+describeHttpSuite('Fastify', (config) => startFastifyApp(config), { liveStatus: true });
 
 // Fastify-specific wiring, with the peers pointed at a closed port: none is called here.
 describe('Fastify composition', () => {

@@ -102,6 +102,32 @@ export interface BrokerPublication {
 }
 
 /**
+ * Counts connections per key across every instance that shares a broker,
+ * so `maxConnectionsPerKey` holds for the fleet rather than per process.
+ * Optional on a {@link LiveBroker}: without it the caps count per instance.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionCounter } from '@telltale/live';
+ * async function tryOpen(counter: ConnectionCounter, key: string) {
+ *   if (!(await counter.acquire(key, 3))) return 'refused';
+ *   return { close: () => counter.release(key) };
+ * }
+ * ```
+ */
+export interface ConnectionCounter {
+  /**
+   * Takes one of `limit` slots of `key` when fewer are held across all
+   * instances; resolves false when they are all taken. Rejects with
+   * `TELLTALE_LIVE_BROKER_UNAVAILABLE` when the shared store is down (the
+   * hub then admits on its own per-instance count).
+   */
+  acquire(key: string, limit: number): Promise<boolean>;
+  /** Gives back a slot `acquire` took. Never throws; a failure is repaired by the counter. */
+  release(key: string): void;
+}
+
+/**
  * The port between a live hub and whatever carries events between
  * instances. Delivery to subscribers (on every instance, including the
  * publishing one) goes through {@link LiveBroker.subscribe}, so all instances
@@ -134,4 +160,6 @@ export interface LiveBroker {
   end(topic: string): Promise<void>;
   /** Releases connections and timers. Brokers passed in by the app are closed by `hub.close()`. */
   close(): Promise<void>;
+  /** Connection counts shared by every instance (the Redis broker has them). */
+  readonly connections?: ConnectionCounter;
 }

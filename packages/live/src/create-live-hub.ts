@@ -39,6 +39,18 @@ export type LiveHubStats = RegistryStats;
 export interface LiveHub {
   /** Serves SSE and polling under `basePath`; other paths go to `next()` (or get a 404 without one). */
   handler(request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void): void;
+  /**
+   * Serves one SSE stream or poll for `topic`, whatever the request's URL
+   * (authorize and the caps apply as usual): for an app that routes itself
+   * or picks the topic per viewer. `transport` forces SSE or polling instead
+   * of choosing by the `Accept` header.
+   */
+  serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    topic: string,
+    options?: { transport?: 'sse' | 'polling' },
+  ): Promise<void>;
   /** Serves WebSocket upgrades under `basePath` on `server`; the result detaches. */
   attach(server: Pick<Server, 'on' | 'removeListener'>): Disposable;
   /** Publishes to every subscriber of `topic` on every instance; resolves with the event id. */
@@ -82,17 +94,24 @@ export function createLiveHub(input: LiveHubOptions): LiveHub {
   const attached = new Set<Disposable>();
   let closing: Promise<void> | undefined;
 
-  const serve = async (request: IncomingMessage, response: ServerResponse, topic: string, query: URLSearchParams) => {
+  const serve = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    topic: string,
+    query: URLSearchParams,
+    transport?: 'sse' | 'polling',
+  ) => {
     const requestedAt = clock.now();
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return sendJson(response, 405, { error: 'method_not_allowed', message: 'Use GET' }, { allow: 'GET, HEAD' });
     }
-    const sse = (request.headers.accept ?? '').includes('text/event-stream');
+    const sse = transport ? transport === 'sse' : (request.headers.accept ?? '').includes('text/event-stream');
     const admitted = await admitRequest(options, registry, telemetry, request, topic, sse ? 'sse' : 'polling');
     if (isAnswer(admitted)) return sendAnswer(response, admitted);
     if (sse) {
       const header = request.headers['last-event-id'];
-      const resumeId = parseEventId(typeof header === 'string' ? header : query.get('lastEventId'));
+      const given = typeof header === 'string' ? header : query.get('lastEventId');
+      const resumeId = given === null ? undefined : options.sse.parseId(given);
       return await serveSse(context, request, response, topic, admitted, resumeId, requestedAt);
     }
     const after = query.has('after') ? parseEventId(query.get('after')) : 0;
@@ -126,6 +145,14 @@ export function createLiveHub(input: LiveHubOptions): LiveHub {
       }
       serve(request, response, target.topic, target.query).catch((error: unknown) => fail(response, error));
     },
+    async serve(request, response, topic, serveOptions = {}) {
+      const url = request.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const query = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+      await serve(request, response, topic, query, serveOptions.transport).catch((error: unknown) =>
+        fail(response, error),
+      );
+    },
     attach(server) {
       server.on('upgrade', onUpgrade);
       const detach: Disposable = {
@@ -139,9 +166,9 @@ export function createLiveHub(input: LiveHubOptions): LiveHub {
     },
     async publish(topic, message) {
       if (registry.closing) throw new TelltaleError(LIVE_ERROR_CODES.closed, 'The live hub is closed');
-      const { type, data, dataJson } = validatePublication(topic, message);
+      const { type, data, dataJson, id } = validatePublication(topic, message, options.maxEventBytes);
       const publishedAt = clock.now();
-      const minimumId = registry.lastId(topic);
+      const minimumId = Math.max(registry.lastId(topic), id === undefined ? 0 : id - 1);
       try {
         const event = await broker.publish(topic, { type, data, dataJson, publishedAt, minimumId });
         registry.noteId(topic, event.id);
@@ -150,7 +177,7 @@ export function createLiveHub(input: LiveHubOptions): LiveHub {
         // Degrade to this instance: local subscribers still get the event.
         telemetry.brokerError('publish');
         logger.error({ err: error, topic }, 'live: broker publish failed; delivered on this instance only');
-        const event: BrokerEvent = { id: registry.lastId(topic) + 1, type, data, dataJson, publishedAt };
+        const event: BrokerEvent = { id: minimumId + 1, type, data, dataJson, publishedAt };
         registry.deliver(topic, event);
         return event.id;
       }

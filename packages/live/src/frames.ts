@@ -7,11 +7,15 @@ import type { BrokerEvent } from './broker.js';
  */
 export class PreparedEvent {
   readonly event: BrokerEvent;
+  readonly #formatId: (id: number) => string;
   #json: string | undefined;
   #sse: string | undefined;
+  #jsonBytes: Buffer | undefined;
+  #sseBytes: Buffer | undefined;
 
-  constructor(event: BrokerEvent) {
+  constructor(event: BrokerEvent, formatId: (id: number) => string = String) {
     this.event = event;
+    this.#formatId = formatId;
   }
 
   /** `{"id":…,"type":…,"data":…}` */
@@ -19,9 +23,19 @@ export class PreparedEvent {
     return (this.#json ??= eventJson(this.event));
   }
 
+  /** {@link PreparedEvent.json} encoded once: every socket gets the same buffer, not its own copy. */
+  get jsonBytes(): Buffer {
+    return (this.#jsonBytes ??= Buffer.from(this.json));
+  }
+
+  /** {@link PreparedEvent.sse} encoded once. */
+  get sseBytes(): Buffer {
+    return (this.#sseBytes ??= Buffer.from(this.sse));
+  }
+
   /** `id:`, `event:` and one `data:` line of JSON (JSON never contains a raw newline). */
   get sse(): string {
-    return (this.#sse ??= `id: ${this.event.id}\nevent: ${this.event.type}\ndata: ${dataJson(this.event)}\n\n`);
+    return (this.#sse ??= `id: ${this.#formatId(this.event.id)}\nevent: ${this.event.type}\ndata: ${dataJson(this.event)}\n\n`);
   }
 }
 
@@ -34,8 +48,10 @@ function dataJson(event: BrokerEvent): string {
   return event.dataJson ?? JSON.stringify(event.data) ?? 'null';
 }
 
-/** The SSE comment line sent as a heartbeat. */
-export const SSE_HEARTBEAT = ':\n\n';
+/** An SSE comment frame (a heartbeat or greeting); `text` has no line breaks. */
+export function sseComment(text: string): string {
+  return `:${text}\n\n`;
+}
 
 /** The final SSE frame of an ended topic. */
 export const SSE_END = 'event: end\ndata: null\n\n';

@@ -73,7 +73,8 @@ export async function admitRequest(
     options.logger.error({ topic, transport }, 'live: authorize allowed without a key; answered 500');
     return { status: 500, body: { error: 'internal_error', message: 'Could not authorize this request' } };
   }
-  return registry.admit(result.key);
+  const lease = registry.admit(result.key);
+  return isAnswer(lease) ? lease : await registry.caps.acrossInstances(lease);
 }
 
 /** True for a {@link JsonAnswer} (a refusal) rather than a lease. */

@@ -79,6 +79,50 @@ export type Authorize = (
 ) => AuthorizeResult | Promise<AuthorizeResult>;
 
 /**
+ * How SSE streams are written, for an app that already has an SSE wire
+ * format its clients rely on (the operations dashboard uses it).
+ *
+ * @example
+ * ```ts
+ * import type { LiveSseFormat } from '@telltale/live';
+ * const boot = Date.now().toString(36);
+ * const sse: LiveSseFormat = {
+ *   // Ids from an earlier process do not parse, so those clients get the latest event.
+ *   eventId: { format: (id) => `${boot}-${id}`, parse: (text) => (text.startsWith(`${boot}-`) ? Number(text.slice(boot.length + 1)) : undefined) },
+ *   greeting: 'connected',
+ *   heartbeatComment: 'heartbeat',
+ * };
+ * ```
+ */
+export interface LiveSseFormat {
+  /**
+   * Writes the `id:` field and reads `Last-Event-ID` (or `?lastEventId=`)
+   * back; `parse` answering `undefined` means the client does not resume.
+   * Default: the decimal id.
+   */
+  readonly eventId?: { format(id: number): string; parse(text: string): number | undefined };
+  /** A comment written after the `retry:` preamble when a stream opens. Default: none. */
+  readonly greeting?: string;
+  /** Text of heartbeat comments. Default `''` (a bare `:` line). */
+  readonly heartbeatComment?: string;
+}
+
+/**
+ * Why a connection was refused for capacity, for {@link LiveHubOptions.refusal}.
+ *
+ * @example
+ * ```ts
+ * import type { LiveRefusal } from '@telltale/live';
+ * const refusal: LiveRefusal = { reason: 'key_limit', limit: 3 };
+ * ```
+ */
+export interface LiveRefusal {
+  readonly reason: 'key_limit' | 'global_limit' | 'closing';
+  /** The cap that was reached (absent when closing). */
+  readonly limit?: number;
+}
+
+/**
  * Options of `createLiveHub`.
  *
  * @example
@@ -122,6 +166,15 @@ export interface LiveHubOptions {
   retryAfter?: DurationInput;
   /** Read the client address from `X-Forwarded-For` (first hop). Default false. */
   trustProxy?: boolean;
+  /** Largest event data, in bytes of JSON; `publish` rejects larger. Default 64 KiB. */
+  maxEventBytes?: number;
+  /** SSE id, greeting and heartbeat format. Default: decimal ids, no greeting, bare heartbeats. */
+  sse?: LiveSseFormat;
+  /**
+   * Shapes the answer to a capacity refusal (the `Retry-After` header is
+   * added). Default: 429 per key, 503 global or closing, `{ error, message, limit }`.
+   */
+  refusal?: (refusal: LiveRefusal) => { status: number; body: Readonly<Record<string, unknown>> };
   meterProvider?: MeterProvider;
   clock?: Clock;
   logger?: Partial<Logger>;
@@ -142,6 +195,14 @@ export interface ResolvedHubOptions {
   readonly maxBufferedBytes: number;
   readonly retryAfterSeconds: number;
   readonly trustProxy: boolean;
+  readonly maxEventBytes: number;
+  readonly sse: {
+    readonly formatId: (id: number) => string;
+    readonly parseId: (text: string) => number | undefined;
+    readonly greeting: string;
+    readonly heartbeat: string;
+  };
+  readonly refusal: LiveHubOptions['refusal'];
   readonly meterProvider: MeterProvider | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -182,6 +243,9 @@ export function resolveHubOptions(input: LiveHubOptions): ResolvedHubOptions {
     maxBufferedBytes: validate.positiveInteger('maxBufferedBytes', given.maxBufferedBytes, 1024 * 1024),
     retryAfterSeconds: Math.max(1, Math.ceil(validate.duration('retryAfter', given.retryAfter, '5s') / 1000)),
     trustProxy: given.trustProxy === undefined ? false : booleanOption('trustProxy', given.trustProxy),
+    maxEventBytes: validate.positiveInteger('maxEventBytes', given.maxEventBytes, 64 * 1024),
+    sse: resolveSseFormat(given.sse),
+    refusal: validate.optionalFunction<NonNullable<LiveHubOptions['refusal']>>('refusal', given.refusal),
     meterProvider: given.meterProvider,
     clock,
     logger: resolveLogger(given.logger),
@@ -196,5 +260,34 @@ function positiveDuration(option: string, value: unknown, fallback: DurationInpu
 
 function booleanOption(option: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new TelltaleConfigError({ option, value, expected: 'a boolean' });
+  return value;
+}
+
+const DECIMAL_ID = /^\d{1,15}$/;
+
+function resolveSseFormat(input: LiveSseFormat | undefined): ResolvedHubOptions['sse'] {
+  const format = validate.object('sse', input);
+  const eventId = format.eventId;
+  if (eventId !== undefined && (typeof eventId.format !== 'function' || typeof eventId.parse !== 'function')) {
+    throw new TelltaleConfigError({ option: 'sse.eventId', value: eventId, expected: '{ format(id), parse(text) }' });
+  }
+  return {
+    formatId: eventId ? (id) => eventId.format(id) : String,
+    parseId: (text) => {
+      const trimmed = text.trim();
+      const id = eventId ? eventId.parse(trimmed) : DECIMAL_ID.test(trimmed) ? Number(trimmed) : undefined;
+      return id !== undefined && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+    },
+    greeting: commentText('sse.greeting', format.greeting),
+    heartbeat: commentText('sse.heartbeatComment', format.heartbeatComment),
+  };
+}
+
+// A newline would end the comment and let the rest forge SSE fields.
+function commentText(option: string, value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || /[\r\n]/.test(value)) {
+    throw new TelltaleConfigError({ option, value, expected: 'a string without line breaks' });
+  }
   return value;
 }

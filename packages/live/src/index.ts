@@ -1,6 +1,14 @@
 export { createLiveHub } from './create-live-hub.js';
 export type { LiveHub, LiveHubStats } from './create-live-hub.js';
-export type { LiveHubOptions, LiveTransport, Authorize, AuthorizeContext, AuthorizeResult } from './hub-options.js';
+export type {
+  LiveHubOptions,
+  LiveTransport,
+  Authorize,
+  AuthorizeContext,
+  AuthorizeResult,
+  LiveSseFormat,
+  LiveRefusal,
+} from './hub-options.js';
 export type { LiveMessage } from './publication.js';
 export { memoryBroker } from './memory-broker.js';
 export type { MemoryBrokerOptions } from './memory-broker.js';
@@ -12,6 +20,7 @@ export type {
   BrokerPublication,
   BrokerSubscription,
   TopicHistory,
+  ConnectionCounter,
 } from './broker.js';
 export { LIVE_ERROR_CODES } from './errors.js';
 export { liveFeed } from './feed.js';

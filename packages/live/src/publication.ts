@@ -9,21 +9,30 @@ import { isValidTopic } from './topics.js';
  * ```ts
  * import type { LiveMessage } from '@telltale/live';
  * const message: LiveMessage = { type: 'progress', data: { percent: 40 } };
+ * const numbered: LiveMessage = { type: 'snapshot', data: { n: 7 }, dataJson: '{"n":7}', id: 7 };
  * ```
  */
 export interface LiveMessage {
   readonly type?: string;
   readonly data: unknown;
+  /** `JSON.stringify(data)` when the caller already has it (one serialisation saved); one line, no line breaks. */
+  readonly dataJson?: string;
+  /**
+   * The id to give the event when it is above the topic's latest id (ids
+   * only go up: otherwise the next id is used). For an app whose events
+   * already carry a sequence number.
+   */
+  readonly id?: number;
 }
 
 const TYPE = /^[A-Za-z][\w.:-]{0,63}$/;
-const MAX_DATA_BYTES = 64 * 1024;
 
 /** Checks a publication and serialises its data once; throws `TELLTALE_INVALID_INPUT`. */
 export function validatePublication(
   topic: unknown,
   message: LiveMessage,
-): { type: string; data: unknown; dataJson: string } {
+  maxDataBytes: number,
+): { type: string; data: unknown; dataJson: string; id: number | undefined } {
   if (!isValidTopic(topic)) {
     throw new TelltaleError(
       'TELLTALE_INVALID_INPUT',
@@ -49,9 +58,15 @@ export function validatePublication(
       },
     );
   }
+  const id = message.id;
+  if (id !== undefined && (!Number.isSafeInteger(id) || id < 1)) {
+    throw new TelltaleError('TELLTALE_INVALID_INPUT', 'A live event id is a positive integer', {
+      details: { path: 'id' },
+    });
+  }
   let dataJson: string | undefined;
   try {
-    dataJson = JSON.stringify(message.data);
+    dataJson = message.dataJson ?? JSON.stringify(message.data);
   } catch (error) {
     throw new TelltaleError('TELLTALE_INVALID_INPUT', 'Live event data must be JSON-serialisable', {
       cause: error,
@@ -67,10 +82,16 @@ export function validatePublication(
       },
     );
   }
-  if (dataJson.length > MAX_DATA_BYTES / 3 && Buffer.byteLength(dataJson) > MAX_DATA_BYTES) {
-    throw new TelltaleError('TELLTALE_INVALID_INPUT', `Live event data is limited to ${MAX_DATA_BYTES} bytes of JSON`, {
-      details: { path: 'data', limit: MAX_DATA_BYTES },
+  // dataJson becomes one SSE "data:" line: a line break would forge fields.
+  if (typeof dataJson !== 'string' || (message.dataJson !== undefined && /[\r\n]/.test(dataJson))) {
+    throw new TelltaleError('TELLTALE_INVALID_INPUT', 'Live event dataJson must be one line of JSON text', {
+      details: { path: 'dataJson' },
     });
   }
-  return { type, data: message.data, dataJson };
+  if (dataJson.length > maxDataBytes / 3 && Buffer.byteLength(dataJson) > maxDataBytes) {
+    throw new TelltaleError('TELLTALE_INVALID_INPUT', `Live event data is limited to ${maxDataBytes} bytes of JSON`, {
+      details: { path: 'data', limit: maxDataBytes },
+    });
+  }
+  return { type, data: message.data, dataJson, id };
 }

@@ -2,6 +2,7 @@ import type { TimerHandle } from '@telltale/core';
 import type { BrokerEvent, BrokerMessage, BrokerSubscription } from './broker.js';
 import type { LiveConnection, Lease } from './connection.js';
 import { PreparedEvent } from './frames.js';
+import { ConnectionCaps } from './caps.js';
 import type { LiveTransport, ResolvedHubOptions } from './hub-options.js';
 import type { JsonAnswer } from './http-responses.js';
 import type { DisconnectReason, LiveTelemetry } from './telemetry.js';
@@ -30,60 +31,32 @@ export interface RegistryStats {
 const LAST_ID_MEMORY = 10_000;
 
 /**
- * Every open stream of one hub: caps, per-topic fan-out from the broker,
- * idle timers and the heartbeat. Each event is serialised once and the same
- * string goes to every client of the topic.
+ * Every open stream of one hub: admission through its caps, per-topic
+ * fan-out from the broker, idle timers and the heartbeat. Each event is
+ * serialised once and the same bytes go to every client of the topic.
  */
 export class ConnectionRegistry {
   readonly #options: ResolvedHubOptions;
   readonly #telemetry: LiveTelemetry;
   readonly #topics = new Map<string, TopicState>();
   readonly #entries = new Map<LiveConnection, Entry>();
-  readonly #perKey = new Map<string, number>();
   // Highest id seen per topic, so a fallback id (broker down) still goes up.
   readonly #lastIds = new Map<string, number>();
-  #leases = 0;
   #heartbeatTimer: TimerHandle | undefined;
   #closing = false;
+
+  /** The connection caps, per key and in total. */
+  readonly caps: ConnectionCaps;
 
   constructor(options: ResolvedHubOptions, telemetry: LiveTelemetry) {
     this.#options = options;
     this.#telemetry = telemetry;
+    this.caps = new ConnectionCaps(options, telemetry);
   }
 
-  /** Takes a slot for `key`, or says why not (429 per key, 503 global or closing). */
+  /** Takes a slot for `key` on this instance, or says why not (429 per key, 503 global or closing). */
   admit(key: string): Lease | JsonAnswer {
-    const { maxConnections, maxConnectionsPerKey, retryAfterSeconds } = this.#options;
-    const headers = { 'retry-after': String(retryAfterSeconds) };
-    if (this.#closing) {
-      this.#telemetry.refused('closing');
-      return { status: 503, headers, body: { error: 'closing', message: 'The live hub is shutting down' } };
-    }
-    if (this.#leases >= maxConnections) {
-      this.#telemetry.refused('global_limit');
-      const message = `This server holds its limit of ${maxConnections} live connections; retry later`;
-      return { status: 503, headers, body: { error: 'too_many_connections', message, limit: maxConnections } };
-    }
-    const held = this.#perKey.get(key) ?? 0;
-    if (held >= maxConnectionsPerKey) {
-      this.#telemetry.refused('key_limit');
-      const message = `At most ${maxConnectionsPerKey} live connections per client; close one or retry later`;
-      return { status: 429, headers, body: { error: 'too_many_connections', message, limit: maxConnectionsPerKey } };
-    }
-    this.#perKey.set(key, held + 1);
-    this.#leases++;
-    let released = false;
-    return {
-      key,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#leases--;
-        const count = (this.#perKey.get(key) ?? 1) - 1;
-        if (count <= 0) this.#perKey.delete(key);
-        else this.#perKey.set(key, count);
-      },
-    };
+    return this.caps.admit(key, this.#closing);
   }
 
   /**
@@ -154,7 +127,7 @@ export class ConnectionRegistry {
     if (!state) return;
     for (const waiter of [...state.waiters]) waiter(event);
     if (state.connections.size === 0) return;
-    const prepared = new PreparedEvent(event);
+    const prepared = new PreparedEvent(event, this.#options.sse.formatId);
     const counts = { sse: 0, websocket: 0, polling: 0 };
     let dropped = 0;
     for (const connection of [...state.connections]) {
@@ -212,7 +185,7 @@ export class ConnectionRegistry {
   stats(): RegistryStats {
     const byTransport = { sse: 0, websocket: 0, polling: 0 };
     for (const connection of this.#entries.keys()) byTransport[connection.transport]++;
-    return { connections: this.#entries.size, byTransport, topics: this.#topics.size, keys: this.#perKey.size };
+    return { connections: this.#entries.size, byTransport, topics: this.#topics.size, keys: this.caps.keys };
   }
 
   /** True while `connection` is registered (not yet removed). */

@@ -1,2 +1,2 @@
 export { bullmqBackend } from './bullmq-backend.js';
-export type { BullmqBackendOptions } from './bullmq-backend.js';
+export type { BullmqBackendOptions } from './backend-options.js';

@@ -6,8 +6,8 @@ import type { JobError, JobInfo, JobStatus } from '../types.js';
 export interface StoredData {
   payload: unknown;
   key?: string | undefined;
-  /** Random per submission: tells the winner of a `jobId` race from a duplicate. */
-  submission: string;
+  /** Random per submission with an idempotency key: tells the winner of a `jobId` race from a duplicate. */
+  submission?: string | undefined;
   redrives: number;
 }
 

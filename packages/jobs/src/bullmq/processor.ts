@@ -10,8 +10,8 @@ export interface ProcessorContext {
   host: BackendHost;
   /** The job type this worker runs. */
   name: string;
-  /** Abort controllers of the jobs running here, for cancel messages. */
-  running: Map<string, AbortController>;
+  /** Jobs running here (their progress is reported here). */
+  running: Set<string>;
   /** Jobs that ran here (their events were reported here). */
   ranHere: Set<string>;
   cancels: CancelChannel;
@@ -24,14 +24,17 @@ export interface ProcessorContext {
  */
 export function createProcessor(context: ProcessorContext) {
   const { host, name } = context;
-  return async (job: Job, token?: string, signal?: AbortSignal) => {
+  // Three parameters: BullMQ then passes the AbortSignal it aborts on `worker.cancelJob()`.
+  return async (job: Job, token?: string, bullmqSignal?: AbortSignal) => {
     const id = job.id!;
-    const controller = new AbortController();
-    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-    context.running.set(id, controller);
+    context.running.add(id);
     context.ranHere.add(id);
     try {
-      if (await context.cancels.requested(id)) controller.abort(cancelledError(id, name));
+      const requested = context.cancels.requested(id, job.attemptsStarted > 1);
+      const cancelled = typeof requested === 'boolean' ? requested : await requested;
+      const signal = cancelled
+        ? AbortSignal.abort(cancelledError(id, name))
+        : (bullmqSignal ?? new AbortController().signal);
       const attempt = job.attemptsMade + 1;
       host.emit({ type: 'job-started', id, jobType: name, attempt });
       const outcome = await host.run({
@@ -39,7 +42,7 @@ export function createProcessor(context: ProcessorContext) {
         type: name,
         payload: (job.data as StoredData).payload,
         attempt,
-        signal: controller.signal,
+        signal,
         waited: job.attemptsStarted <= 1 ? Date.now() - (job.timestamp + (job.delay ?? 0)) : undefined,
         progress: (value) => {
           host.emit({ type: 'job-progressed', id, jobType: name, progress: value });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   options as validate,
@@ -11,6 +12,7 @@ import {
 } from '@telltale/core';
 import type { BrokerEvent, BrokerMessage, BrokerSubscription, LiveBroker, TopicHistory } from '../broker.js';
 import { LIVE_ERROR_CODES } from '../errors.js';
+import { redisConnectionCounter } from './connection-counter.js';
 import { entryTail, parseEntry } from './entry.js';
 import { END_MESSAGE, PUBLISH_SCRIPT, topicKeys } from './scripts.js';
 
@@ -35,6 +37,12 @@ export interface RedisBrokerOptions {
   historyTtl?: DurationInput;
   /** A publish or history read that takes longer fails (the hub then delivers locally). Default `'2s'`. */
   commandTimeout?: DurationInput;
+  /**
+   * How long an instance's connection counts (`maxConnectionsPerKey`, counted
+   * across instances) outlive it when it dies without closing; it refreshes
+   * them every third of this. Default `'30s'`.
+   */
+  connectionLeaseTtl?: DurationInput;
   logger?: Partial<Logger>;
   clock?: Clock;
 }
@@ -48,7 +56,9 @@ const ERROR_LOG_INTERVAL = 10_000;
  * A broker on Redis for hubs on several instances: ids from a per-topic
  * counter, resume history in a capped list, delivery through pub/sub on a
  * dedicated connection that resubscribes by itself after Redis returns, and
- * TTLs plus `end(topic)` so Redis does not grow without bound. While Redis is
+ * TTLs plus `end(topic)` so Redis does not grow without bound, and
+ * `maxConnectionsPerKey` counted across instances (per-instance leases that
+ * expire when an instance dies). While Redis is
  * down, `publish` rejects at once with `TELLTALE_LIVE_BROKER_UNAVAILABLE`
  * (the hub then delivers on its own instance) instead of queueing.
  *
@@ -73,6 +83,14 @@ export function redisBroker(options: RedisBrokerOptions): LiveBroker {
   const historySize = validate.positiveInteger('history', given.history, 100);
   const ttlSeconds = Math.max(1, Math.ceil(validate.duration('historyTtl', given.historyTtl, '1h') / 1000));
   const commandTimeout = validate.duration('commandTimeout', given.commandTimeout, '2s');
+  const leaseTtl = validate.duration('connectionLeaseTtl', given.connectionLeaseTtl, '30s');
+  if (leaseTtl < 100) {
+    throw new TelltaleConfigError({
+      option: 'connectionLeaseTtl',
+      value: given.connectionLeaseTtl,
+      expected: 'a duration >= 100ms',
+    });
+  }
   const logger = resolveLogger(given.logger);
   const clock = given.clock ?? systemClock;
 
@@ -144,7 +162,19 @@ export function redisBroker(options: RedisBrokerOptions): LiveBroker {
     }
   };
 
+  // The hash tag keeps every key of the counter in one cluster slot.
+  const connections = redisConnectionCounter({
+    client,
+    keyPrefix: `${prefix}{connections}:`,
+    instanceId: randomUUID(),
+    leaseTtl,
+    command,
+    clock,
+    logger,
+  });
+
   return {
+    connections,
     async publish(topic, publication): Promise<BrokerEvent> {
       const keys = topicKeys(prefix, topic);
       const tail = entryTail(publication.publishedAt, publication.type, publication.dataJson);
@@ -203,6 +233,7 @@ export function redisBroker(options: RedisBrokerOptions): LiveBroker {
       );
     },
     async close() {
+      await connections.close();
       listeners.clear();
       subscriber.disconnect();
       if (given.client) return;

@@ -32,7 +32,7 @@ export async function replay(
     if (!registry.has(connection)) return;
     if (event.id <= connection.lastSentId) continue;
     registry.noteId(connection.topic, event.id);
-    write(new PreparedEvent(event));
+    write(new PreparedEvent(event, options.sse.formatId));
     connection.lastSentId = event.id;
   }
 }

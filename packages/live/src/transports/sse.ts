@@ -1,9 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveConnection, Lease } from '../connection.js';
-import { SSE_END, SSE_HEARTBEAT } from '../frames.js';
-import { SECURITY_HEADERS } from '../http-responses.js';
+import { SSE_END, sseComment } from '../frames.js';
 import type { TransportContext } from './context.js';
 import { replay } from './replay.js';
+
+// Kept short on purpose: Node retains each response's header block for the
+// life of the stream, and a document-only header such as a CSP would cost
+// hundreds of bytes per open connection. An event stream is never rendered
+// as a document (its type is not HTML and sniffing is off).
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-content-type-options': 'nosniff',
+  // Proxies such as nginx would otherwise buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+const greeting = (text: string): string => (text === '' ? '' : `:${text}\n`);
 
 /** Opens a Server-Sent Events stream on `response` for an admitted request. */
 export async function serveSse(
@@ -16,14 +29,15 @@ export async function serveSse(
   requestedAt: number,
 ): Promise<void> {
   const { registry, options } = context;
-  response.writeHead(200, {
-    ...SECURITY_HEADERS,
-    'content-type': 'text/event-stream; charset=utf-8',
-    connection: 'keep-alive',
-    // Proxies such as nginx would otherwise buffer the stream.
-    'x-accel-buffering': 'no',
-  });
-  response.write(`retry: 3000\n\n`);
+  request.socket.setNoDelay(true);
+  // A stream outlives any server.timeout the app set for ordinary requests.
+  request.socket.setTimeout(0);
+  // The stream ends only when the connection does, so chunked framing would
+  // add extra socket writes per event for nothing.
+  response.useChunkedEncodingByDefault = false;
+  response.writeHead(200, STREAM_HEADERS);
+  response.write(`retry: 3000\n${greeting(options.sse.greeting)}\n`);
+  const heartbeatFrame = sseComment(options.sse.heartbeat);
   const connection: LiveConnection = {
     transport: 'sse',
     topic,
@@ -32,9 +46,9 @@ export async function serveSse(
     lastSentId: resumeId ?? 0,
     lastActivity: options.clock.now(),
     bufferedBytes: () => response.writableLength,
-    write: (prepared) => response.write(prepared.sse),
+    write: (prepared) => response.write(prepared.sseBytes),
     heartbeat: () => {
-      response.write(SSE_HEARTBEAT);
+      response.write(heartbeatFrame);
       return true;
     },
     close(reason) {
@@ -48,7 +62,6 @@ export async function serveSse(
     gone = true;
     registry.remove(connection, 'client');
   });
-  request.socket.setNoDelay(true);
   await registry.add(connection, lease);
   if (gone) return registry.remove(connection, 'client');
   await replay(context, connection, resumeId, (prepared) => response.write(prepared.sse));

@@ -48,7 +48,7 @@ export function createWebSocketTransport(context: TransportContext): {
       lastSentId: resumeId ?? 0,
       lastActivity: options.clock.now(),
       bufferedBytes: () => socket.bufferedAmount,
-      write: (prepared) => socket.send(prepared.json),
+      write: (prepared) => socket.send(prepared.jsonBytes, { binary: false }),
       heartbeat() {
         if (!alive) return false;
         alive = false;
