@@ -67,6 +67,7 @@ export const CHECKED = [
   'docs/jobs.md',
   'packages/live/README.md',
   'packages/jobs/README.md',
+  'docs/data-layer.md',
 ];
 
 /** Workspace packages whose node_modules the generated blocks resolve imports through (first wins). */

@@ -5,4 +5,6 @@ export default packageBuild({
   express: 'src/express.ts',
   fastify: 'src/fastify.ts',
   node: 'src/node.ts',
+  pg: 'src/pg/index.ts',
+  redis: 'src/redis/index.ts',
 });

@@ -3,8 +3,10 @@ import { TelltaleError } from '@telltale/core';
 import { expressDashboard } from '@telltale/dashboard/express';
 import { expressHealth } from '@telltale/health/express';
 import { expressLive } from '@telltale/live/express';
+import { serverTiming } from '@telltale/metrics/express';
 import { expressAlertmanagerWebhook } from '@telltale/notify/express';
 import type { AppConfig, Observability } from './observability.js';
+import type { Readings } from './readings.js';
 import { productEmails } from './templates/product-emails.js';
 import { sessions } from './sessions.js';
 import { refuseUpload } from './upload-auth.js';
@@ -14,11 +16,13 @@ import { refuseUpload } from './upload-auth.js';
  * every route, `/metrics`, `/health/*`, the dashboard at `/_telltale`, a
  * resilient billing call and transcription with fallback.
  */
-export function createExpressApp(config: AppConfig, observability: Observability): Express {
+export function createExpressApp(config: AppConfig, observability: Observability, readings?: Readings): Express {
   const { telemetry, httpMetrics, billing, notifier, transcription, health, dashboard } = observability;
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics);
+  // Server-Timing: total, db and cache time of each response, shown in browser dev tools.
+  app.use(serverTiming());
   app.get('/metrics', telemetry.metricsHandler);
   app.use(expressHealth(health));
   app.use(expressDashboard(dashboard));
@@ -89,6 +93,8 @@ export function createExpressApp(config: AppConfig, observability: Observability
     },
   );
   app.use('/sessions', sessionsRouter);
+  // A cached Postgres query (Redis in front), when DATABASE_URL and REDIS_URL are set.
+  if (readings) app.use('/readings', readings.router);
 
   app.post('/users', express.json(), async (request, response) => {
     const body = request.body as { email?: unknown; name?: unknown };

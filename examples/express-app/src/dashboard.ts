@@ -75,6 +75,8 @@ export function createOpsDashboard(parts: OpsDashboardParts) {
       health: () => parts.health.run(),
       alerts,
       breakers: parts.breakers,
+      // Every cacheMetrics cache of the process, hit ratio since start (as /metrics and `telltale report`).
+      caches: () => parts.metrics.snapshot().caches,
     },
     actions: {
       // Mutes exactly this alert (all its labels), not every alert of the rule.

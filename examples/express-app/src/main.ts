@@ -29,6 +29,8 @@ const app = await startExpressApp(
     inProcessAlerts: env('IN_PROCESS_ALERTS', 'true') !== 'false',
     alertWebhookToken: process.env.ALERT_WEBHOOK_TOKEN,
     uploadToken: process.env.UPLOAD_TOKEN,
+    databaseUrl: process.env.DATABASE_URL,
+    redisUrl: process.env.REDIS_URL,
   },
   port,
   env('HOST', '127.0.0.1'),

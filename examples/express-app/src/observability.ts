@@ -51,6 +51,10 @@ export interface AppConfig {
   alertWebhookToken?: string | undefined;
   /** Bearer token `POST /sessions/:id/transcript` requires; unset = uploads are refused (403). */
   uploadToken?: string | undefined;
+  /** Postgres behind `GET /readings/:id` (with `redisUrl`); unset = the route is not mounted. */
+  databaseUrl?: string | undefined;
+  /** Redis caching `GET /readings/:id` (with `databaseUrl`). */
+  redisUrl?: string | undefined;
   logger?: Logger;
   clock?: Clock;
 }

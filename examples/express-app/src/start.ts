@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { attachLive } from '@telltale/live/express';
 import { createExpressApp } from './app.js';
 import { createObservability, type AppConfig } from './observability.js';
+import { createReadings } from './readings.js';
 
 /** Starts the Express app on `port` (0 = any free port) and returns its URL and a stopper. */
 export async function startExpressApp(config: AppConfig, port = 0, host = '127.0.0.1') {
   const observability = createObservability(config);
-  const app = createExpressApp(config, observability);
+  const readings = await createReadings(config, observability.health);
+  const app = createExpressApp(config, observability, readings);
   const server: Server = app.listen(port, host);
   await once(server, 'listening');
   observability.health.manageServer(server);
@@ -18,9 +20,11 @@ export async function startExpressApp(config: AppConfig, port = 0, host = '127.0
     url: `http://${host}:${address.port}`,
     server,
     observability,
+    readings,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await readings?.close();
       await observability.close();
     },
   };

@@ -4,10 +4,11 @@ import { resolveDashboardOptions, type DashboardOptions } from './dashboard-opti
 import { createDetailsPolicy, withoutHealthDetails } from './health-details.js';
 import { SECURITY_HEADERS, sendJson } from './http-responses.js';
 import { createProcessStatsReader } from './process-stats.js';
+import { createProfileEndpoint } from './profiles.js';
 import { handleSilence } from './silence-action.js';
 import { createSnapshotCollector, type DashboardSnapshot } from './snapshot.js';
 import { createSnapshotEndpoints, type PublishedSnapshot as Published } from './snapshot-endpoints.js';
-import { createSseBroadcaster } from './sse-broadcaster.js';
+import { createSnapshotStream } from './snapshot-stream.js';
 import { serveStaticAsset } from './static-assets.js';
 
 /**
@@ -116,40 +117,34 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
     historyLength: options.history,
     maxRoutes: options.maxRoutes,
     silence: options.silence !== undefined && options.act !== undefined && options.sources.alerts !== undefined,
+    profiles: options.act !== undefined,
     now: () => clock.now(),
     readProcess: () => processStats.read(),
     timeout,
   });
 
-  const broadcaster = createSseBroadcaster({
-    clock,
-    heartbeat: options.heartbeat,
-    idleTimeout: options.idleTimeout,
-    maxClients: options.maxClients,
-    maxClientsPerAddress: options.maxClientsPerAddress,
-    onActive: () => {
-      if (tickTimer === undefined) scheduleTick(0);
-    },
-    onIdle: () => {
-      if (tickTimer !== undefined) clock.clearTimeout(tickTimer);
-      tickTimer = undefined;
-      // Nobody watches: stop sampling the event loop too (polling restarts it).
-      processStats.stop();
-    },
-  });
+  const serveProfile = createProfileEndpoint(
+    { hostAllowed: options.hostAllowed, act: options.act, clock, logger },
+    input.profiles,
+  );
+  const stream = createSnapshotStream({ ...options, clock, logger, bootId });
 
   // One collection at a time; concurrent callers share it. The snapshot is
   // serialised here once per audience (with and without health details).
   const refresh = (): Promise<Published> => {
     inFlight ??= (async () => {
       processStats.start();
-      const id = `${bootId}-${++sequence}`;
-      const snapshot = await collect(id);
+      const number = ++sequence;
+      const snapshot = await collect(`${bootId}-${number}`);
       const json = JSON.stringify(snapshot);
       const restricted = withoutHealthDetails(snapshot);
       const publicJson = restricted === snapshot ? json : JSON.stringify(restricted);
       latest = { snapshot, json, publicJson };
-      if (!closed) broadcaster.publish(id, 'snapshot', json, publicJson);
+      if (!closed) {
+        stream
+          .publish(number, json, publicJson, snapshot, restricted)
+          .catch((error: unknown) => logger.error({ err: error }, 'dashboard snapshot not streamed'));
+      }
       return latest;
     })().finally(() => {
       inFlight = undefined;
@@ -160,8 +155,10 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
   function scheduleTick(delay: number): void {
     tickTimer = clock.setTimeout(
       () => {
-        if (closed || broadcaster.size === 0) {
+        if (closed || stream.clients === 0) {
           tickTimer = undefined;
+          // Nobody watches: stop sampling the event loop too (polling restarts it).
+          processStats.stop();
           return;
         }
         scheduleTick(options.tick);
@@ -181,8 +178,10 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
   };
 
   const { serveEvents, servePoll } = createSnapshotEndpoints({
-    broadcaster,
-    clientAddress: options.clientAddress,
+    stream,
+    onStreamOpened: () => {
+      if (tickTimer === undefined) scheduleTick(0);
+    },
     tick: options.tick,
     now: () => clock.now(),
     showsDetails,
@@ -198,6 +197,7 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
     handleOptions: HandleOptions,
   ): Promise<void> => {
     const method = request.method ?? 'GET';
+    if (subPath.startsWith('actions/profile/')) return serveProfile(request, response, subPath.slice(16), query);
     if (subPath === 'actions/silence') {
       if (method !== 'POST') {
         sendJson(response, 405, { error: 'use POST' }, { allow: 'POST' });
@@ -271,7 +271,7 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
     closed = true;
     if (tickTimer !== undefined) clock.clearTimeout(tickTimer);
     tickTimer = undefined;
-    broadcaster.close();
+    await stream.close();
     await inFlight?.catch(() => undefined);
     processStats.stop();
   };
@@ -281,7 +281,7 @@ export function createDashboard(input: DashboardOptions = {}): Dashboard {
     snapshot: async () => (await refresh()).snapshot,
     path: options.path,
     get clients() {
-      return broadcaster.size;
+      return stream.clients;
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { options as validate, TelltaleConfigError, type Clock, type Logger } from '@telltale/core';
+import type { ProfileOptions } from './profiles.js';
 import { createHostCheck, type AllowedHosts } from './allowed-hosts.js';
 import type { HealthDetails } from './health-details.js';
 import type { SilenceRequest } from './silence-action.js';
@@ -51,6 +52,8 @@ export interface DashboardOptions {
    * every action answers 403.
    */
   authorize?: { view?: RequestPredicate; act?: RequestPredicate };
+  /** Limits of the on-demand CPU profile and heap snapshot actions (which need `authorize.act`). */
+  profiles?: ProfileOptions;
   /**
    * Who sees health check outputs and observed values. Default
    * `'when-authorized'`: everyone `authorize.view` lets in when that hook is
@@ -89,7 +92,7 @@ export interface DashboardOptions {
   logger?: Partial<Logger>;
 }
 
-const SOURCE_NAMES = ['routes', 'health', 'alerts', 'breakers', 'queues', 'stt'] as const;
+const SOURCE_NAMES = ['routes', 'health', 'alerts', 'breakers', 'queues', 'stt', 'caches'] as const;
 
 /** Validated, defaulted options. */
 export function resolveDashboardOptions(input: DashboardOptions) {

@@ -5,11 +5,13 @@ export type { AllowedHosts } from './allowed-hosts.js';
 export type { HealthDetails } from './health-details.js';
 export { ACTION_HEADER } from './silence-action.js';
 export type { SilenceRequest } from './silence-action.js';
+export type { ProfileOptions } from './profiles.js';
 export type { DashboardSnapshot, RouteRow, HealthRow } from './snapshot.js';
 export type { ProcessStats } from './process-stats.js';
 export type {
   AlertView,
   BreakerView,
+  CacheView,
   DashboardSources,
   HealthCheckResult,
   HealthDoc,

@@ -1,6 +1,15 @@
 import { describeError, redactSecrets } from '@telltale/core';
 import type { ProcessStats } from './process-stats.js';
-import type { AlertView, BreakerView, DashboardSources, HealthDoc, QueueView, RouteStats, SttView } from './views.js';
+import type {
+  AlertView,
+  BreakerView,
+  CacheView,
+  DashboardSources,
+  HealthDoc,
+  QueueView,
+  RouteStats,
+  SttView,
+} from './views.js';
 
 /**
  * A route in a {@link DashboardSnapshot}, with its recent history for the charts.
@@ -55,13 +64,15 @@ export interface DashboardSnapshot {
   /** Tick interval in milliseconds. */
   readonly tick: number;
   readonly title: string;
-  readonly capabilities: { readonly silence: boolean };
+  readonly capabilities: { readonly silence: boolean; readonly profiles?: boolean };
   readonly routes?: readonly RouteRow[];
   readonly health?: { readonly status: string; readonly checks: readonly HealthRow[] };
   readonly alerts?: readonly AlertView[];
   readonly breakers?: readonly BreakerView[];
   readonly queues?: readonly (QueueView & { readonly history: readonly number[] })[];
   readonly stt?: readonly SttView[];
+  /** Caches with their hit ratio, and its recent history (`null` where there was no lookup). */
+  readonly caches?: readonly (CacheView & { readonly history: readonly (number | null)[] })[];
   readonly process: ProcessStats & {
     readonly history: { readonly eventLoopDelayP99: readonly number[]; readonly heapUsed: readonly number[] };
   };
@@ -133,6 +144,8 @@ export interface SnapshotCollectorOptions {
   historyLength: number;
   maxRoutes: number;
   silence: boolean;
+  /** Whether the profile actions are available (`authorize.act` is set). */
+  profiles?: boolean;
   now: () => number;
   readProcess: () => ProcessStats;
   /** Resolves to `undefined` after this many milliseconds (bounds a slow health run). */
@@ -222,6 +235,15 @@ export function createSnapshotCollector(options: SnapshotCollectorOptions) {
     const alerts = sources.alerts && call('alerts', errors, () => [...sources.alerts!()]);
     const breakers = sources.breakers && call('breakers', errors, () => [...sources.breakers!()]);
     const stt = sources.stt && call('stt', errors, () => [...sources.stt!()]);
+    const caches = sources.caches
+      ? call('caches', errors, () =>
+          sources.caches!().map((cache) => ({
+            ...cache,
+            hitRatio: round(cache.hitRatio, 4),
+            history: history.push(`cache ${cache.name}`, round(cache.hitRatio, 4) ?? null),
+          })),
+        )
+      : undefined;
     const processStats = options.readProcess();
     const healthDocument = healthPromise && (await healthPromise);
 
@@ -230,7 +252,7 @@ export function createSnapshotCollector(options: SnapshotCollectorOptions) {
       takenAt: options.now(),
       tick: options.tick,
       title: options.title,
-      capabilities: { silence: options.silence },
+      capabilities: { silence: options.silence, profiles: options.profiles ?? false },
       ...(sources.routes ? { routes: routes ?? [] } : {}),
       ...(sources.health
         ? { health: healthDocument ? flattenHealth(healthDocument) : { status: 'unknown', checks: [] } }
@@ -239,6 +261,7 @@ export function createSnapshotCollector(options: SnapshotCollectorOptions) {
       ...(sources.breakers ? { breakers: breakers ?? [] } : {}),
       ...(sources.queues ? { queues: queues ?? [] } : {}),
       ...(sources.stt ? { stt: stt ?? [] } : {}),
+      ...(sources.caches ? { caches: caches ?? [] } : {}),
       process: {
         ...processStats,
         history: {

@@ -173,6 +173,32 @@ export interface SttView {
 }
 
 /**
+ * A cache and its hit ratio. The shape matches the entries of
+ * `@telltale/metrics`' `snapshot({ since: previous }).caches`, so those can be
+ * passed through as they are.
+ *
+ * @example
+ * ```ts
+ * import type { CacheView } from '@telltale/dashboard';
+ * const cache: CacheView = { name: 'readings', hitRatio: 0.91, requests: 1200, hits: 1090, misses: 108, errors: 2 };
+ * ```
+ */
+export interface CacheView {
+  /** The `cache.name` of `cacheMetrics`. */
+  readonly name: string;
+  /** `hits / (hits + misses)`, 0..1; `undefined` with no hit or miss. */
+  readonly hitRatio: number | undefined;
+  /** Lookups in the interval. */
+  readonly requests?: number;
+  readonly hits?: number;
+  readonly misses?: number;
+  /** Lookups where the cache itself failed. */
+  readonly errors?: number;
+  /** Entries now, where known. */
+  readonly size?: number | undefined;
+}
+
+/**
  * Where the dashboard reads what it shows. Every source is optional and
  * called once per tick; a source that throws is shown as an error on the
  * page instead of breaking the others.
@@ -199,4 +225,5 @@ export interface DashboardSources {
   breakers?: () => readonly BreakerView[];
   queues?: () => readonly QueueView[];
   stt?: () => readonly SttView[];
+  caches?: () => readonly CacheView[];
 }

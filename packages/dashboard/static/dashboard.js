@@ -316,6 +316,28 @@ function renderStt(providers) {
   );
 }
 
+function renderCaches(caches) {
+  showSection('caches', caches !== undefined);
+  if (!caches) return;
+  const count = (value) => (value === undefined || value === null ? '–' : String(value));
+  renderRows(
+    byId('caches-body'),
+    caches,
+    (cache) => cache.name,
+    6,
+    (row, cache) => {
+      text(row.cells[0], cache.name);
+      // Below the 85 % the data-layer alert watches: flagged like a dead letter.
+      const low = typeof cache.hitRatio === 'number' && cache.hitRatio < 0.85;
+      text(row.cells[1], formatRatio(cache.hitRatio), low ? 'number dead' : 'number');
+      text(row.cells[2], count(cache.requests), 'number');
+      text(row.cells[3], count(cache.errors), cache.errors > 0 ? 'number dead' : 'number');
+      text(row.cells[4], count(cache.size), 'number');
+      setChart(row.cells[5], cache.history, `Hit ratio of cache ${cache.name}`, formatRatio);
+    },
+  );
+}
+
 function renderProcess(stats) {
   showSection('process', stats !== undefined);
   if (!stats) return;
@@ -358,7 +380,9 @@ function render(snapshot) {
   renderBreakers(snapshot.breakers);
   renderQueues(snapshot.queues);
   renderStt(snapshot.stt);
+  renderCaches(snapshot.caches);
   renderProcess(snapshot.process);
+  byId('profile-controls').hidden = !snapshot.capabilities?.profiles;
 }
 
 // ---------- actions ----------
@@ -388,6 +412,46 @@ async function silence(alertId, button) {
     button.disabled = false;
   }
 }
+
+// Saves a profile the server answers as an attachment (`.cpuprofile` opens in
+// Chrome DevTools' Performance panel, `.heapsnapshot` in its Memory panel).
+async function downloadProfile(url, label, button) {
+  const status = byId('action-status');
+  button.disabled = true;
+  status.className = 'action-status';
+  status.textContent = `Taking ${label}…`;
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { [ACTION_HEADER]: '1' },
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(body.error ?? `HTTP ${response.status}`);
+    }
+    const disposition = response.headers.get('Content-Disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'profile.json';
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = filename;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    status.textContent = `Saved ${filename}.`;
+  } catch (error) {
+    status.className = 'action-status error';
+    status.textContent = `Could not take ${label}: ${error.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+byId('profile-cpu').addEventListener('click', (event) =>
+  downloadProfile(`actions/profile/cpu?seconds=${byId('profile-seconds').value}`, 'a CPU profile', event.currentTarget),
+);
+byId('profile-heap').addEventListener('click', (event) =>
+  downloadProfile('actions/profile/heap', 'a heap snapshot', event.currentTarget),
+);
 
 // ---------- transport: SSE with polling fallback ----------
 

@@ -32,3 +32,8 @@ export { eventLoopDelayCheck } from './checks/event-loop-delay-check.js';
 export type { EventLoopDelayCheckOptions } from './checks/event-loop-delay-check.js';
 export { diskSpaceCheck } from './checks/disk-space-check.js';
 export type { DiskSpaceCheckOptions } from './checks/disk-space-check.js';
+export { postgresCheck } from './checks/postgres-check.js';
+export type { PostgresCheckOptions, PostgresProbePool, PostgresProbeClient } from './checks/postgres-check.js';
+export { redisCheck } from './checks/redis-check.js';
+export type { RedisCheckOptions, RedisProbeClient } from './checks/redis-check.js';
+export type { DatastoreCheckOptions } from './checks/datastore-probe.js';

@@ -7,6 +7,8 @@ import {
   type HttpRequestHandle,
 } from './http-metrics.js';
 
+export { serverTiming } from './server-timing/express-middleware.js';
+
 /** Options of {@link expressMetrics}: the core options, or an existing recorder to share. */
 export interface ExpressMetricsOptions extends HttpMetricsOptions {
   /** Record into this recorder instead of creating one (to share `snapshot()` across apps). */

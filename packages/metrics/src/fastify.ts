@@ -1,5 +1,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
+import { runWithRequestTiming } from './server-timing/request-timing.js';
+import { timeResponse } from './server-timing/response-header.js';
 
 /** Options of the {@link fastifyMetrics} plugin. */
 export interface FastifyMetricsOptions extends HttpMetricsOptions {
@@ -62,4 +64,33 @@ Object.assign(plugin, {
  * ```
  */
 export const fastifyMetrics: FastifyPluginCallback<FastifyMetricsOptions> = plugin;
+
+/**
+ * Opt-in Fastify 5 plugin adding a `Server-Timing` header
+ * (`total;dur=…, db;dur=…, cache;dur=…`) to every reply, with the time
+ * `addRequestTiming` callers (`cacheMetrics`, `instrumentPool`, your code)
+ * reported inside that request only. Applies to the whole app.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { serverTiming } from '@telltale/metrics/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(serverTiming());
+ * ```
+ */
+export function serverTiming(): FastifyPluginCallback {
+  const timingPlugin: FastifyPluginCallback = (fastify, _options, done) => {
+    // Hooks, body parsing and the handler all continue inside this scope.
+    fastify.addHook('onRequest', (_request, reply, next) => runWithRequestTiming(timeResponse(reply.raw), next));
+    done();
+  };
+  return Object.assign(timingPlugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: '@telltale/metrics/server-timing',
+    [Symbol.for('plugin-meta')]: { name: '@telltale/metrics/server-timing', fastify: '5.x' },
+  });
+}
+
 export default fastifyMetrics;

@@ -10,3 +10,16 @@ export { performanceReport } from './performance-report.js';
 export type { PerformanceReportOptions } from './performance-report.js';
 export { timed, timedJob, createOperationMetrics } from './timed.js';
 export type { OperationMetrics, OperationMetricsOptions } from './timed.js';
+export { addRequestTiming } from './server-timing/request-timing.js';
+export { cacheMetrics } from './cache/cache-metrics.js';
+export type { CacheMetricsOptions, GetSetCache, MeteredCache } from './cache/cache-metrics.js';
+export { CACHE_LOOKUP_BUCKETS } from './cache/cache-counters.js';
+export type { CacheOutcome } from './cache/cache-counters.js';
+export type { CacheStatistics } from './cache/cache-snapshot.js';
+export { cacheWarmer } from './cache/cache-warmer.js';
+export type {
+  CacheWarmer,
+  CacheWarmerCheckResult,
+  CacheWarmerHealthRegistry,
+  CacheWarmerOptions,
+} from './cache/cache-warmer.js';

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
+import { runWithRequestTiming } from './server-timing/request-timing.js';
+import { timeResponse } from './server-timing/response-header.js';
 
 /** Options of {@link instrumentHandler}. */
 export interface InstrumentHandlerOptions extends HttpMetricsOptions {
@@ -56,5 +58,28 @@ export function instrumentHandler<
       });
     }
     return result;
+  };
+}
+
+/**
+ * Wraps a node:http request listener so every response carries an opt-in
+ * `Server-Timing` header (`total;dur=…, db;dur=…, cache;dur=…`), with the
+ * time `addRequestTiming` callers (`cacheMetrics`, `instrumentPool`, your
+ * code) reported inside that request only.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { instrumentHandler, serverTiming } from '@telltale/metrics/node';
+ *
+ * createServer(instrumentHandler(serverTiming(async (request, response) => response.end('ok')))).listen(3000);
+ * ```
+ */
+export function serverTiming<
+  Request extends IncomingMessage = IncomingMessage,
+  Response extends ServerResponse = ServerResponse,
+>(handler: RequestListener<Request, Response>): (request: Request, response: Response) => unknown {
+  return function timed(this: unknown, request: Request, response: Response): unknown {
+    return runWithRequestTiming(timeResponse(response), () => handler.call(this, request, response));
   };
 }

@@ -1,3 +1,4 @@
+import { cacheTable } from './cache/cache-report.js';
 import type { HttpMetricsSnapshot } from './snapshot.js';
 
 /** Options of {@link performanceReport}. */
@@ -16,7 +17,8 @@ function formatSeconds(seconds: number | undefined): string {
 
 /**
  * Renders a snapshot as a plain-text table (route, requests, rate, p50, p95,
- * p99, error %), for CLIs, logs and reports. Percentiles are interpolated
+ * p99, error %), then one of caches with their hit ratio when there are
+ * any, for CLIs, logs and reports. Percentiles are interpolated
  * from histogram buckets, so they are estimates bounded by bucket widths.
  *
  * @example
@@ -48,6 +50,7 @@ export function performanceReport(snapshot: HttpMetricsSnapshot, options: Perfor
       .trimEnd();
   const lines = [line(header), ...rows.map(line)];
   if (rows.length === 0) lines.push('(no requests recorded)');
+  if (snapshot.caches.length > 0) lines.push('', ...cacheTable(snapshot.caches));
   lines.push(`interval ${snapshot.intervalSeconds.toFixed(1)} s`);
   return lines.join('\n');
 }

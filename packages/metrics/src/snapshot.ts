@@ -1,3 +1,4 @@
+import { cacheSnapshot, type CacheStatistics } from './cache/cache-snapshot.js';
 import { histogramQuantile } from './quantile.js';
 import type { DurationTable } from './series.js';
 
@@ -45,6 +46,8 @@ export interface HttpMetricsSnapshot {
   readonly intervalSeconds: number;
   /** One entry per `(method, route)`, busiest first. */
   readonly routes: readonly RouteStatistics[];
+  /** One entry per `cacheMetrics` cache of the process, with its hit ratio. */
+  readonly caches: readonly CacheStatistics[];
 }
 
 /** Options of `metrics.snapshot()`. */
@@ -129,6 +132,7 @@ export function createSnapshot(table: DurationTable, now: () => number) {
       });
     }
     routes.sort((a, b) => b.count - a.count || (a.route ?? '').localeCompare(b.route ?? ''));
-    return { takenAt, since, intervalSeconds, routes };
+    const caches = cacheSnapshot(options.since === undefined ? undefined : (options.since.caches ?? []));
+    return { takenAt, since, intervalSeconds, routes, caches };
   };
 }

@@ -1,5 +1,5 @@
 export { startTelemetry } from './start-telemetry.js';
 export type { Telemetry } from './start-telemetry.js';
-export type { StartTelemetryOptions, PrometheusOptions, OtlpOptions } from './options.js';
+export type { StartTelemetryOptions, PrometheusOptions, OtlpOptions, InstrumentationsOptions } from './options.js';
 export { serializePrometheusText } from './prometheus-text.js';
 export type { PrometheusTextOptions } from './prometheus-text.js';

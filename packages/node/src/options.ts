@@ -71,8 +71,30 @@ export interface StartTelemetryOptions {
    * `{ processCommandLine: true, processOwner: true }`.
    */
   autoDetectResources?: boolean | { processCommandLine?: boolean; processOwner?: boolean };
+  /**
+   * OpenTelemetry instrumentations of libraries the app uses. Default: all on.
+   * `pg`: `@opentelemetry/instrumentation-pg` records `db.client.operation.duration`
+   * for every query (its pool metrics are dropped: `instrumentPool` from
+   * `@telltale/metrics/pg` records exact ones). ESM apps load it with
+   * `node --import @telltale/node/register app.js`.
+   */
+  instrumentations?: InstrumentationsOptions;
   /** pino-compatible logger. Silent by default. */
   logger?: Partial<Logger>;
+}
+
+/**
+ * Which library instrumentations {@link StartTelemetryOptions} turns on.
+ *
+ * @example
+ * ```ts
+ * import { startTelemetry } from '@telltale/node';
+ * startTelemetry({ serviceName: 'readings', instrumentations: { pg: false } });
+ * ```
+ */
+export interface InstrumentationsOptions {
+  /** `pg` (node-postgres) queries. Default true. */
+  pg?: boolean;
 }
 
 /** Validated, defaulted options. */
@@ -91,6 +113,7 @@ export interface ResolvedOptions {
   runtimeMetrics: { monitoringPrecision: number } | false;
   views: ViewOptions[];
   autoDetectResources: { commandLine: boolean; owner: boolean } | false;
+  instrumentations: { pg: boolean };
 }
 
 export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
@@ -163,7 +186,18 @@ export function resolveOptions(input: StartTelemetryOptions): ResolvedOptions {
     runtimeMetrics,
     views: input.views ?? [],
     autoDetectResources: resolveDetection(input.autoDetectResources),
+    instrumentations: resolveInstrumentations(input.instrumentations),
   };
+}
+
+function resolveInstrumentations(
+  input: StartTelemetryOptions['instrumentations'],
+): ResolvedOptions['instrumentations'] {
+  const given = check.object('instrumentations', input);
+  if (given.pg !== undefined && typeof given.pg !== 'boolean') {
+    throw new TelltaleConfigError({ option: 'instrumentations.pg', value: given.pg, expected: 'a boolean' });
+  }
+  return { pg: given.pg !== false };
 }
 
 function resolveDetection(input: StartTelemetryOptions['autoDetectResources']): ResolvedOptions['autoDetectResources'] {

@@ -65,15 +65,22 @@ function typeOf(metric: MetricData): string {
   }
 }
 
-function serializeMetric(metric: MetricData, scopeLabels: string, prefix: string): string {
+function familyName(metric: MetricData, prefix: string): string {
   let name = sanitize(escapeText(metric.descriptor.name));
   name = prefix + name;
   if (name === '' || name === '_') return '';
   if (name[0]! >= '0' && name[0]! <= '9') name = `_${name}`;
   if (!name.endsWith('_total') && metric.dataPointType === DataPointType.SUM && metric.isMonotonic) name += '_total';
-  const parts: string[] = [`# HELP ${name} ${escapeText(metric.descriptor.description || 'description missing')}`];
-  if (metric.descriptor.unit) parts.push(`\n# UNIT ${name} ${escapeText(metric.descriptor.unit)}`);
-  parts.push(`\n# TYPE ${name} ${typeOf(metric)}\n`);
+  return name;
+}
+
+function familyHeader(metric: MetricData, name: string): string {
+  let header = `# HELP ${name} ${escapeText(metric.descriptor.description || 'description missing')}`;
+  if (metric.descriptor.unit) header += `\n# UNIT ${name} ${escapeText(metric.descriptor.unit)}`;
+  return `${header}\n# TYPE ${name} ${typeOf(metric)}\n`;
+}
+
+function serializeSamples(metric: MetricData, name: string, scopeLabels: string, parts: string[]): void {
   if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
     for (const point of metric.dataPoints) {
       parts.push(sample(name, join(labelPairs(point.attributes), scopeLabels), point.value));
@@ -100,7 +107,12 @@ function serializeMetric(metric: MetricData, scopeLabels: string, prefix: string
       }
     }
   }
-  return parts.join('').trim();
+}
+
+/** One metric family: its header once, then the samples of every scope that reports it. */
+interface Family {
+  readonly type: string;
+  readonly parts: string[];
 }
 
 /**
@@ -120,7 +132,10 @@ function serializeMetric(metric: MetricData, scopeLabels: string, prefix: string
  */
 export function serializePrometheusText(resourceMetrics: ResourceMetrics, options: PrometheusTextOptions = {}): string {
   const prefix = options.prefix ? `${options.prefix}_` : '';
-  const body: string[] = [];
+  // Grouped by name: two scopes reporting one semantic-convention metric (db.client.operation.duration from
+  // the pg instrumentation and from instrumentRedis) must share one HELP/TYPE, or strict parsers reject the page.
+  const families = new Map<string, Family>();
+  const order: Family[] = [];
   for (const scopeMetrics of resourceMetrics.scopeMetrics) {
     let scopeLabels = '';
     if (options.withoutScopeInfo !== true) {
@@ -131,11 +146,21 @@ export function serializePrometheusText(resourceMetrics: ResourceMetrics, option
       scopeLabels = labelPairs(info);
     }
     for (const metric of scopeMetrics.metrics) {
-      const text = serializeMetric(metric, scopeLabels, prefix);
-      if (text !== '') body.push(text, '\n');
+      const name = familyName(metric, prefix);
+      if (name === '') continue;
+      const type = typeOf(metric);
+      let family = families.get(name);
+      if (family === undefined || family.type !== type) {
+        family = { type, parts: [familyHeader(metric, name)] };
+        // A clash of types cannot be merged; the later family is rendered on its own, as the exporter does.
+        if (!families.has(name)) families.set(name, family);
+        order.push(family);
+      }
+      serializeSamples(metric, name, scopeLabels, family.parts);
     }
   }
-  let text = body.join('');
+  let text = '';
+  for (const family of order) text += `${family.parts.join('').trim()}\n`;
   if (text === '') text = '# no registered metrics';
   if (options.withoutTargetInfo === true) return text;
   const target = sample('target_info', labelPairs(resourceMetrics.resource.attributes), 1).trim();

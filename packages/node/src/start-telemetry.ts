@@ -18,6 +18,7 @@ import { resolveOptions, type StartTelemetryOptions } from './options.js';
 import { createProducerSlot, PullMetricReader, registerProducerSlot } from './pull-reader.js';
 import { resourceDetectors } from './resource-detectors.js';
 import { guardScrape } from './authorize.js';
+import { libraryInstrumentations, PG_POOL_VIEWS } from './instrumentations.js';
 import { serializePrometheusText, type PrometheusTextOptions } from './prometheus-text.js';
 
 /** The running telemetry returned by {@link startTelemetry}. */
@@ -127,6 +128,11 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       ? undefined
       : new RuntimeNodeInstrumentation({ monitoringPrecision: resolved.runtimeMetrics.monitoringPrecision });
 
+  const instrumentations = [
+    ...(runtime === undefined ? [] : [runtime]),
+    ...libraryInstrumentations(resolved.instrumentations),
+  ];
+
   const resourceAttributes = { ...resolved.resourceAttributes };
   if (resolved.serviceVersion !== undefined) resourceAttributes['service.version'] = resolved.serviceVersion;
   const sdk = new NodeSDK({
@@ -137,8 +143,9 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       ? {}
       : { resourceDetectors: resourceDetectors(resolved.autoDetectResources) }),
     metricReaders: readers,
-    views: resolved.views,
-    instrumentations: runtime === undefined ? [] : [runtime],
+    // Internal drop views only select instrumentation-pg's meter, not the HTTP durations the slot carries.
+    views: resolved.instrumentations.pg ? [...resolved.views, ...PG_POOL_VIEWS] : resolved.views,
+    instrumentations,
     // Metrics only: without these the SDK would default to OTLP trace and log exporters.
     spanProcessors: [],
     logRecordProcessors: [],
@@ -203,7 +210,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
-      runtime?.disable();
+      for (const instrumentation of instrumentations) instrumentation.disable();
       await server?.close();
       await sdk.shutdown();
       if (metrics.getMeterProvider() === meterProvider) metrics.disable();

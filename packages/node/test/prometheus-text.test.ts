@@ -1,8 +1,10 @@
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { serializePrometheusText, type PrometheusTextOptions } from '@telltale/node';
+import { missingPeer } from '../../../test-support/peers.js';
 
 class Reader extends MetricReader {
   protected onForceFlush(): Promise<void> {
@@ -76,5 +78,31 @@ describe('serializePrometheusText', () => {
     const { resourceMetrics } = await reader.collect();
     await provider.shutdown();
     expect(serializePrometheusText(resourceMetrics)).toBe(new PrometheusSerializer().serialize(resourceMetrics));
+  });
+
+  it('renders one family when two scopes report the same metric name, as strict parsers require', async () => {
+    const reader = new Reader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const options = { unit: 's', advice: { explicitBucketBoundaries: [0.01, 0.1] } };
+    provider
+      .getMeter('@opentelemetry/instrumentation-pg')
+      .createHistogram('db.client.operation.duration', options)
+      .record(0.02, { 'db.system.name': 'postgresql' });
+    provider.getMeter('scope.between').createCounter('other').add(1);
+    provider
+      .getMeter('@telltale/metrics')
+      .createHistogram('db.client.operation.duration', options)
+      .record(0.002, { 'db.system.name': 'redis' });
+    const { resourceMetrics } = await reader.collect();
+    await provider.shutdown();
+    const text = serializePrometheusText(resourceMetrics);
+    expect(text.match(/^# TYPE db_client_operation_duration histogram$/gm)).toHaveLength(1);
+    const family = text.slice(text.indexOf('# HELP db_client_operation_duration'), text.indexOf('# HELP other_total'));
+    expect(family).toContain('db_system_name="postgresql"');
+    expect(family).toContain('db_system_name="redis"');
+    const missing = missingPeer('promtool');
+    if (missing !== undefined) return;
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: `${text}\n`, encoding: 'utf8' });
+    expect(lint.stderr).not.toMatch(/parsing error/);
   });
 });

@@ -1,4 +1,5 @@
 import { formatDuration } from '@telltale/core';
+import { cacheCounts, cacheRows, diffCacheCounts, formatCacheTable, type CacheCounts } from '../cache-ratios.js';
 import { histogramQuantile } from '@telltale/metrics';
 import { EXIT_CODES } from '../exit-codes.js';
 import { displayUrl, httpGet, UnreachableError } from '../http-get.js';
@@ -11,7 +12,8 @@ export const REPORT_USAGE = `Usage: telltale report <metrics-url> [--interval 10
 
 Scrapes a Prometheus exposition and prints, per route, the request rate, the p50/p95/p99
 latency (interpolated from http_server_request_duration buckets like histogram_quantile)
-and the error share (5xx or error_type). A single scrape covers everything since the
+and the error share (5xx or error_type), then the hit ratio of each cache measured with
+@telltale/metrics' cacheMetrics (telltale_cache_requests_total). A single scrape covers everything since the
 process started (no rate); --interval scrapes twice and reports what happened in between.
 Exit codes: 0 ok, 1 no HTTP duration histogram in the exposition, 2 unreachable or
 non-2xx, 64 bad usage.
@@ -21,7 +23,7 @@ Options
   --window <duration>    same as --interval
   --timeout <duration>   per scrape (default 5s)
   --limit <n>            show the n busiest routes
-  --json                 print {url, intervalSeconds, routes[]} as JSON
+  --json                 print {url, intervalSeconds, routes[], caches[]} as JSON
   --help                 show this help
 `;
 
@@ -73,18 +75,22 @@ export async function reportCommand(argv: readonly string[], io: CliIo, sleep: (
   const scrape = async () => {
     const answer = await httpGet(url, { timeout, accept: 'text/plain;version=0.0.4;q=1, */*;q=0.1', io });
     if (!answer.ok) throw new UnreachableError(`HTTP ${answer.status}`);
-    return { at: performance.now(), routes: routeHistograms(parseExposition(answer.text)) };
+    const samples = parseExposition(answer.text);
+    return { at: performance.now(), routes: routeHistograms(samples), caches: cacheCounts(samples) };
   };
 
   let routes: Map<string, RouteHistogram>;
+  let caches: CacheCounts;
   let intervalSeconds: number | undefined;
   try {
     const first = await scrape();
     routes = first.routes;
+    caches = first.caches;
     if (interval !== undefined) {
       await sleep(interval);
       const second = await scrape();
       routes = diffRouteHistograms(first.routes, second.routes);
+      caches = diffCacheCounts(first.caches, second.caches);
       // The real gap between the scrapes, not the requested one.
       intervalSeconds = (second.at - first.at) / 1000;
     }
@@ -98,14 +104,17 @@ export async function reportCommand(argv: readonly string[], io: CliIo, sleep: (
     .map((histogram) => toRow(histogram, intervalSeconds))
     .sort((a, b) => b.requests - a.requests)
     .slice(0, limit);
+  const cacheReport = cacheRows(caches);
   if (values.json) {
-    io.stdout(`${JSON.stringify({ url: shown, intervalSeconds: intervalSeconds ?? null, routes: rows }, null, 2)}\n`);
+    const report = { url: shown, intervalSeconds: intervalSeconds ?? null, routes: rows, caches: cacheReport };
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   } else if (routes.size > 0) {
     const scope =
       intervalSeconds === undefined
         ? 'since the process started (pass --interval 10s for rates)'
         : `over ${formatDuration(Math.round(intervalSeconds * 1000))}`;
-    io.stdout(`${formatTable(rows)}\n${shown}, ${scope}\n`);
+    const cacheTable = cacheReport.length === 0 ? '' : `\n${formatCacheTable(cacheReport)}\n`;
+    io.stdout(`${formatTable(rows)}\n${cacheTable}${shown}, ${scope}\n`);
   }
   if (routes.size === 0) {
     io.stderr(`telltale report: no http_server_request_duration histogram at ${shown}\n`);
