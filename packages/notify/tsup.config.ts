@@ -5,4 +5,5 @@ export default packageBuild({
   express: 'src/express.ts',
   fastify: 'src/fastify.ts',
   node: 'src/node.ts',
+  redis: 'src/redis/index.ts',
 });

@@ -31,6 +31,17 @@ export { fileStore } from './stores/file-store.js';
 export type { FileStore, FileStoreOptions, FileStoreRecovery } from './stores/file-store.js';
 export type { JournalDamage } from './stores/journal-codec.js';
 export { NotifyStoreLockedError } from './stores/store-lock.js';
+export { NotifyStoreUnavailableError } from './queue/store-unavailable.js';
+export { outboxQueue } from './queue/outbox-queue.js';
+export type {
+  DeliveryQueue,
+  QueueLease,
+  ClaimedDelivery,
+  ClaimOptions,
+  EnqueueResult,
+  ChannelThrottle,
+  SharedRateLimit,
+} from './queue/queue-port.js';
 export type {
   OutboxStore,
   OutboxRecord,

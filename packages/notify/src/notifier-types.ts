@@ -7,6 +7,7 @@ import type { QuietHours } from './quiet-hours.js';
 import type { RecipientPreferences } from './recipients.js';
 import type { NotifyRoute } from './routes.js';
 import type { RenderedTemplate, TemplateRegistry } from './templates/registry.js';
+import type { DeliveryQueue } from './queue/queue-port.js';
 import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js';
 
 /**
@@ -47,8 +48,12 @@ export interface RetryOptions {
 export interface NotifierOptions {
   /** Channels by name, e.g. `{ email: smtpChannel(...), ops: slackChannel(...) }`. */
   channels: Readonly<Record<string, NotificationChannel>>;
-  /** Outbox persistence; default {@link memoryStore} (not durable), or a file store when `directory` is given. */
-  store?: OutboxStore;
+  /**
+   * Outbox persistence; default {@link memoryStore} (not durable), or a file store when `directory`
+   * is given. A {@link DeliveryQueue} shared by several processes (`redisStore` from
+   * `@telltale/notify/redis`) lets every replica accept and exactly one deliver each message.
+   */
+  store?: OutboxStore | DeliveryQueue;
   /** Shorthand for `store: fileStore({ directory, logger })`: the durable journal lives here. */
   directory?: string;
   /** Routing rules (first match wins; no match → every channel); `send({ channels })` bypasses them. */

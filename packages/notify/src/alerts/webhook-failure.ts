@@ -19,6 +19,7 @@ const STORE_UNAVAILABLE = [
   'TELLTALE_NOTIFY_STORE_WRITE',
   'TELLTALE_NOTIFY_STORE_UNWRITABLE',
   'TELLTALE_NOTIFY_STORE_LOCKED',
+  'TELLTALE_NOTIFY_STORE_UNAVAILABLE',
 ] as const;
 
 /** Decides the answer to a failed `receive`; the handler logs and writes it. */

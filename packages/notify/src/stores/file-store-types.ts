@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { Clock, Logger } from '@telltale/core';
+import type { Clock, Logger, TelltaleError, TimerHandle } from '@telltale/core';
 import type { OutboxStore } from '../store.js';
 import type { JournalDamage } from './journal-codec.js';
-import type { Undo } from './live-rows.js';
+import type { LiveRows, Undo } from './live-rows.js';
 
 /**
  * Options of {@link fileStore}.
@@ -137,4 +137,37 @@ export interface Compaction {
   settled: Promise<void> | undefined;
   /** A write failed after the snapshot was taken, which may hold its rolled-back rows: discard it. */
   stale: boolean;
+}
+
+/** The mutable state of one file store, shared by its writer, its compaction and its load/close. */
+export interface JournalState {
+  readonly directory: string;
+  readonly journalPath: string;
+  readonly compactPath: string;
+  readonly fsync: boolean;
+  readonly compactAfter: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly live: LiveRows;
+  journal: JournalFile | undefined;
+  state: 'new' | 'loading' | 'open' | 'closed';
+  /** Set when the journal may end in a partial record that could not be removed: no further writes. */
+  broken: TelltaleError | undefined;
+  /** The batch collecting appends; written as one write (+ one fdatasync if any entry needs it). */
+  collecting: Batch | undefined;
+  writing: Promise<void> | undefined;
+  scheduled: boolean;
+  /** Written but not yet fdatasynced (acknowledgements only). */
+  unsynced: boolean;
+  /** Durable batches written and waiting for the next fdatasync. */
+  awaitingSync: Batch[];
+  syncing: Promise<void> | undefined;
+  syncTimer: TimerHandle | undefined;
+  syncRequested: boolean;
+  compaction: Compaction | undefined;
+  compactRequested: Waiter[];
+  journalEntries: number;
+  compactions: number;
+  writes: number;
+  syncs: number;
 }

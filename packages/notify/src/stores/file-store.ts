@@ -1,30 +1,13 @@
 import { constants } from 'node:fs';
-import { mkdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { options as check, resolveLogger, systemClock, TelltaleError, type TimerHandle } from '@telltale/core';
+import { options as check, resolveLogger, systemClock, TelltaleError } from '@telltale/core';
 import type { OutboxSnapshot } from '../store.js';
-import { encodeEntry, type JournalEntry } from './journal-codec.js';
-import {
-  ACKNOWLEDGEMENT_SYNC_DELAY_MS,
-  newBatch,
-  type Batch,
-  type Compaction,
-  type FileStore,
-  type FileStoreOptions,
-  type FileStoreRecovery,
-  type JournalFile,
-  type Waiter,
-} from './file-store-types.js';
-import {
-  openForWriting,
-  openPrivate,
-  PRIVATE_DIRECTORY,
-  storeWriteError,
-  syncDirectory,
-  unwritableError,
-  writeAllAt,
-} from './journal-file.js';
+import type { FileStore, FileStoreOptions, FileStoreRecovery, JournalState } from './file-store-types.js';
+import { install, startCompaction, writeAside } from './journal-compaction.js';
+import { openPrivate, PRIVATE_DIRECTORY } from './journal-file.js';
 import { recoverJournal } from './journal-recovery.js';
+import { append, kick, startSync } from './journal-writer.js';
 import { createLiveRows } from './live-rows.js';
 import { acquireLock } from './store-lock.js';
 
@@ -75,392 +58,144 @@ export type { FileStore, FileStoreOptions, FileStoreRecovery } from './file-stor
 export function fileStore(options: FileStoreOptions): FileStore {
   check.object('fileStore', options);
   const directory = check.nonEmptyString('directory', options.directory);
-  const fsync = options.fsync ?? true;
-  const compactAfter = check.positiveInteger('compactAfter', options.compactAfter, 10_000);
-  const logger = resolveLogger(options.logger);
   const clock = options.clock ?? systemClock;
-  const journalPath = join(directory, 'journal.log');
-  const compactPath = join(directory, 'journal.compact');
-
-  const live = createLiveRows(clock);
-  let journal: JournalFile | undefined;
+  const j: JournalState = {
+    directory,
+    journalPath: join(directory, 'journal.log'),
+    compactPath: join(directory, 'journal.compact'),
+    fsync: options.fsync ?? true,
+    compactAfter: check.positiveInteger('compactAfter', options.compactAfter, 10_000),
+    logger: resolveLogger(options.logger),
+    clock,
+    live: createLiveRows(clock),
+    journal: undefined,
+    state: 'new',
+    broken: undefined,
+    collecting: undefined,
+    writing: undefined,
+    scheduled: false,
+    unsynced: false,
+    awaitingSync: [],
+    syncing: undefined,
+    syncTimer: undefined,
+    syncRequested: false,
+    compaction: undefined,
+    compactRequested: [],
+    journalEntries: 0,
+    compactions: 0,
+    writes: 0,
+    syncs: 0,
+  };
   let release: (() => Promise<void>) | undefined;
   let report: FileStoreRecovery | undefined;
-  let state: 'new' | 'loading' | 'open' | 'closed' = 'new';
-  /** Set when the journal may end in a partial record that could not be removed: no further writes. */
-  let broken: TelltaleError | undefined;
-  /** The batch collecting appends; written as one write (+ one fdatasync if any entry needs it). */
-  let collecting: Batch | undefined;
-  let writing: Promise<void> | undefined;
-  let scheduled = false;
-  /** Written but not yet fdatasynced (acknowledgements only). */
-  let unsynced = false;
-  /** Durable batches written and waiting for the next fdatasync. */
-  let awaitingSync: Batch[] = [];
-  let syncing: Promise<void> | undefined;
-  let syncTimer: TimerHandle | undefined;
-  let syncRequested = false;
-  let compaction: Compaction | undefined;
-  let compactRequested: Waiter[] = [];
-  let journalEntries = 0;
-  let compactions = 0;
-  let writes = 0;
-  let syncs = 0;
-
-  /** Writes `text` to `journal.compact` and fsyncs it; the file stays open for appending. Removed on failure. */
-  async function writeAside(text: string): Promise<JournalFile> {
-    const aside = await openForWriting(compactPath);
-    try {
-      const data = Buffer.from(text);
-      await writeAllAt(aside, data, 0);
-      await aside.sync();
-      return { handle: aside, size: data.length };
-    } catch (error) {
-      await discard(aside);
-      throw error;
-    }
-  }
-
-  /** Drops a `journal.compact` that will not be installed (it would hold disk space). */
-  async function discard(aside: FileHandle): Promise<void> {
-    await aside.close().catch(() => {});
-    await unlink(compactPath).catch(() => {});
-  }
-
-  /** Renames the synced `journal.compact` over the journal and appends to it from now on. */
-  async function install(aside: JournalFile, entries: number): Promise<void> {
-    await rename(compactPath, journalPath);
-    await syncDirectory(directory);
-    await journal?.handle.close().catch(() => {});
-    journal = aside;
-    journalEntries = entries;
-    unsynced = false;
-  }
-
-  function needsCompaction(): boolean {
-    return journalEntries > compactAfter && journalEntries > 2 * (live.records + live.idempotencyKeys);
-  }
-
-  /**
-   * Compaction off the append path: the snapshot is written and fsynced aside
-   * while batches keep going to the old journal (and are remembered as the
-   * tail); only appending the tail and the rename wait for the writer.
-   */
-  function startCompaction(): void {
-    if (compaction || state !== 'open' || broken) return;
-    const waiters = compactRequested;
-    compactRequested = [];
-    const { text, count } = live.snapshot();
-    const job: Compaction = {
-      tail: [],
-      tailEntries: 0,
-      count,
-      waiters,
-      aside: undefined,
-      settled: undefined,
-      stale: false,
-    };
-    compaction = job;
-    job.settled = writeAside(text).then(
-      (aside) => {
-        job.aside = aside;
-        kick();
-      },
-      (error: unknown) => finishCompaction(job, error),
-    );
-  }
-
-  function finishCompaction(job: Compaction, error: unknown): void {
-    compaction = undefined;
-    if (error === undefined) {
-      compactions++;
-      logger.debug({ directory, entries: journalEntries }, 'notify file store compacted');
-      for (const waiter of job.waiters) waiter.resolve();
-    } else {
-      logger.error({ err: error, directory }, 'notify file store compaction failed');
-      for (const waiter of job.waiters) waiter.reject(error);
-      // Appending to the old journal stays correct; try again after as many entries.
-      journalEntries = Math.max(0, journalEntries - compactAfter);
-    }
-    if (compactRequested.length > 0) startCompaction();
-  }
-
-  async function switchToCompacted(job: Compaction, aside: JournalFile): Promise<void> {
-    if (job.stale || broken) {
-      // Taken before a write failed, the snapshot may hold rows that were rolled back: start over.
-      await discard(aside.handle);
-      compaction = undefined;
-      compactRequested.unshift(...job.waiters);
-      if (broken) for (const waiter of compactRequested.splice(0)) waiter.reject(broken);
-      else startCompaction();
-      return;
-    }
-    try {
-      // Batches written to the old journal but not yet fdatasynced are in the tail: synced with it below.
-      while (syncing) await syncing;
-      const tail = Buffer.from(job.tail.join(''));
-      await writeAllAt(aside.handle, tail, aside.size);
-      aside.size += tail.length;
-      await aside.handle.sync();
-      await install(aside, job.count + job.tailEntries);
-      const covered = awaitingSync;
-      awaitingSync = [];
-      for (const batch of covered) batch.resolve();
-      finishCompaction(job, undefined);
-    } catch (error) {
-      await discard(aside.handle);
-      finishCompaction(job, error);
-    }
-  }
-
-  /** Writes one batch (page cache: survives the process being killed); durable batches then wait for a sync. */
-  async function writeBatch(batch: Batch): Promise<void> {
-    if (broken) {
-      live.rollback(batch.undo, collecting?.undo);
-      batch.reject(broken);
-      return;
-    }
-    const file = journal!;
-    const data = Buffer.from(batch.lines.join(''));
-    try {
-      await writeAllAt(file.handle, data, file.size);
-    } catch (error) {
-      await failBatch(batch, file, error);
-      return;
-    }
-    file.size += data.length;
-    writes++;
-    journalEntries += batch.lines.length;
-    if (compaction) {
-      compaction.tail.push(data.toString());
-      compaction.tailEntries += batch.lines.length;
-    }
-    if (!fsync) {
-      batch.resolve();
-      return;
-    }
-    unsynced = true;
-    if (batch.durable) {
-      awaitingSync.push(batch);
-      startSync();
-    } else {
-      batch.resolve();
-      scheduleSync();
-    }
-  }
-
-  /**
-   * A failed write (ENOSPC) may have left part of the batch on disk; records
-   * appended behind that fragment would be unreadable after a restart. Cut
-   * the journal back to its last complete record and forget the batch.
-   */
-  async function failBatch(batch: Batch, file: JournalFile, error: unknown): Promise<void> {
-    live.rollback(batch.undo, collecting?.undo);
-    if (compaction) compaction.stale = true;
-    try {
-      await file.handle.truncate(file.size);
-      logger.error({ err: error, directory }, 'notify file store write failed; truncated back to the last record');
-    } catch (truncateError) {
-      broken ??= unwritableError(directory, truncateError, 'a failed write could not be truncated away');
-      logger.error({ err: truncateError, directory }, 'notify file store could not truncate a failed write');
-    }
-    batch.reject(storeWriteError(directory, error));
-  }
-
-  /**
-   * Group commit: one fdatasync covers every batch written before it started;
-   * batches written meanwhile wait for the next one. Writes never wait for a
-   * sync, so acknowledgements reach the page cache at once.
-   */
-  function startSync(): void {
-    if (syncing || journal === undefined) return;
-    if (awaitingSync.length === 0 && !(syncRequested && unsynced)) return;
-    const batches = awaitingSync;
-    awaitingSync = [];
-    syncRequested = false;
-    unsynced = false;
-    syncs++;
-    syncing = journal.handle.datasync().then(
-      () => {
-        for (const batch of batches) batch.resolve();
-      },
-      (error: unknown) => {
-        // After a failed fdatasync the kernel may have dropped the written pages: nothing is known any more.
-        broken ??= unwritableError(directory, error, 'fdatasync failed');
-        logger.error({ err: error, directory }, 'notify file store fdatasync failed');
-        for (const batch of [...batches, ...awaitingSync.splice(0)]) batch.reject(broken);
-      },
-    );
-    void syncing.finally(() => {
-      syncing = undefined;
-      startSync();
-    });
-  }
-
-  /** Acknowledgements ride on the next fdatasync; this bounds how long they wait for one. */
-  function scheduleSync(): void {
-    if (syncTimer !== undefined) return;
-    syncTimer = clock.setTimeout(
-      () => {
-        syncTimer = undefined;
-        syncRequested = true;
-        startSync();
-      },
-      ACKNOWLEDGEMENT_SYNC_DELAY_MS,
-      { background: true },
-    );
-  }
-
-  async function drain(): Promise<void> {
-    for (;;) {
-      if (collecting) {
-        const batch = collecting;
-        collecting = undefined;
-        await writeBatch(batch);
-      } else if (compaction?.aside) {
-        const job = compaction;
-        const aside = job.aside!;
-        job.aside = undefined;
-        await switchToCompacted(job, aside);
-      } else break;
-    }
-    if (compactRequested.length > 0 || (state === 'open' && needsCompaction())) startCompaction();
-  }
-
-  /** Starts the writer on the next turn of the event loop, so appends of one turn share a batch. */
-  function kick(): void {
-    if (writing || scheduled || state !== 'open') return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      if (writing || journal === undefined) return;
-      writing = drain().finally(() => {
-        writing = undefined;
-        if (collecting || compaction?.aside) kick();
-      });
-    });
-  }
-
-  function append(entry: JournalEntry, durable: boolean): Promise<void> {
-    if (state !== 'open') {
-      return Promise.reject(
-        new TelltaleError(
-          'TELLTALE_NOTIFY_CLOSED',
-          state === 'closed' ? 'The notify file store is closed' : 'The notify file store is not loaded yet',
-        ),
-      );
-    }
-    if (broken) return Promise.reject(broken);
-    const line = encodeEntry(entry);
-    collecting ??= newBatch();
-    collecting.undo.push(live.apply(line, entry));
-    collecting.lines.push(line);
-    collecting.durable ||= durable;
-    kick();
-    return collecting.promise;
-  }
 
   /** With no room to rewrite the journal at start (disk still full), appending goes on after its last complete line. */
   async function appendToExisting(appendFrom: number, entries: number, cause: unknown): Promise<void> {
-    logger.error({ err: cause, directory }, 'notify file store could not rewrite its journal; appending to it');
-    const handle = await openPrivate(journalPath, constants.O_RDWR | constants.O_CREAT);
+    j.logger.error(
+      { err: cause, directory: j.directory },
+      'notify file store could not rewrite its journal; appending to it',
+    );
+    const handle = await openPrivate(j.journalPath, constants.O_RDWR | constants.O_CREAT);
     try {
       await handle.truncate(appendFrom);
     } catch (error) {
       await handle.close().catch(() => {});
       throw error;
     }
-    journal = { handle, size: appendFrom };
-    journalEntries = entries;
+    j.journal = { handle, size: appendFrom };
+    j.journalEntries = entries;
   }
 
   async function load(): Promise<OutboxSnapshot> {
-    if (state !== 'new') throw new TelltaleError('TELLTALE_INVALID_INPUT', 'fileStore.load() may be called once');
-    state = 'loading';
-    await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY });
-    const lock = await acquireLock(directory).catch((error: unknown) => {
-      state = 'new';
+    if (j.state !== 'new') throw new TelltaleError('TELLTALE_INVALID_INPUT', 'fileStore.load() may be called once');
+    j.state = 'loading';
+    await mkdir(j.directory, { recursive: true, mode: PRIVATE_DIRECTORY });
+    const lock = await acquireLock(j.directory).catch((error: unknown) => {
+      j.state = 'new';
       throw error;
     });
     release = lock.release;
     try {
-      await unlink(compactPath).catch(() => {});
-      const recovered = await recoverJournal(directory, journalPath, clock.now(), logger);
+      await unlink(j.compactPath).catch(() => {});
+      const recovered = await recoverJournal(j.directory, j.journalPath, j.clock.now(), j.logger);
       const { records, keys: idempotencyKeys } = recovered;
-      live.seed(records.values(), idempotencyKeys.values());
+      j.live.seed(records.values(), idempotencyKeys.values());
       report = { records: 0, idempotencyKeys: 0, entries: recovered.entries };
       if (lock.takenOver) {
         report.lockTakenOver = { pid: lock.takenOver.pid, hostname: lock.takenOver.hostname };
-        logger.warn({ directory, ...report.lockTakenOver }, 'notify file store: took over the lock of a dead process');
+        j.logger.warn(
+          { directory: j.directory, ...report.lockTakenOver },
+          'notify file store: took over the lock of a dead process',
+        );
       }
       if (recovered.damage) report.damage = recovered.damage;
       // Start from a compact, undamaged journal.
-      const { text, count } = live.snapshot();
+      const { text, count } = j.live.snapshot();
       try {
-        await install(await writeAside(text), count);
+        await install(j, await writeAside(j, text), count);
       } catch (error) {
         await appendToExisting(recovered.appendFrom, recovered.entries, error);
       }
-      for (const key of idempotencyKeys.keys()) if (!live.has(key)) idempotencyKeys.delete(key);
+      for (const key of idempotencyKeys.keys()) if (!j.live.has(key)) idempotencyKeys.delete(key);
       report.records = records.size;
       report.idempotencyKeys = idempotencyKeys.size;
-      state = 'open';
+      j.state = 'open';
       return { records: [...records.values()], idempotencyKeys: [...idempotencyKeys.values()] };
     } catch (error) {
-      state = 'closed';
-      await journal?.handle.close().catch(() => {});
+      j.state = 'closed';
+      await j.journal?.handle.close().catch(() => {});
       await lock.release();
       throw error;
     }
   }
 
   async function close(): Promise<void> {
-    if (state === 'closed') return;
-    const wasOpen = state === 'open';
+    if (j.state === 'closed') return;
+    const wasOpen = j.state === 'open';
     if (wasOpen) {
       // Let the running compaction finish (it was started on the live rows), then write everything out.
-      while (writing || scheduled || collecting || compaction) {
-        if (compaction?.settled) await compaction.settled;
-        if (!writing && !scheduled && (collecting || compaction?.aside)) kick();
-        await (writing ?? new Promise((resolve) => setImmediate(resolve)));
+      while (j.writing || j.scheduled || j.collecting || j.compaction) {
+        if (j.compaction?.settled) await j.compaction.settled;
+        if (!j.writing && !j.scheduled && (j.collecting || j.compaction?.aside)) kick(j);
+        await (j.writing ?? new Promise((resolve) => setImmediate(resolve)));
       }
-      if (syncTimer !== undefined) clock.clearTimeout(syncTimer);
+      if (j.syncTimer !== undefined) j.clock.clearTimeout(j.syncTimer);
       // Make the acknowledgements written since the last fdatasync durable too.
-      syncRequested = true;
-      startSync();
-      while (syncing) await syncing;
+      j.syncRequested = true;
+      startSync(j);
+      while (j.syncing) await j.syncing;
     }
-    state = 'closed';
-    await journal?.handle.close().catch(() => {});
-    journal = undefined;
+    j.state = 'closed';
+    await j.journal?.handle.close().catch(() => {});
+    j.journal = undefined;
     await release?.();
   }
 
   return {
     directory,
     load,
-    save: (row) => append({ op: 'save', record: row }, true),
+    save: (row) => append(j, { op: 'save', record: row }, true),
     // An acknowledgement needs no fdatasync of its own: see ACKNOWLEDGEMENT_SYNC_DELAY_MS.
-    remove: (id) => append({ op: 'remove', id }, false),
-    rememberKey: (entry) => append({ op: 'key', entry }, true),
+    remove: (id) => append(j, { op: 'remove', id }, false),
+    rememberKey: (entry) => append(j, { op: 'key', entry }, true),
     close,
     recovery: () => (report === undefined ? undefined : structuredClone(report)),
     compact() {
-      if (state !== 'open')
+      if (j.state !== 'open')
         return Promise.reject(new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The file store is not open'));
-      if (broken) return Promise.reject(broken);
+      if (j.broken) return Promise.reject(j.broken);
       return new Promise<void>((resolve, reject) => {
-        compactRequested.push({ resolve, reject });
-        if (!compaction) startCompaction();
+        j.compactRequested.push({ resolve, reject });
+        if (!j.compaction) startCompaction(j);
       });
     },
     stats: () => ({
-      journalEntries,
-      records: live.records,
-      idempotencyKeys: live.idempotencyKeys,
-      compactions,
-      writes,
-      syncs,
+      journalEntries: j.journalEntries,
+      records: j.live.records,
+      idempotencyKeys: j.live.idempotencyKeys,
+      compactions: j.compactions,
+      writes: j.writes,
+      syncs: j.syncs,
     }),
   };
 }

@@ -70,3 +70,6 @@ export function createLiveRows(clock: Clock) {
     },
   };
 }
+
+/** The live rows of one file store. */
+export type LiveRows = ReturnType<typeof createLiveRows>;

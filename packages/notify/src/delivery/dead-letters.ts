@@ -1,8 +1,8 @@
 import { describeError, redactSecrets, TelltaleError } from '@telltale/core';
-import { classify, NotifyDeliveryError } from './errors.js';
-import type { DeadLetter } from './notifier-types.js';
-import type { DeliveryErrorSummary, OutboxRecord } from './store.js';
-import { recipientIdempotencyKey } from './recipients.js';
+import { classify, NotifyDeliveryError } from '../errors.js';
+import type { DeadLetter } from '../notifier-types.js';
+import type { DeliveryErrorSummary, OutboxRecord } from '../store.js';
+import { recipientIdempotencyKey } from '../recipients.js';
 
 /** The key a channel sees for a record: the send's key, or the one derived for its recipient. */
 export function deliveryKey(record: OutboxRecord): string {

@@ -10,14 +10,15 @@ import {
   type Logger,
   type TimerHandle,
 } from '@telltale/core';
-import { createChannelBreaker, type ChannelBreaker } from './breaker.js';
-import type { NotificationChannel, RateLimit } from './channel.js';
+import { createChannelBreaker, type ChannelBreaker } from '../breaker.js';
+import type { NotificationChannel, RateLimit } from '../channel.js';
 import { Deque } from './deque.js';
-import type { NotifierOptions } from './notifier-types.js';
-import { fileStore } from './stores/file-store.js';
-import type { TemplateRegistry } from './templates/registry.js';
-import { memoryStore, type DeliveryErrorSummary, type OutboxRecord, type OutboxStore } from './store.js';
+import type { NotifierOptions } from '../notifier-types.js';
+import { fileStore } from '../stores/file-store.js';
+import type { TemplateRegistry } from '../templates/registry.js';
+import { memoryStore, type DeliveryErrorSummary, type OutboxRecord, type OutboxStore } from '../store.js';
 import { createTokenBucket, type TokenBucket } from './token-bucket.js';
+import { isDeliveryQueue, type DeliveryQueue, type SharedRateLimit } from '../queue/queue-port.js';
 
 /** Concurrency of a channel that does not advertise one. */
 const DEFAULT_CONCURRENCY = 4;
@@ -33,7 +34,8 @@ export interface NotifierSettings {
   expireAfter: number;
   dedupWindow: number;
   maxQueueSize: number;
-  store: OutboxStore;
+  /** Where deliveries are kept: an OutboxStore (this notifier holds the working set) or a shared queue. */
+  backend: { kind: 'outbox'; store: OutboxStore } | { kind: 'queue'; queue: DeliveryQueue };
   templates: TemplateRegistry | undefined;
   meterProvider: MeterProvider | undefined;
 }
@@ -44,6 +46,8 @@ export interface Lane {
   channel: NotificationChannel;
   concurrency: number;
   bucket: TokenBucket | undefined;
+  /** The channel's resolved rate limit (kept by the shared queue's throttle when there is one). */
+  rateLimit: SharedRateLimit | undefined;
   breaker: ChannelBreaker | undefined;
   ready: Deque<OutboxRecord>;
   delayed: OutboxRecord[];
@@ -94,9 +98,11 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
           // The notifier's clock, so idempotency keys expire by the same time they were given.
           ...(options.clock === undefined ? {} : { clock: options.clock }),
         }));
-  for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
-    if (typeof store[method] !== 'function') {
-      throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore' });
+  if (!isDeliveryQueue(store)) {
+    for (const method of ['load', 'save', 'remove', 'rememberKey', 'close'] as const) {
+      if (typeof store[method] !== 'function') {
+        throw new TelltaleConfigError({ option: 'store', value: store, expected: 'an OutboxStore or a DeliveryQueue' });
+      }
     }
   }
   for (const option of ['rateLimits', 'concurrency'] as const) {
@@ -127,7 +133,7 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
     expireAfter: check.duration('retry.expireAfter', retryInput.expireAfter, '24h'),
     dedupWindow: check.duration('dedupWindow', options.dedupWindow, '24h'),
     maxQueueSize: check.positiveInteger('maxQueueSize', options.maxQueueSize, 100_000),
-    store,
+    backend: isDeliveryQueue(store) ? { kind: 'queue', queue: store } : { kind: 'outbox', store },
     templates: validateTemplates(options.templates),
     meterProvider: options.meterProvider,
   };
@@ -157,6 +163,7 @@ export function createLanes(options: NotifierOptions, settings: NotifierSettings
   const rateLimits = options.rateLimits ?? {};
   const concurrency = options.concurrency ?? {};
   const lanes = new Map<string, Lane>();
+  const sharedThrottle = settings.backend.kind === 'queue' && settings.backend.queue.throttle !== undefined;
   for (const [name, channel] of Object.entries(options.channels)) {
     const override = rateLimits[name];
     const limit = override === false ? undefined : (override ?? channel.rateLimit);
@@ -171,7 +178,12 @@ export function createLanes(options: NotifierOptions, settings: NotifierSettings
         concurrency[name] ?? channel.concurrency,
         DEFAULT_CONCURRENCY,
       ),
-      bucket: resolvedLimit ? createTokenBucket(resolvedLimit.perSecond, resolvedLimit.burst, clock.now()) : undefined,
+      // A shared queue's throttle applies the limit across processes; otherwise this bucket does.
+      bucket:
+        resolvedLimit && !sharedThrottle
+          ? createTokenBucket(resolvedLimit.perSecond, resolvedLimit.burst, clock.now())
+          : undefined,
+      rateLimit: resolvedLimit,
       breaker:
         options.breaker === false
           ? undefined

@@ -1,0 +1,213 @@
+// The issue's acceptance test: three replica processes on one Redis, 600 messages sent
+// round-robin (every tenth also on a channel limited to 5/s), 60 duplicate idempotency keys
+// sent to a different replica than their original, one replica SIGKILLed mid-run. A real
+// webhook sink on 127.0.0.1 records what arrives and when. NOTIFY_REDIS_ROUNDS sets the rounds
+// (default 1; the issue asks for 20: NOTIFY_REDIS_ROUNDS=20).
+import type { ChildProcessByStdio } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnWithSources } from '../../../test-support/one-shot.js';
+import { missingPeer } from '../../../test-support/peers.js';
+import { startRedisServer, type RedisServer } from '../../../test-support/redis-server.js';
+import { startPeer, type HttpPeer } from './support/http-peer.js';
+
+const rounds = Number(process.env.NOTIFY_REDIS_ROUNDS ?? 1);
+const MESSAGES = 600;
+const DUPLICATES = 60;
+// Long enough that a replica starved of CPU on a busy machine still renews its claims in time.
+const LEASE_MS = 4000;
+const replicaScript = fileURLToPath(new URL('./fixtures/redis-replica.ts', import.meta.url));
+
+interface Replica {
+  child: ChildProcessByStdio<null, Readable, null>;
+  port: number;
+  alive: boolean;
+}
+
+interface Arrival {
+  channel: string;
+  key: string;
+  webhookId: string;
+  at: number;
+}
+
+async function startReplica(redisUrl: string, sinkUrl: string, name: string): Promise<Replica> {
+  const child = spawnWithSources(replicaScript, [redisUrl, sinkUrl, name, String(LEASE_MS)]);
+  const line = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`replica exited early (${code})`)));
+  });
+  return { child, port: (JSON.parse(line) as { port: number }).port, alive: true };
+}
+
+/** Asks a replica to send; resolves with its receipt once send() resolved there, or undefined if it did not. */
+async function send(
+  replica: Replica,
+  key: string,
+  channels: string[],
+): Promise<{ messageId: string; duplicate: boolean } | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${replica.port}/send`, {
+      method: 'POST',
+      body: JSON.stringify({ key, channels }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status !== 200) return undefined;
+    return (await response.json()) as { messageId: string; duplicate: boolean };
+  } catch {
+    return undefined; // the replica was killed while answering: not acknowledged
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const missing = missingPeer('redis-server');
+
+describe.skipIf(missing)('three replicas on one Redis', () => {
+  let redis: RedisServer;
+  let sink: HttpPeer;
+  let arrivals: Arrival[] = [];
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    sink = await startPeer(async (request) => {
+      const body = request.json as { data?: { subject?: string } } | undefined;
+      arrivals.push({
+        channel: request.path.slice(1),
+        key: body?.data?.subject ?? '',
+        webhookId: String(request.headers['webhook-id']),
+        at: Date.now(),
+      });
+      // A little latency, so deliveries are really in flight when a replica is killed.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { status: 200 };
+    });
+  });
+  afterAll(async () => {
+    await sink?.close();
+    await redis?.close();
+  });
+
+  for (let round = 1; round <= rounds; round++) {
+    it(`loses no acknowledged message, delivers no key twice beyond the killed replica's in-flight, keeps 5/s (round ${round})`, async () => {
+      arrivals = [];
+      const name = `replicas-${round}`;
+      const replicas = await Promise.all([0, 1, 2].map(() => startReplica(redis.url, sink.url, name)));
+      const acknowledged = new Map<string, string[]>();
+      const acceptedBy = new Map<string, number>();
+      const duplicatesAnswered: boolean[] = [];
+      const live = (): Replica[] => replicas.filter((replica) => replica.alive);
+      const pick = (index: number): Replica => {
+        const preferred = replicas[index % 3]!;
+        return preferred.alive ? preferred : live()[index % live().length]!;
+      };
+      try {
+        const killAt = Math.floor(MESSAGES / 3) + Math.floor(Math.random() * (MESSAGES / 3));
+        const pending: Promise<void>[] = [];
+        for (let index = 0; index < MESSAGES; index++) {
+          const key = `r${round}-m${index}`;
+          const channels = index % 10 === 0 ? ['bulk', 'paced'] : ['bulk'];
+          if (index === killAt) {
+            // Mid-run, with sends and deliveries in flight.
+            replicas[0]!.alive = false;
+            replicas[0]!.child.kill('SIGKILL');
+          }
+          const target = pick(index);
+          pending.push(
+            send(target, key, channels).then((receipt) => {
+              if (!receipt) return;
+              expect(receipt.duplicate).toBe(false);
+              acknowledged.set(key, channels);
+              acceptedBy.set(key, target.port);
+            }),
+          );
+          if (pending.length >= 24) await Promise.all(pending.splice(0));
+        }
+        await Promise.all(pending);
+        // 60 acknowledged keys sent again, each to a live replica other than the one that accepted it.
+        const originals = [...acknowledged.keys()];
+        for (let index = 0; index < DUPLICATES; index++) {
+          const key = originals[Math.floor((index * originals.length) / DUPLICATES)]!;
+          const others = live().filter((replica) => replica.port !== acceptedBy.get(key));
+          const again = await send(others[index % others.length]!, key, acknowledged.get(key)!);
+          if (again) duplicatesAnswered.push(again.duplicate);
+        }
+        const expected = [...acknowledged].reduce((sum, [, channels]) => sum + channels.length, 0);
+        const delivered = (): number => new Set(arrivals.map((arrival) => `${arrival.channel}:${arrival.key}`)).size;
+        // Paced: about 60 at 5/s, plus what the killed replica held until its lease ran out.
+        await waitUntil(() => delivered() >= expected, 60_000);
+
+        // 0 acknowledged messages lost, on either channel.
+        const arrived = new Set(arrivals.map((arrival) => `${arrival.channel}:${arrival.key}`));
+        const lost = [...acknowledged].flatMap(([key, channels]) =>
+          channels.filter((channel) => !arrived.has(`${channel}:${key}`)).map((channel) => `${channel}:${key}`),
+        );
+        expect(lost).toEqual([]);
+        expect(acknowledged.size).toBeGreaterThan(MESSAGES * 0.9);
+
+        // Duplicates sent to another replica were recognised there, and never delivered again.
+        expect(duplicatesAnswered.length).toBe(DUPLICATES);
+        expect(duplicatesAnswered.every(Boolean)).toBe(true);
+
+        // A key delivered twice is one the killed replica had in flight: at most its concurrency
+        // per channel (bulk 4, paced 2), with the same idempotency key (webhook-id) both times.
+        for (const [channel, concurrency] of [
+          ['bulk', 4],
+          ['paced', 2],
+        ] as const) {
+          const counts = new Map<string, number>();
+          for (const arrival of arrivals.filter((candidate) => candidate.channel === channel)) {
+            expect(arrival.webhookId).toBe(arrival.key);
+            counts.set(arrival.key, (counts.get(arrival.key) ?? 0) + 1);
+          }
+          const twice = [...counts].filter(([, count]) => count > 1);
+          expect(twice.length).toBeLessThanOrEqual(concurrency);
+          for (const [, count] of twice) expect(count).toBe(2);
+        }
+
+        // 5/s across all replicas, on the sink's clock. A token bucket of rate r and burst b grants
+        // at most b + r·T in any window of T seconds: 1 + 5·T here. Arrivals can bunch by the time
+        // between a grant and the request reaching the sink (a replica's busy event loop delays
+        // one request, the next is on time): one delivery of allowance at every window length.
+        const paced = arrivals
+          .filter((arrival) => arrival.channel === 'paced')
+          .map((arrival) => arrival.at)
+          .sort((a, b) => a - b);
+        const busiest: Record<string, number> = {};
+        for (const seconds of [1, 2, 5]) {
+          let most = 0;
+          for (let first = 0, last = 0; last < paced.length; last++) {
+            while (paced[last]! - paced[first]! >= seconds * 1000) first++;
+            most = Math.max(most, last - first + 1);
+          }
+          busiest[`${seconds}s`] = most;
+          expect(most, `most paced arrivals in ${seconds} s`).toBeLessThanOrEqual(1 + 5 * seconds + 1);
+        }
+        // And the whole run as one window, with the same allowance.
+        const span = (paced.at(-1)! - paced[0]!) / 1000;
+        expect(paced.length).toBeLessThanOrEqual(1 + 5 * span + 1);
+        const twiceDelivered = new Set(
+          arrivals
+            .filter(
+              (arrival, index) =>
+                arrivals.findIndex((other) => other.channel === arrival.channel && other.key === arrival.key) !== index,
+            )
+            .map((arrival) => `${arrival.channel}:${arrival.key}`),
+        ).size;
+        console.info(
+          `round ${round}: ${acknowledged.size} acknowledged, 0 lost, ${twiceDelivered} delivered twice, paced busiest ${JSON.stringify(busiest)}, paced mean ${((paced.length - 1) / span).toFixed(2)}/s`,
+        );
+      } finally {
+        for (const replica of replicas) replica.child.kill('SIGKILL');
+      }
+    }, 120_000);
+  }
+});
