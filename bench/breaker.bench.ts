@@ -1,11 +1,12 @@
-// Does opossum still earn its place under our circuit breaker? CPU per call in the closed state,
-// success path and failure path, against named anchors in the same run:
+// What our circuit breaker costs in the closed state, now that it counts into our own
+// RollingWindow instead of opossum. CPU per call, success path and failure path, against named
+// anchors in the same run:
 //   - a bare awaited call (no breaker at all),
 //   - an empty telltale pipeline (what `execute` costs before any policy runs),
-//   - opossum used directly, configured as our breaker configures it (no timeout, same window),
-//   - our circuitBreaker (opossum counting underneath),
-//   - a prototype policy counting into our own RollingWindow (what the breaker would cost
-//     in the closed state without opossum).
+//   - opossum used directly, configured as our breaker used to configure it (no timeout, same
+//     window): the engine the breaker replaced,
+//   - our circuitBreaker (RollingWindow inside),
+//   - a minimal policy that only counts into RollingWindow (the floor: counting, no state machine).
 // process.cpuUsage deltas, 3 interleaved reps per contender, median and spread (min–max).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -27,16 +28,17 @@ const failure = new Error('boom'); // made once: the stack capture is not what w
 const succeed = (): Promise<number> => Promise.resolve(1);
 const fail = (): Promise<never> => Promise.reject(failure);
 const ignore = (): undefined => undefined;
+const clock = createManualClock(); // no half-open timers run and no window rotates during the bench
 
-/** A closed-state breaker policy over RollingWindow: counts calls and failures, checks the ratio on failure. */
-function windowPrototype(): Policy {
-  const window = new RollingWindow(Date, 10_000, 10, 2);
+/** The floor: a policy over RollingWindow that counts calls and failures and checks the ratio on failure. */
+function countingFloor(): Policy {
+  const window = new RollingWindow(clock, 10_000, 10, 2);
   const CALLS_FIELD = 0;
   const FAILURES_FIELD = 1;
   const policy: Policy = {
-    kind: 'prototype',
-    name: 'window-prototype',
-    execute: (operation, options) => pipeline('prototype', policy).execute(operation, options),
+    kind: 'floor',
+    name: 'counting-floor',
+    execute: (operation, options) => pipeline('floor', policy).execute(operation, options),
     wrap<T>(next: Next<T>, run: Run): Promise<T> {
       return next(run).then(
         (value) => {
@@ -67,10 +69,9 @@ function opossumLikeOurs(action: () => Promise<unknown>): CircuitBreaker {
   });
 }
 
-const clock = createManualClock(); // no half-open timers run during the bench
 const ours = circuitBreaker({ name: 'bench', minimumThroughput: NEVER_OPEN, clock });
 const empty = pipeline('empty');
-const prototype = pipeline('prototype', windowPrototype());
+const floor = pipeline('floor', countingFloor());
 const opossumSuccess = opossumLikeOurs(succeed);
 const opossumFailure = opossumLikeOurs(fail);
 
@@ -80,15 +81,15 @@ const paths: Record<'success' | 'failure', Contenders> = {
     'bare call (anchor)': succeed,
     'empty telltale pipeline': () => empty.execute(succeed),
     'opossum fire() directly': () => opossumSuccess.fire(),
-    'telltale circuitBreaker (opossum inside)': () => ours.execute(succeed),
-    'prototype: RollingWindow policy': () => prototype.execute(succeed),
+    'telltale circuitBreaker': () => ours.execute(succeed),
+    'floor: counting-only window policy': () => floor.execute(succeed),
   },
   failure: {
     'bare call (anchor)': () => fail().catch(ignore),
     'empty telltale pipeline': () => empty.execute(fail).catch(ignore),
     'opossum fire() directly': () => opossumFailure.fire().catch(ignore),
-    'telltale circuitBreaker (opossum inside)': () => ours.execute(fail).catch(ignore),
-    'prototype: RollingWindow policy': () => prototype.execute(fail).catch(ignore),
+    'telltale circuitBreaker': () => ours.execute(fail).catch(ignore),
+    'floor: counting-only window policy': () => floor.execute(fail).catch(ignore),
   },
 };
 
@@ -127,6 +128,11 @@ for (const [path, contenders] of Object.entries(paths)) {
 
 if (ours.state !== 'closed')
   throw new Error(`breaker left the closed state (${ours.state}): the bench measured the wrong path`);
+// The manual clock never rotates the window, so it holds every measured call: proof they were counted.
+const counted = ours.toJSON().window;
+if (counted.failures === 0 || counted.successes === 0) {
+  throw new Error(`breaker counted ${JSON.stringify(counted)}: the bench did not measure the counting path`);
+}
 
 // The breaker's own cost is what it adds over the empty pipeline it runs in.
 const ratios: Record<string, number> = {};
@@ -134,12 +140,12 @@ for (const [path, { medianNs }] of Object.entries(results)) {
   const bare = medianNs['bare call (anchor)']!;
   const pipelineCost = medianNs['empty telltale pipeline']!;
   const opossumOverhead = medianNs['opossum fire() directly']! - bare;
-  const oursOverhead = medianNs['telltale circuitBreaker (opossum inside)']! - pipelineCost;
-  const prototypeOverhead = medianNs['prototype: RollingWindow policy']! - pipelineCost;
-  ratios[`${path}: telltale breaker / bare`] = medianNs['telltale circuitBreaker (opossum inside)']! / bare;
+  const oursOverhead = medianNs['telltale circuitBreaker']! - pipelineCost;
+  const floorOverhead = medianNs['floor: counting-only window policy']! - pipelineCost;
+  ratios[`${path}: telltale breaker / bare`] = medianNs['telltale circuitBreaker']! / bare;
   ratios[`${path}: opossum direct / bare`] = medianNs['opossum fire() directly']! / bare;
   ratios[`${path}: breaker overhead (over pipeline) / opossum overhead (over bare)`] = oursOverhead / opossumOverhead;
-  ratios[`${path}: RollingWindow prototype overhead / breaker overhead`] = prototypeOverhead / oursOverhead;
+  ratios[`${path}: breaker overhead / counting-floor overhead`] = oursOverhead / floorOverhead;
 }
 console.log('\nRatios');
 for (const [name, value] of Object.entries(ratios)) console.log(`  ${name.padEnd(76)} ×${value.toFixed(2)}`);

@@ -90,5 +90,5 @@ for (const kind of ['Map', 'lru-cache'] as const) {
   }
 }
 saveResults({ cache: results, lookups: LOOKUPS, rounds: ROUNDS, targetAddedNanoseconds: 500 });
-await telemetry.shutdown();
+await telemetry.close();
 await plainSdk.shutdown();

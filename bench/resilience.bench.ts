@@ -139,7 +139,7 @@ const memory = {
     const breaker = new CircuitBreaker(resolved, { enableSnapshots: false });
     return { close: () => breaker.shutdown() };
   }),
-  // A window size no other breaker here uses, so the shared rotation timer is created (and counted) here.
+  // Windows rotate lazily from the clock: a closed breaker owns no timer (the one counted is the shared telemetry re-check).
   'telltale circuitBreaker': await heapFor(() => circuitBreaker({ name: 'many', window: '20s' })),
 };
 console.log(`\n${BREAKERS} breakers`);

@@ -46,11 +46,17 @@ writeFileSync(join(scratch, 'package.json'), JSON.stringify(consumer, null, 2));
 run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], scratch);
 
 const specifiers = [];
+// Entry points a package declares as side effects (e.g. `@telltale/node/register`, loaded with
+// `node --import`): they must load, but are not expected to export anything.
+const sideEffectOnly = new Set();
 const bins = [];
 for (const { manifest } of packages) {
-  for (const key of Object.keys(manifest.exports ?? {})) {
+  const sideEffects = Array.isArray(manifest.sideEffects) ? manifest.sideEffects : [];
+  for (const [key, target] of Object.entries(manifest.exports ?? {})) {
     if (key.endsWith('package.json')) continue;
-    specifiers.push(key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`);
+    const specifier = key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`;
+    specifiers.push(specifier);
+    if (typeof target === 'object' && sideEffects.includes(target.default)) sideEffectOnly.add(specifier);
   }
   for (const [name, file] of Object.entries(
     typeof manifest.bin === 'string' ? { [manifest.name]: manifest.bin } : (manifest.bin ?? {}),
@@ -60,7 +66,9 @@ for (const { manifest } of packages) {
 }
 
 const check = (binding, specifier) =>
-  `if (Object.keys(${binding}).length === 0) throw new Error(${JSON.stringify(`${specifier} has no exports`)});`;
+  sideEffectOnly.has(specifier)
+    ? ''
+    : `if (Object.keys(${binding}).length === 0) throw new Error(${JSON.stringify(`${specifier} has no exports`)});`;
 writeFileSync(
   join(scratch, 'esm.mjs'),
   specifiers

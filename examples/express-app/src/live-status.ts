@@ -67,7 +67,7 @@ export function describeStatus(events: readonly StatusEvent[]): string {
   return events
     .map((event) => {
       const progress = (event.data as { progress?: { stage?: string; provider?: string; to?: string } }).progress;
-      if (event.type !== 'progress' || !progress) return event.type;
+      if (event.type !== 'progressed' || !progress) return event.type;
       return progress.stage === 'fallback' ? `fallback to ${progress.to}` : `${progress.provider}`;
     })
     .join(' → ');

@@ -199,7 +199,7 @@ export function createObservability(config: AppConfig) {
       await stt.close();
       await notifier.close();
       await health.close();
-      await telemetry.shutdown();
+      await telemetry.close();
     },
   };
 }

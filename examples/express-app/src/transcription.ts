@@ -1,6 +1,6 @@
 // Transcription as a job (@telltale/jobs, memory backend) whose status streams to
-// /live/sessions/:id/status (@telltale/live): queued, started, progress (each provider
-// attempt and fallback), then completed | failed | cancelled, then the end of the stream.
+// /live/sessions/:id/status (@telltale/live): queued, started, progressed (each provider
+// attempt and fallback), then completed | dead-lettered | cancelled, then the end of the stream.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createEmitter, type Logger } from '@telltale/core';
@@ -9,7 +9,7 @@ import { createLiveHub, liveFeed } from '@telltale/live';
 import type { AudioInput, SttProvider, Transcript } from '@telltale/stt';
 import { refuseUpload } from './upload-auth.js';
 
-/** What a transcription job reports as progress (the `progress` events' `data.progress`). */
+/** What a transcription job reports as progress (the `progressed` events' `data.progress`). */
 export type TranscriptionProgress =
   { stage: 'provider-attempt'; provider: string } | { stage: 'fallback'; from: string; to: string };
 

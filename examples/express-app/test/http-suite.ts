@@ -183,12 +183,15 @@ export function describeHttpSuite(
         expect(stream.events.map((event) => [event.type, event.data])).toEqual([
           ['queued', { id: jobId, jobType: 'transcribe', status: 'waiting' }],
           ['started', { id: jobId, jobType: 'transcribe', status: 'active', attempt: 1 }],
-          ['progress', expect.objectContaining({ progress: { stage: 'provider-attempt', provider: 'openai' } })],
+          ['progressed', expect.objectContaining({ progress: { stage: 'provider-attempt', provider: 'openai' } })],
           [
-            'progress',
+            'progressed',
             expect.objectContaining({ progress: { stage: 'fallback', from: 'openai', to: 'backup-cloud' } }),
           ],
-          ['progress', expect.objectContaining({ progress: { stage: 'provider-attempt', provider: 'backup-cloud' } })],
+          [
+            'progressed',
+            expect.objectContaining({ progress: { stage: 'provider-attempt', provider: 'backup-cloud' } }),
+          ],
           ['completed', { id: jobId, jobType: 'transcribe', status: 'completed' }],
         ]);
         // Ids only go up, so a reconnecting client resumes with Last-Event-ID.

@@ -1,7 +1,7 @@
 // The same wiring as the Express example (each example is self-contained, to copy on its own).
 // Transcription as a job (@telltale/jobs, memory backend) whose status streams to
-// /live/sessions/:id/status (@telltale/live): queued, started, progress (each provider
-// attempt and fallback), then completed | failed | cancelled, then the end of the stream.
+// /live/sessions/:id/status (@telltale/live): queued, started, progressed (each provider
+// attempt and fallback), then completed | dead-lettered | cancelled, then the end of the stream.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createEmitter, type Logger } from '@telltale/core';
@@ -18,7 +18,7 @@ import {
 import type { AppConfig } from './config.js';
 import { refuseUpload } from './upload-auth.js';
 
-/** What a transcription job reports as progress (the `progress` events' `data.progress`). */
+/** What a transcription job reports as progress (the `progressed` events' `data.progress`). */
 export type TranscriptionProgress =
   { stage: 'provider-attempt'; provider: string } | { stage: 'fallback'; from: string; to: string };
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { options as validate, TelltaleConfigError, type Clock, type Logger } from '@telltale/core';
+import { options as validate, TelltaleConfigError, type Clock, type DurationInput, type Logger } from '@telltale/core';
 import type { ProfileOptions } from './profiles.js';
 import { createHostCheck, type AllowedHosts } from './allowed-hosts.js';
 import type { HealthDetails } from './health-details.js';
@@ -73,11 +73,11 @@ export interface DashboardOptions {
   /** Page title. Default `'Telltale'`. */
   title?: string;
   /** Interval between snapshots. Default `'2s'`, at least 100 ms. */
-  tick?: number | string;
+  tick?: DurationInput;
   /** Interval of SSE heartbeat comments. Default `'15s'`. */
-  heartbeat?: number | string;
+  heartbeat?: DurationInput;
   /** An SSE client that accepts no data for this long is disconnected. Default `'1m'`. */
-  idleTimeout?: number | string;
+  idleTimeout?: DurationInput;
   /** Concurrent SSE connections in total; beyond, 503. Default 100. */
   maxClients?: number;
   /** Concurrent SSE connections per client address; beyond, 503. Default 10. */

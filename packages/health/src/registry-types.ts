@@ -1,4 +1,4 @@
-import type { Disposable } from '@telltale/core';
+import type { Disposable, DurationInput } from '@telltale/core';
 import type { RegisterOptions } from './registry-options.js';
 import type { DrainableServer } from './server-drain.js';
 import type { HealthCheck, HealthDocument } from './types.js';
@@ -65,7 +65,7 @@ export interface ShutdownHandlerOptions {
   /** Shown in logs. */
   name?: string;
   /** Longest wait for this handler. Default: the registry's `shutdownHandlerTimeout`. */
-  timeout?: number | string;
+  timeout?: DurationInput;
 }
 
 /**

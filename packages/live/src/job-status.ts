@@ -59,17 +59,19 @@ const errorOf = (error: { readonly code?: string | undefined }) =>
 
 /**
  * Maps a job status event to the live message a browser sees: the type is
- * `queued`, `started`, `progress`, `attempt-failed`, `retrying`, `completed`,
- * `failed` (dead-lettered), `cancelled` or `redriven`; the data holds `id`,
- * `jobType`, the job's `status` and the event's fields (an error as its code
- * only). `completed`, `failed` and `cancelled` are final. Other events give
+ * the job event's name without `job-` (past participles: `queued`, `started`,
+ * `progressed`, `retried`, `completed`, `dead-lettered`, `cancelled`,
+ * `redriven`), except `job-failed`, which is `attempt-failed` (the job may
+ * still be retried); the data holds `id`, `jobType`, the job's `status` and
+ * the event's fields (an error as its code only). `completed`,
+ * `dead-lettered` and `cancelled` are final. Other events give
  * `undefined` (skipped). The default `message` of {@link liveFeed}.
  *
  * @example
  * ```ts
  * import { jobStatusMessage } from '@telltale/live';
  * jobStatusMessage({ type: 'job-progressed', id: 'j1', jobType: 'transcribe', progress: 40 });
- * // { type: 'progress', data: { id: 'j1', jobType: 'transcribe', status: 'active', progress: 40 } }
+ * // { type: 'progressed', data: { id: 'j1', jobType: 'transcribe', status: 'active', progress: 40 } }
  * ```
  */
 export function jobStatusMessage(event: { readonly type: string }): LiveFeedMessage | undefined {
@@ -81,19 +83,19 @@ export function jobStatusMessage(event: { readonly type: string }): LiveFeedMess
     case 'job-started':
       return { type: 'started', data: { ...base, status: 'active', attempt: job.attempt } };
     case 'job-progressed':
-      return { type: 'progress', data: { ...base, status: 'active', progress: job.progress } };
+      return { type: 'progressed', data: { ...base, status: 'active', progress: job.progress } };
     case 'job-failed':
       return {
         type: 'attempt-failed',
         data: { ...base, status: 'failed', attempt: job.attempt, error: errorOf(job.error) },
       };
     case 'job-retried':
-      return { type: 'retrying', data: { ...base, status: 'failed', attempt: job.attempt, runAt: job.runAt } };
+      return { type: 'retried', data: { ...base, status: 'failed', attempt: job.attempt, runAt: job.runAt } };
     case 'job-completed':
       return { type: 'completed', data: { ...base, status: 'completed' }, final: true };
     case 'job-dead-lettered':
       return {
-        type: 'failed',
+        type: 'dead-lettered',
         data: { ...base, status: 'dead', attempts: job.attempts, error: errorOf(job.error) },
         final: true,
       };

@@ -73,8 +73,8 @@ describe('liveFeed: job status to live topics', () => {
     const frames = await client.waitFor(4);
     expect(parsed(frames)).toEqual([
       { event: 'started', data: { id, jobType: 'work', status: 'active', attempt: 1 } },
-      { event: 'progress', data: { id, jobType: 'work', status: 'active', progress: { percent: 50 } } },
-      { event: 'progress', data: { id, jobType: 'work', status: 'active', progress: { percent: 100 } } },
+      { event: 'progressed', data: { id, jobType: 'work', status: 'active', progress: { percent: 50 } } },
+      { event: 'progressed', data: { id, jobType: 'work', status: 'active', progress: { percent: 100 } } },
       { event: 'completed', data: { id, jobType: 'work', status: 'completed' } },
     ]);
 
@@ -89,23 +89,23 @@ describe('liveFeed: job status to live topics', () => {
     expect(await poll(`${hub.base}/live/jobs/${id}?after=0`)).toMatchObject({ events: [], lastId: 0 });
   });
 
-  it('publishes a dead-lettered job as a final "failed" with the error code only, never its message', async () => {
+  it('publishes a dead-lettered job as a final "dead-lettered" with the error code only, never its message', async () => {
     const { hub, jobs } = await setUp(() => {
       throw new TelltaleError('TELLTALE_TIMEOUT', 'upstream https://user:hunter2@stt.example answered late');
     });
     const { id, done } = await jobs.submit('work', undefined);
     await expect(done).rejects.toMatchObject({ code: 'TELLTALE_JOBS_DEAD_LETTERED' });
     const url = `${hub.base}/live/jobs/${id}?after=0`;
-    await eventually(async () => (await poll(url)).events.at(-1)?.type === 'failed', 'failed event');
+    await eventually(async () => (await poll(url)).events.at(-1)?.type === 'dead-lettered', 'dead-lettered event');
     const body = await poll(url);
     expect(body.events.map((event) => event.type)).toEqual([
       'queued',
       'started',
       'attempt-failed',
-      'retrying',
+      'retried',
       'started',
       'attempt-failed',
-      'failed',
+      'dead-lettered',
     ]);
     expect(body.events.at(-1)?.data).toEqual({
       id,

@@ -44,7 +44,7 @@ describe('awaited paths in a bare one-shot process', () => {
     expect(result).toMatchObject({ code: 0, timedOut: false });
     expect(JSON.parse(result.stdout.trim())).toEqual({
       result: 'ok',
-      seen: ['started', 'progress', 'completed', 'end'],
+      seen: ['started', 'progressed', 'completed', 'end'],
     });
   });
 

@@ -30,7 +30,7 @@ export function libraryInstrumentations(options: { pg: boolean }): Instrumentati
   const list: Instrumentation[] = [];
   if (options.pg) {
     const pg = (slot.pg ??= new PgInstrumentation());
-    // Idempotent; re-patches pg after a previous startTelemetry().shutdown() disabled it.
+    // Idempotent; re-patches pg after a previous startTelemetry().close() disabled it.
     pg.enable();
     list.push(pg);
   } else slot.pg?.disable();

@@ -45,9 +45,14 @@ export interface Telemetry {
   /** Exports pending OTLP data now. */
   forceFlush(): Promise<void>;
   /** Flushes and stops the SDK, runtime metrics and the separate port. Idempotent. */
-  shutdown(): Promise<void>;
-  /** Same as `shutdown()`. */
   close(): Promise<void>;
+  /**
+   * Same as `close()`.
+   *
+   * @deprecated Use `close()` (every Telltale owner of resources has `close()` and
+   * `[Symbol.asyncDispose]`); removed in the next minor.
+   */
+  shutdown(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -72,7 +77,7 @@ const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * app.use(expressMetrics({ ignore: ['/metrics'] }));
  * app.get('/metrics', telemetry.metricsHandler);
  * const server = app.listen(3000);
- * process.on('SIGTERM', () => server.close(() => void telemetry.shutdown()));
+ * process.on('SIGTERM', () => server.close(() => void telemetry.close()));
  * ```
  */
 export function startTelemetry(options: StartTelemetryOptions): Telemetry {
@@ -208,7 +213,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   }
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
+  const close = (): Promise<void> =>
     (stopping ??= (async () => {
       for (const instrumentation of instrumentations) instrumentation.disable();
       await server?.close();
@@ -225,8 +230,8 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       const flushable = meterProvider as MeterProvider & { forceFlush?: () => Promise<void> };
       await flushable.forceFlush?.();
     },
-    shutdown,
-    close: shutdown,
-    [Symbol.asyncDispose]: shutdown,
+    close,
+    shutdown: close,
+    [Symbol.asyncDispose]: close,
   };
 }

@@ -58,7 +58,7 @@ describe.skipIf(missing)('cacheMetrics on a real redis-server, through startTele
   afterAll(async () => {
     await close(server);
     client.disconnect();
-    await telemetry.shutdown();
+    await telemetry.close();
     await redis.close();
   });
 

@@ -17,7 +17,7 @@ describe('startTelemetry instrumentations', () => {
     const first = startTelemetry({ serviceName: 'pg-lifecycle', runtimeMetrics: false, autoDetectResources: false });
     const pg = require('pg') as typeof pgModule;
     expect(isWrapped(pg.Client.prototype.query)).toBe(true);
-    await first.shutdown();
+    await first.close();
     expect(isWrapped(pg.Client.prototype.query)).toBe(false);
 
     const off = startTelemetry({
@@ -27,10 +27,10 @@ describe('startTelemetry instrumentations', () => {
       instrumentations: { pg: false },
     });
     expect(isWrapped(pg.Client.prototype.query)).toBe(false);
-    await off.shutdown();
+    await off.close();
 
     const again = startTelemetry({ serviceName: 'pg-again', runtimeMetrics: false, autoDetectResources: false });
     expect(isWrapped(pg.Client.prototype.query)).toBe(true);
-    await again.shutdown();
+    await again.close();
   });
 });

@@ -28,7 +28,7 @@ const response = await fetch('http://127.0.0.1:' + server.address().port + '/met
 const exposition = await response.text();
 server.close();
 await pool.end();
-await telemetry.shutdown();
+await telemetry.close();
 process.stdout.write(JSON.stringify({ wrapped, exposition }));
 `;
 

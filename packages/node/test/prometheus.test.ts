@@ -83,7 +83,7 @@ describe.skipIf(missing)('a real Prometheus scraping metricsHandler on the app p
       await exited;
     }
     await close(app);
-    await telemetry.shutdown();
+    await telemetry.close();
     await rm(directory, { recursive: true, force: true });
   });
 

@@ -88,9 +88,22 @@ describe('startTelemetry', () => {
     expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect((await get(metricsUrl!)).body).toContain('target_info');
     expect((await get(metricsUrl!.replace('/metrics', '/other'))).status).toBe(404);
-    await telemetry.shutdown();
+    await telemetry.close();
+    await telemetry.close();
+    await expect(get(metricsUrl!)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('still stops everything through the deprecated shutdown(), the same as close()', async () => {
+    const telemetry = startTelemetry({
+      serviceName: 'legacy',
+      runtimeMetrics: false,
+      prometheus: { port: 0, host: '127.0.0.1' },
+    });
+    const metricsUrl = await telemetry.metricsUrl();
+    expect((await get(metricsUrl!)).status).toBe(200);
     await telemetry.shutdown();
     await expect(get(metricsUrl!)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(telemetry.close()).resolves.toBeUndefined();
   });
 
   it('flushes OTLP data on shutdown', async () => {
@@ -115,7 +128,7 @@ describe('startTelemetry', () => {
       });
       await timed('nightly.export', () => 1);
       expect(bodies).toEqual([]);
-      await telemetry.shutdown();
+      await telemetry.close();
       expect(bodies).toHaveLength(1);
       expect(bodies[0]).toMatch(/^POST \/v1\/metrics /);
       expect(bodies[0]).toContain('telltale.operation.duration');
@@ -137,7 +150,7 @@ describe('startTelemetry', () => {
         const again = await telemetry.metricReader.collect();
         expect(again.resourceMetrics.scopeMetrics.length).toBeGreaterThan(0);
       } finally {
-        await telemetry.shutdown();
+        await telemetry.close();
       }
     }
   });

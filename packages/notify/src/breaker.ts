@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { TelltaleError, type Clock, type Logger } from '@telltale/core';
+import { TelltaleError, type Clock, type DurationInput, type Logger } from '@telltale/core';
 import { circuitBreaker } from '@telltale/resilience';
 import { classify } from './errors.js';
 
@@ -17,9 +17,9 @@ export interface ChannelBreakerOptions {
   /** Attempts in the window before the ratio counts; default 10. */
   minimumThroughput?: number;
   /** Rolling window; default `'30s'`. */
-  window?: number | string;
+  window?: DurationInput;
   /** Time open before probing; default `'30s'`. */
-  halfOpenAfter?: number | string;
+  halfOpenAfter?: DurationInput;
 }
 
 /** The little the queue needs from a breaker, so the implementation can change. */

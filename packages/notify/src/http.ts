@@ -1,4 +1,11 @@
-import { TelltaleConfigError, options as check, describeError, redactSecrets, systemClock } from '@telltale/core';
+import {
+  TelltaleConfigError,
+  options as check,
+  describeError,
+  redactSecrets,
+  systemClock,
+  type DurationInput,
+} from '@telltale/core';
 import {
   classifyStatus as classifyHttpStatus,
   parseRetryAfter,
@@ -23,7 +30,7 @@ export interface HttpChannelOptions {
   /** `fetch` implementation; default the global one. */
   fetch?: FetchFunction;
   /** Per-request timeout; default `'10s'`. */
-  timeout?: number | string;
+  timeout?: DurationInput;
 }
 
 /** A received HTTP response, body read as text (bounded). */

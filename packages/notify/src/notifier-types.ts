@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import type { Clock, Disposable, Logger } from '@telltale/core';
+import type { Clock, Disposable, DurationInput, Logger } from '@telltale/core';
 import type { ChannelBreakerOptions } from './breaker.js';
 import type { DeliveryRecipient, DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
 import type { NotificationMessage, TemplatedMessage } from './message.js';
@@ -22,19 +22,19 @@ export interface RetryOptions {
   /** Attempts per delivery before dead-lettering (rate-limited attempts are not counted); default 8. */
   maxAttempts?: number;
   /** First backoff of resilience's `exponential()`; default `'1s'`. */
-  initial?: number | string;
+  initial?: DurationInput;
   /** Largest backoff; default `'5m'`. */
-  max?: number | string;
+  max?: DurationInput;
   /** @deprecated Renamed `initial` (the name `exponential()` uses); removed in the next minor. */
-  initialDelay?: number | string;
+  initialDelay?: DurationInput;
   /** @deprecated Renamed `max` (the name `exponential()` uses); removed in the next minor. */
-  maxDelay?: number | string;
+  maxDelay?: DurationInput;
   /** Jitter: `'equal'` (default: half fixed, half random), `'full'` or `'none'`. */
   jitter?: 'equal' | 'full' | 'none';
   /** Cap on a provider's `Retry-After` / rate-limit reset wait; default `'15m'`. */
-  maxRetryAfter?: number | string;
+  maxRetryAfter?: DurationInput;
   /** Dead-letter a delivery still undelivered this long after acceptance; default `'24h'`. */
-  expireAfter?: number | string;
+  expireAfter?: DurationInput;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface RetryOptions {
  *
  * @example
  * ```ts
- * const options: NotifierOptions = { channels: { inbox: memoryChannel() }, dedupWindow: '1h', logger };
+ * const options: NotifierOptions = { channels: { inbox: memoryChannel() }, idempotencyTtl: '1h', logger };
  * ```
  */
 export interface NotifierOptions {
@@ -82,9 +82,13 @@ export interface NotifierOptions {
   concurrency?: Readonly<Record<string, number>>;
   /** Per-channel circuit breaker settings, or `false` for none. */
   breaker?: ChannelBreakerOptions | false;
-  /** How long an idempotency key suppresses duplicates; default `'24h'`. */
-  dedupWindow?: number | string;
+  /** How long an idempotency key is remembered (sends with it are dropped as duplicates); default `'24h'`. */
+  idempotencyTtl?: DurationInput;
+  /** @deprecated Renamed `idempotencyTtl` (the name `jobQueue` uses); removed in the next minor. */
+  dedupWindow?: DurationInput;
   /** Most deliveries waiting at once; `send` rejects with `TELLTALE_NOTIFY_QUEUE_FULL` beyond it. Default 100000. */
+  maxQueued?: number;
+  /** @deprecated Renamed `maxQueued` (the name `@telltale/jobs` uses); removed in the next minor. */
   maxQueueSize?: number;
   /** Pino-compatible logger; silent by default. Messages' bodies are never logged. */
   logger?: Partial<Logger>;
@@ -106,7 +110,7 @@ export interface NotifierOptions {
  */
 export interface SendOptions {
   /**
-   * Deduplicates sends within the dedup window and is passed to providers
+   * Deduplicates sends within `idempotencyTtl` and is passed to providers
    * that accept one (`webhook-id`, PagerDuty `dedup_key`, SMTP `Message-ID`,
    * SendGrid `custom_args`). Default: a random key (no deduplication).
    */
@@ -274,7 +278,7 @@ export interface Notifier {
   /** Renders a template of `templates` without sending; throws `NotifyTemplateError` like `send`. */
   preview(templateName: string, vars?: Readonly<Record<string, unknown>>): RenderedTemplate;
   /** Resolves when nothing is waiting or in flight (scheduled retries included). */
-  flush(options?: { signal?: AbortSignal; timeout?: number | string }): Promise<void>;
+  flush(options?: { signal?: AbortSignal; timeout?: DurationInput }): Promise<void>;
   /** Dead-lettered deliveries, oldest first. */
   deadLetters(filter?: { channel?: string }): DeadLetter[];
   /** Requeues dead letters (all, a channel's, or the given ids) with a fresh retry budget; re-enables disabled channels. */
@@ -284,6 +288,6 @@ export interface Notifier {
   /** Listens to delivery events. */
   onEvent(listener: (event: NotifyEvent) => void): Disposable;
   /** Stops accepting, waits (up to `timeout`, default `'30s'`) for work that is due, then aborts and closes channels and store. */
-  close(options?: { timeout?: number | string }): Promise<void>;
+  close(options?: { timeout?: DurationInput }): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

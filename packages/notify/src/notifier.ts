@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createEmitter, options as check } from '@telltale/core';
+import { createEmitter, options as check, type DurationInput } from '@telltale/core';
 import { send } from './delivery/acceptance.js';
 import { resolveConfig } from './delivery/config.js';
 import { deadLetters, redrive, stats } from './delivery/dead-letter-admin.js';
@@ -75,7 +75,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const ready = loadOutbox(state);
 
   let closedPromise: Promise<void> = Promise.resolve();
-  function close(closeOptions: { timeout?: number | string } = {}): Promise<void> {
+  function close(closeOptions: { timeout?: DurationInput } = {}): Promise<void> {
     const timeout = check.duration('close.timeout', closeOptions.timeout, '30s');
     if (state.closing) return closedPromise;
     state.closing = true;

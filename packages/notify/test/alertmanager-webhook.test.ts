@@ -21,14 +21,14 @@ async function listen(listener: RequestListener | Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function setup(options: { maxQueueSize?: number; stuck?: boolean } = {}) {
+function setup(options: { maxQueued?: number; stuck?: boolean } = {}) {
   let release = (): void => {};
   const stuck = new Promise<void>((resolve) => (release = resolve));
   const inbox = memoryChannel(options.stuck ? { behavior: () => stuck } : {});
   const notifier: Notifier = createNotifier({
     channels: { inbox },
     breaker: false,
-    ...(options.maxQueueSize === undefined ? {} : { maxQueueSize: options.maxQueueSize }),
+    ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
   });
   cleanups.push(async () => {
     release();
@@ -95,7 +95,7 @@ describe('alertmanagerWebhookHandler over node:http', () => {
   });
 
   it('answers 503 with Retry-After only when the queue cannot accept', async () => {
-    const { notifier } = setup({ maxQueueSize: 1, stuck: true });
+    const { notifier } = setup({ maxQueued: 1, stuck: true });
     const url = await listen(alertmanagerWebhookHandler(notifier, { allowUnauthenticated: true, retryAfter: '10s' }));
     expect((await post(url, firingGroup())).status).toBe(200);
     const full = await post(url, firingGroup({ groupKey: 'second' }));

@@ -216,7 +216,7 @@ describe('createNotifier: queue', () => {
 
   it('deduplicates by idempotency key within the window, then accepts it again', async () => {
     const clock = createManualClock({ now: 0 });
-    const { notifier, inbox } = setup({ clock, dedupWindow: '1h' });
+    const { notifier, inbox } = setup({ clock, idempotencyTtl: '1h' });
     const first = await notifier.send({ subject: 'a' }, { idempotencyKey: 'invoice-1' });
     const again = await notifier.send({ subject: 'a' }, { idempotencyKey: 'invoice-1' });
     expect(again).toMatchObject({ duplicate: true, messageId: first.messageId });
@@ -371,7 +371,7 @@ describe('createNotifier: queue', () => {
 
   it('rejects a full queue and unknown channels with typed errors', async () => {
     const inbox = memoryChannel({ behavior: () => new Promise(() => {}) });
-    const { notifier } = setup({ channels: { inbox }, maxQueueSize: 2 });
+    const { notifier } = setup({ channels: { inbox }, maxQueued: 2 });
     await notifier.send({ subject: '1' });
     await notifier.send({ subject: '2' });
     await expect(notifier.send({ subject: '3' })).rejects.toMatchObject({ code: 'TELLTALE_NOTIFY_QUEUE_FULL' });

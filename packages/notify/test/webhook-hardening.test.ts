@@ -179,6 +179,8 @@ describe('webhook request edges', () => {
     cleanups.push(() => Promise.resolve(void socket.destroy()));
     let received = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    // The server answers and closes while this client is still trickling: its next write may be reset.
+    socket.on('error', () => undefined);
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(
       `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 1000\r\n\r\n{`,
@@ -237,6 +239,7 @@ describe('body timeout in the Fastify adapter', () => {
     cleanups.push(() => Promise.resolve(void socket.destroy()));
     let received = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    socket.on('error', () => undefined); // reset while still trickling, as above
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(
       `POST /alertmanager HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 1000\r\n\r\n{`,

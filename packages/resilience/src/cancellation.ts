@@ -1,3 +1,5 @@
+import type { Disposable } from '@telltale/core';
+
 /**
  * Cancellation inside a policy chain, without paying for AbortControllers
  * nobody reads. On Node 20 materialising an `AbortSignal` costs microseconds
@@ -18,11 +20,32 @@ export interface Cancellation {
   readonly reason: unknown;
   /** The scope as an AbortSignal, created on first read. */
   readonly signal: AbortSignal;
-  /** Calls `listener` once when the scope aborts; returns the unsubscribe function. */
-  onAbort(listener: (reason: unknown) => void): () => void;
+  /**
+   * Calls `listener` once when the scope aborts. The result is a `Disposable` (`dispose()` stops
+   * listening) that is also callable, as the unsubscribe function it used to be.
+   */
+  onAbort(listener: (reason: unknown) => void): Unsubscribe;
 }
 
-const noop = (): void => {};
+/**
+ * What {@link Cancellation.onAbort} returns: core's `Disposable`, and callable for callers written
+ * when it returned a plain function.
+ *
+ * @example
+ * ```ts
+ * import type { Run } from '@telltale/resilience';
+ * declare const run: Run;
+ * const subscription = run.cancellation.onAbort(() => socket.destroy());
+ * subscription.dispose(); // or subscription()
+ * ```
+ */
+export type Unsubscribe = Disposable & (() => void);
+
+function unsubscribe(remove: () => void): Unsubscribe {
+  return Object.assign(remove, { dispose: remove });
+}
+
+const noop: Unsubscribe = unsubscribe(() => {});
 const NEVER_SIGNAL = new AbortController().signal;
 
 /** The scope of a call with no caller signal: never aborts. */
@@ -47,7 +70,7 @@ export function fromSignal(signal: AbortSignal | undefined): Cancellation {
     onAbort(listener) {
       const handler = (): void => listener(signal.reason);
       signal.addEventListener('abort', handler, { once: true });
-      return () => signal.removeEventListener('abort', handler);
+      return unsubscribe(() => signal.removeEventListener('abort', handler));
     },
   };
 }
@@ -77,16 +100,16 @@ export class Scope implements Cancellation {
     return this.controller.signal;
   }
 
-  onAbort(listener: (reason: unknown) => void): () => void {
+  onAbort(listener: (reason: unknown) => void): Unsubscribe {
     if (this.aborted) {
       listener(this.reason);
       return noop;
     }
     (this.listeners ??= []).push(listener);
-    return () => {
+    return unsubscribe(() => {
       const index = this.listeners?.indexOf(listener) ?? -1;
       if (index !== -1) this.listeners!.splice(index, 1);
-    };
+    });
   }
 
   abort(reason: unknown): void {

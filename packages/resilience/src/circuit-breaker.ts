@@ -8,11 +8,12 @@ export type { CircuitBreakerOptions } from './breaker/options.js';
 export type { CircuitBreakerSnapshot, CircuitState, CircuitStateChange } from './breaker/state.js';
 
 /**
- * A circuit breaker on opossum's rolling window, with its traps fixed:
- * `minimumThroughput` (default 10) so one failure never opens it; a
+ * A circuit breaker over a lazily rotating rolling window (no timer while
+ * closed): `minimumThroughput` (default 10) so one failure never opens it; a
  * per-call timeout signal so one timeout aborts only its own call; local
- * refusals (bulkhead, aborts) not counted as failures; `halfOpenProbes`
- * probes instead of exactly one; half-open timing on an injectable clock.
+ * refusals (bulkhead, aborts) and errors `isFailure` rejects counted as
+ * neither calls nor failures; `halfOpenProbes` probes instead of exactly
+ * one; half-open timing on an injectable clock.
  *
  * @example
  * ```ts

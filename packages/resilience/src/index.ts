@@ -27,7 +27,7 @@ export type { Pipeline, PipelineOptions } from './pipeline.js';
 export { RESILIENCE_ERROR_CODES, isLocalRefusal } from './errors.js';
 export { parseRetryAfter, retryAfterFromError, classifyStatus, readBoundedBody } from './http/index.js';
 export type { HttpFailureKind, BoundedBody, ReadBodyOptions, FetchFunction } from './http/index.js';
-export type { Cancellation } from './cancellation.js';
+export type { Cancellation, Unsubscribe } from './cancellation.js';
 export type {
   ExecuteOptions,
   ExecutionContext,

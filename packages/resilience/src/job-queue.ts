@@ -47,7 +47,7 @@ const ignore = (): void => {};
  *   },
  * });
  * jobs.submit('invoice', { id: 'o-42' }, { idempotencyKey: 'invoice:o-42' });
- * await jobs.onIdle();
+ * await jobs.flush();
  * console.log(jobs.deadLetters());
  * ```
  */
@@ -131,6 +131,7 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
         if (key !== undefined) keys.release(key, id);
         if (!TelltaleError.is(error, RESILIENCE_ERROR_CODES.aborted) || !closed) {
           stats.deadLettered++;
+          const deadAt = clock.now();
           dead.add({
             id,
             type,
@@ -138,7 +139,8 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
             idempotencyKey: key,
             error,
             attempts: attemptsById.get(id) ?? 0,
-            failedAt: clock.now(),
+            deadAt,
+            failedAt: deadAt,
           });
           logger.warn({ job: id, type, err: error }, 'job dead-lettered');
           events.emit({ event: 'dead-lettered', id, type, error });
@@ -190,10 +192,11 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
       events.emit({ event: 'submitted', id, type });
       return { id, duplicate: false, done: done as Promise<R> };
     },
-    onIdle() {
+    flush() {
       if (pending.size === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
+    onIdle: () => queue.flush(),
     deadLetters: () => dead.list(),
     redrive(ids) {
       if (closed) throw closedError('Job queue');
@@ -214,10 +217,10 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
     stats: () => Object.fromEntries([...types].map(([type, runtime]) => [type, { ...runtime.stats }])),
     onEvent: (listener) => events.on(listener),
     async close() {
-      if (closed) return queue.onIdle();
+      if (closed) return queue.flush();
       closed = true;
       closing.abort(closedError('Job queue'));
-      await queue.onIdle();
+      await queue.flush();
     },
     [Symbol.asyncDispose]: () => queue.close(),
   };

@@ -32,7 +32,7 @@ describe('jobQueue', () => {
       gates.shift()?.();
       await tick();
     }
-    await jobs.onIdle();
+    await jobs.flush();
     expect(peak).toBe(2);
     expect(jobs.stats().resize).toMatchObject({ completed: 5, active: 0, queued: 0 });
     await jobs.close();
@@ -57,7 +57,7 @@ describe('jobQueue', () => {
     jobs.submit('report', 'report-3', { priority: 'high' });
     await tick();
     release();
-    await jobs.onIdle();
+    await jobs.flush();
     expect(order).toEqual(['invoice-1', 'report-3', 'report-1', 'report-2']);
   });
 
@@ -95,17 +95,34 @@ describe('jobQueue', () => {
       payload: { to: 'a@example.com' },
       attempts: 3,
       idempotencyKey: 'welcome:a',
+      deadAt: clock.now(),
     });
+    // The deprecated name carries the same value for one minor.
+    expect(letter!.failedAt).toBe(letter!.deadAt);
     expect(jobs.stats().email).toMatchObject({ deadLettered: 1, retries: 2 });
 
     healthy = true;
     expect(jobs.redrive()).toBe(1);
-    await jobs.onIdle();
+    await jobs.flush();
     expect(jobs.deadLetters()).toEqual([]);
     expect(jobs.stats().email).toMatchObject({ completed: 1 });
     expect(events).toEqual(['submitted', 'retry', 'retry', 'dead-lettered', 'redriven', 'completed']);
     // The key is remembered again after the redriven job completed.
     expect(jobs.submit('email', {}, { idempotencyKey: 'welcome:a' }).duplicate).toBe(true);
+  });
+
+  it('still waits for idle through the deprecated onIdle(), as flush() does', async () => {
+    let release!: () => void;
+    const jobs = jobQueue({ types: { work: { handler: () => new Promise<void>((resolve) => (release = resolve)) } } });
+    jobs.submit('work', {});
+    let idle = false;
+    const waiting = jobs.onIdle().then(() => (idle = true));
+    await tick();
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(idle).toBe(true);
+    await jobs.close();
   });
 
   it('drops duplicate submissions by idempotency key while pending and within the TTL', async () => {

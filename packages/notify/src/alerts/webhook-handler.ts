@@ -1,6 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { options as check, parseAlertGroup, resolveLogger, TelltaleConfigError, type Logger } from '@telltale/core';
+import {
+  options as check,
+  parseAlertGroup,
+  resolveLogger,
+  TelltaleConfigError,
+  type DurationInput,
+  type Logger,
+} from '@telltale/core';
 import type { Notifier } from '../notifier-types.js';
 import { alertReceiver, type AlertReceiverOptions } from './alert-receiver.js';
 import { readBody } from './read-body.js';
@@ -33,11 +40,11 @@ export interface AlertmanagerWebhookOptions extends AlertReceiverOptions {
    */
   allowUnauthenticated?: boolean;
   /** Longest time to receive the whole body (408 beyond it); default `'10s'`. */
-  bodyTimeout?: number | string;
+  bodyTimeout?: DurationInput;
   /** Largest accepted body in bytes (413 beyond it); default 1 MiB. */
   maxBodySize?: number;
   /** `Retry-After` sent with a 503 (queue full or closing, store unavailable); default `'30s'`. */
-  retryAfter?: number | string;
+  retryAfter?: DurationInput;
   /** Pino-compatible logger; silent by default. */
   logger?: Partial<Logger>;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
-import { TelltaleConfigError, options as check, redactSecrets } from '@telltale/core';
+import { TelltaleConfigError, options as check, redactSecrets, type DurationInput } from '@telltale/core';
 import type { Delivery, DeliveryResult, NotificationChannel } from '../channel.js';
 import { NotifyDeliveryError, type FailureClassification } from '../errors.js';
 import { validateMessage } from '../message.js';
@@ -33,7 +33,7 @@ export interface SmtpChannelOptions {
   /** Messages per connection before it is recycled; default 100. */
   maxMessages?: number;
   /** Connect/greeting/socket inactivity timeout; default `'30s'`. */
-  timeout?: number | string;
+  timeout?: DurationInput;
   /** Extra TLS options passed to nodemailer (e.g. `{ rejectUnauthorized: false }` for a test server). */
   tls?: Record<string, unknown>;
 }

@@ -102,7 +102,7 @@ async function duplicate(state: NotifierState, existing: KeyEntry, request: Acce
 
 async function accept(state: NotifierState, request: Acceptance): Promise<SendReceipt> {
   const { normalized, targets, recipientIds, idempotencyKey } = request;
-  const { clock, maxQueueSize, dedupWindow } = state.settings;
+  const { clock, maxQueued, idempotencyTtl } = state.settings;
   // A failed write leaves no trace, so then this send goes ahead as the first; a succeeded one makes it a duplicate.
   for (let writing = pendingKeyWrite(state, idempotencyKey); writing; writing = pendingKeyWrite(state, idempotencyKey))
     await writing;
@@ -113,13 +113,14 @@ async function accept(state: NotifierState, request: Acceptance): Promise<SendRe
   if (existing) return duplicate(state, existing, request);
   const messageId = randomUUID();
   const { records, skipped } = plan(state, normalized, targets, recipientIds, messageId, idempotencyKey, now);
-  if (state.queued + records.length > maxQueueSize) {
-    throw new TelltaleError('TELLTALE_NOTIFY_QUEUE_FULL', `The delivery queue is full (${maxQueueSize} deliveries)`, {
-      details: { maxQueueSize },
+  if (state.queued + records.length > maxQueued) {
+    throw new TelltaleError('TELLTALE_NOTIFY_QUEUE_FULL', `The delivery queue is full (${maxQueued} deliveries)`, {
+      // `maxQueueSize` is the deprecated name, kept in the details for one minor.
+      details: { maxQueued, maxQueueSize: maxQueued },
     });
   }
   const channels = recipientIds.length === 0 ? targets : [...new Set(records.map((record) => record.channel))];
-  const stored: IdempotencyEntry = { key: idempotencyKey, messageId, channels, expiresAt: now + dedupWindow };
+  const stored: IdempotencyEntry = { key: idempotencyKey, messageId, channels, expiresAt: now + idempotencyTtl };
   const entry: KeyEntry = { ...stored };
   // Nothing owed when every delivery was skipped.
   if (records.length === 0) entry.outcome = 'delivered';

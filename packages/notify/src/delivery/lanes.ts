@@ -2,6 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import {
   backoffFromOptions,
   options as check,
+  renamedOption,
   resolveLogger,
   systemClock,
   TelltaleConfigError,
@@ -32,8 +33,8 @@ export interface NotifierSettings {
   backoff: Backoff;
   maxRetryAfter: number;
   expireAfter: number;
-  dedupWindow: number;
-  maxQueueSize: number;
+  idempotencyTtl: number;
+  maxQueued: number;
   /** Where deliveries are kept: an OutboxStore (this notifier holds the working set) or a shared queue. */
   backend: { kind: 'outbox'; store: OutboxStore } | { kind: 'queue'; queue: DeliveryQueue };
   templates: TemplateRegistry | undefined;
@@ -118,6 +119,8 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
   }
   const random = check.optionalFunction<() => number>('random', options.random) ?? Math.random;
   if (options.breaker !== false) check.object('breaker', options.breaker);
+  const idempotencyTtl = renamedOption('', options, 'idempotencyTtl', 'dedupWindow');
+  const maxQueued = renamedOption('', options, 'maxQueued', 'maxQueueSize');
   return {
     clock: options.clock ?? systemClock,
     logger: resolveLogger(options.logger),
@@ -131,8 +134,8 @@ export function resolveSettings(options: NotifierOptions): NotifierSettings {
     ),
     maxRetryAfter: check.duration('retry.maxRetryAfter', retryInput.maxRetryAfter, '15m'),
     expireAfter: check.duration('retry.expireAfter', retryInput.expireAfter, '24h'),
-    dedupWindow: check.duration('dedupWindow', options.dedupWindow, '24h'),
-    maxQueueSize: check.positiveInteger('maxQueueSize', options.maxQueueSize, 100_000),
+    idempotencyTtl: check.duration(idempotencyTtl.option, idempotencyTtl.value, '24h'),
+    maxQueued: check.positiveInteger(maxQueued.option, maxQueued.value, 100_000),
     backend: isDeliveryQueue(store) ? { kind: 'queue', queue: store } : { kind: 'outbox', store },
     templates: validateTemplates(options.templates),
     meterProvider: options.meterProvider,

@@ -1,4 +1,4 @@
-import { options as check, TelltaleError, type TimerHandle } from '@telltale/core';
+import { options as check, TelltaleError, type DurationInput, type TimerHandle } from '@telltale/core';
 import { schedulePump } from './delivery-loop.js';
 import type { DeliveryQueue } from '../queue/queue-port.js';
 import { sharedQueue } from './outbox-writes.js';
@@ -54,7 +54,7 @@ export function loadOutbox(state: NotifierState): Promise<void> {
 export function flush(
   state: NotifierState,
   ready: Promise<void>,
-  flushOptions: { signal?: AbortSignal; timeout?: number | string } = {},
+  flushOptions: { signal?: AbortSignal; timeout?: DurationInput } = {},
 ): Promise<void> {
   const { clock } = state.settings;
   const timeout =

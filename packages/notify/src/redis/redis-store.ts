@@ -55,7 +55,7 @@ export type RedisStore = DeliveryQueue;
  * live in a hash with one sorted set of due times per channel; a Lua script
  * claims due ones with a lease (an expired lease — a killed replica — makes
  * them claimable again: at-least-once, with the same idempotency key);
- * idempotency keys are reserved with a TTL of the dedup window in the same
+ * idempotency keys are reserved with a TTL of `idempotencyTtl` in the same
  * script that stores the message, so a duplicate sent to another replica is
  * recognised; per-channel token buckets and 429 pauses are Redis keys every
  * replica draws from; dead letters and redrive are visible from any replica.

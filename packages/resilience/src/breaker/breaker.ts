@@ -49,7 +49,7 @@ export interface CircuitBreakerPolicy extends Policy {
 /**
  * The breaker: the state machine over two opening strategies (failure ratio,
  * slow calls). A class rather than closures: ten thousand breakers share one
- * set of methods, which keeps a breaker close to opossum's own size.
+ * set of methods. No timer while closed: the windows rotate lazily on use.
  */
 export class Breaker implements CircuitBreakerPolicy {
   readonly kind = 'circuit-breaker' as const;
@@ -146,7 +146,6 @@ export class Breaker implements CircuitBreakerPolicy {
     this.closed = true;
     this.clearHalfOpenTimer();
     this.waiters.release(closedError(`Circuit breaker "${this.name}"`));
-    this.failures.close();
     this.unregister();
   }
 
@@ -200,7 +199,12 @@ export class Breaker implements CircuitBreakerPolicy {
         const now = this.current;
         if (now.kind === 'half-open') {
           if (this.isFailure(error)) this.transition('open', 'probe-failed');
-          else if (isLocalRefusal(error)) now.probesStarted--; // an aborted probe proves nothing: free its slot
+          else {
+            // An aborted probe, or one failing with an error isFailure ignores, proves nothing: free its
+            // slot, and let parked calls (`halfOpenWaiting: 'wait'`) try again, so one of them probes.
+            now.probesStarted--;
+            this.waiters.release(undefined);
+          }
         }
         throw error;
       },
@@ -261,12 +265,11 @@ export class Breaker implements CircuitBreakerPolicy {
     const state = this.enter(to, clock.now(), halfOpenAt);
     this.current = state;
     if (to === 'closed') {
-      this.failures.resume();
+      this.failures.forget();
       this.slowCalls?.forget();
       this.waiters.release(undefined);
-    } else {
-      this.failures.suspend();
-      if (to !== 'half-open') this.waiters.release(circuitOpenError(this.name, to));
+    } else if (to !== 'half-open') {
+      this.waiters.release(circuitOpenError(this.name, to));
     }
     logger.info({ breaker: this.name, from, to, reason }, 'circuit breaker state changed');
     this.changes?.emit({ name: this.name, from, to, at: state.since, reason });

@@ -39,7 +39,10 @@ export interface CircuitBreakerOptions {
   halfOpenWaiting?: 'reject' | 'wait';
   /** Per-call time limit; each call gets its own AbortSignal (caller's signal + this timeout). */
   timeout?: DurationInput;
-  /** Which errors count as failures (default: all but local refusals such as aborts). E.g. skip 4xx. */
+  /**
+   * Which errors count as failures (default: all but local refusals such as aborts). E.g. skip 4xx.
+   * An error it rejects counts as neither a call nor a failure, like a local refusal.
+   */
   isFailure?: (error: unknown) => boolean;
   /** Open also when this ratio of calls is slower than `duration` (resilience4j's slow-call rate). */
   slowCall?: { duration: DurationInput; ratio: number };

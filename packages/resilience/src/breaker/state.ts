@@ -53,7 +53,10 @@ export interface CircuitBreakerSnapshot {
   window: WindowCounts;
 }
 
-/** Calls, failures and successes counted in a breaker's rolling window. */
+/**
+ * Calls counted in a breaker's rolling window: `calls` = `failures` + `successes`. Local refusals
+ * and errors `isFailure` rejects are not counted; a call counts when it settles.
+ */
 export interface WindowCounts {
   calls: number;
   failures: number;

@@ -133,7 +133,9 @@ export interface DeadLetter {
   error: unknown;
   /** Attempts made (across redrives). */
   attempts: number;
-  /** Clock time of the final failure. */
+  /** Clock time it was dead-lettered (the final failure); the name notify's dead letters use. */
+  deadAt: number;
+  /** @deprecated Renamed `deadAt` (the same value); removed in the next minor. */
   failedAt: number;
 }
 
@@ -189,7 +191,9 @@ export interface JobTypeStats {
 export interface JobQueue {
   /** Queues a job; throws `TELLTALE_CONFIG` for an unknown type, `TELLTALE_CLOSED` after close. */
   submit<R = unknown>(type: string, payload: unknown, options?: SubmitOptions): SubmittedJob<R>;
-  /** Resolves when nothing is queued or running (including retry waits). */
+  /** Resolves when nothing is queued or running (including retry waits); the name notify's `flush()` uses. */
+  flush(): Promise<void>;
+  /** @deprecated Renamed `flush()` (`on…` names are for listeners); removed in the next minor. */
   onIdle(): Promise<void>;
   /** Dead letters, oldest first. */
   deadLetters(): DeadLetter[];
