@@ -57,6 +57,42 @@ describe.skipIf(missing)('redisStore', () => {
     expect(subjects.sort()).toEqual(Array.from({ length: 40 }, (_, index) => `m${index}`).sort());
   });
 
+  it('shares one token bucket per channel: burst, then one token per 1/rate on the time it is asked with, stale times earn nothing, a pause holds every store', async () => {
+    const name = `bucket-${++names}`;
+    const stores = [0, 1, 2].map(() => redisStore({ url: redis.url, name }));
+    try {
+      const throttles = stores.map((store) => store.throttle!);
+      const limit = { perSecond: 5, burst: 2 };
+      const t = 1_000_000;
+      // The burst, whichever store asks; the third token waits 200 ms (one token at 5/s).
+      expect(await throttles[0]!.acquire('ops', limit, t)).toBe(0);
+      expect(await throttles[1]!.acquire('ops', limit, t)).toBe(0);
+      expect(await throttles[2]!.acquire('ops', limit, t)).toBe(200);
+      // 100 ms later half a token has accrued: 100 ms more to wait.
+      expect(await throttles[1]!.acquire('ops', limit, t + 100)).toBe(100);
+      // A store asking with an older time (a slow clock, a delayed call) earns no tokens for it.
+      expect(await throttles[2]!.acquire('ops', limit, t + 50)).toBe(100);
+      expect(await throttles[0]!.acquire('ops', limit, t + 200)).toBe(0);
+      expect(await throttles[0]!.acquire('ops', limit, t + 200)).toBe(200);
+      // Another channel has its own bucket; no limit means no wait.
+      expect(await throttles[0]!.acquire('other', limit, t + 200)).toBe(0);
+      expect(await throttles[0]!.acquire('free', undefined, t)).toBe(0);
+      // Many concurrent askers over 2 s of the bucket's time get burst + rate·T tokens, no more.
+      let granted = 0;
+      for (let ms = 0; ms <= 2000; ms += 10) {
+        const answers = await Promise.all(throttles.map((throttle) => throttle.acquire('race', limit, t + ms)));
+        granted += answers.filter((wait) => wait === 0).length;
+      }
+      expect(granted).toBe(2 + 5 * 2);
+      // A 429 pause set by one store holds the others, limited channel or not.
+      await throttles[0]!.pause('free', Date.now() + 60_000);
+      const held = await throttles[2]!.acquire('free', undefined, Date.now());
+      expect(held).toBeGreaterThan(59_000);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
   it('deduplicates an idempotency key sent to another replica within the dedup window', async () => {
     const name = `dedup-${++names}`;
     const a = replica(name);
