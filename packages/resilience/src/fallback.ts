@@ -65,7 +65,7 @@ export function fallback<F>(
     wrap<T>(next: Next<T>, run: Run): Promise<T> {
       return next(run).catch(async (error: unknown) => {
         if (!shouldHandle(error)) throw error;
-        run.emit?.(name, 'fallback', { attempt: run.attempt, error });
+        run.emit?.(name, 'fallback-used', { attempt: run.attempt, error });
         const context: ExecutionContext = { signal: run.cancellation.signal, attempt: run.attempt };
         return (await handler(error, context)) as unknown as T;
       });

@@ -102,7 +102,7 @@ export function hedge(options: HedgeOptions): HedgePolicy {
           if (timer !== undefined) clock.clearTimeout(timer);
           const scope = new Scope(outer);
           copies.push(scope);
-          if (copies.length > 1) run.emit?.(name, 'hedge', { attempt: run.attempt });
+          if (copies.length > 1) run.emit?.(name, 'hedge-launched', { attempt: run.attempt });
           if (copies.length <= maxHedges) timer = clock.setTimeout(launch, after);
           next({ ...run, cancellation: scope }).then(
             (value) => {

@@ -36,9 +36,23 @@ export type {
   Operation,
   Policy,
   Priority,
-  ResilienceEvent,
   Run,
 } from './policy.js';
+export type {
+  ResilienceEvent,
+  ResilienceEventBase,
+  ResilienceEventType,
+  RetryScheduledEvent,
+  RetryGivenUpEvent,
+  RetryBudgetExhaustedEvent,
+  TimedOutEvent,
+  FallbackUsedEvent,
+  HedgeLaunchedEvent,
+  BulkheadRejectedEvent,
+  CircuitRejectedEvent,
+  CircuitStateEvent,
+  CustomResilienceEvent,
+} from './events.js';
 export { jobQueue } from './job-queue.js';
 export type {
   JobQueue,
@@ -49,5 +63,6 @@ export type {
   JobTypeStats,
   SubmitOptions,
   SubmittedJob,
+  JobDeadLetter,
   DeadLetter,
 } from './job-queue.js';

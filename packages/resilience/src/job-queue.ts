@@ -14,6 +14,7 @@ import type { JobEvent, JobQueue, JobQueueOptions, SubmitOptions, SubmittedJob }
 
 export type {
   DeadLetter,
+  JobDeadLetter,
   JobContext,
   JobEvent,
   JobQueue,

@@ -8,10 +8,10 @@ import {
   type Next,
   type Operation,
   type Policy,
-  type ResilienceEvent,
   type Run,
 } from './policy.js';
 import { telemetryFor } from './telemetry.js';
+import { classifyEventName, type ResilienceEvent, type ResilienceEventType } from './events.js';
 
 /**
  * Options for {@link pipeline} when its first argument is an object.
@@ -47,6 +47,14 @@ export interface Pipeline extends Policy {
   /** Listens to every event of every policy in this pipeline. */
   onEvent(listener: (event: ResilienceEvent) => void): Disposable;
 }
+
+/** Breaker state → the event its change reports. */
+const CIRCUIT_EVENTS: Readonly<Record<string, ResilienceEventType>> = {
+  open: 'circuit-opened',
+  'half-open': 'circuit-half-opened',
+  isolated: 'circuit-isolated',
+  closed: 'circuit-closed',
+};
 
 /** Policies that report state changes outside any call (breakers). */
 interface StateReporting {
@@ -89,19 +97,18 @@ export function pipeline(nameOrOptions: string | PipelineOptions, ...policies: P
   const listeners = createEmitter<ResilienceEvent>();
   const instruments = telemetryFor(settings.meterProvider);
 
-  const emit = (strategy: string, event: string, fields?: EventFields): void => {
-    instruments().events.add(1, { 'pipeline.name': name, 'strategy.name': strategy, 'event.name': event });
-    if (listeners.size > 0) listeners.emit({ ...fields, pipeline: name, strategy, event });
+  const emit = (strategy: string, eventName: string, fields?: EventFields): void => {
+    const { type, legacy, custom } = classifyEventName(eventName);
+    // The metric keeps the names it had before `type` (series stay the same).
+    instruments().events.add(1, { 'pipeline.name': name, 'strategy.name': strategy, 'event.name': legacy });
+    if (listeners.size === 0) return;
+    const base = { ...fields, pipeline: name, strategy, type, event: legacy };
+    listeners.emit((custom ? { ...base, name: eventName } : base) as ResilienceEvent);
   };
 
   for (const policy of policies) {
     if (reportsState(policy)) {
-      policy.onStateChange((change) =>
-        emit(
-          policy.name,
-          `circuit-${change.to === 'half-open' ? 'half-opened' : change.to === 'isolated' ? 'isolated' : change.to === 'open' ? 'opened' : 'closed'}`,
-        ),
-      );
+      policy.onStateChange((change) => emit(policy.name, CIRCUIT_EVENTS[change.to] ?? 'circuit-closed'));
     }
   }
 

@@ -59,34 +59,10 @@ export interface ExecuteOptions {
   priority?: Priority | undefined;
 }
 
-/**
- * Something a policy reports while handling a call (`retry`, `timeout`,
- * `circuit-rejected`, ...). See the README for the full list.
- *
- * @example
- * ```ts
- * import { pipeline, retry, type ResilienceEvent } from '@telltale/resilience';
- * const log = (event: ResilienceEvent) => logger.info({ strategy: event.strategy, attempt: event.attempt }, event.event);
- * pipeline('orders', retry()).onEvent(log);
- * ```
- */
-export interface ResilienceEvent {
-  /** Name of the pipeline (or the policy, when used alone). */
-  readonly pipeline: string;
-  /** Name of the strategy that reported it, e.g. `retry` or a breaker's name. */
-  readonly strategy: string;
-  /** Event name, e.g. `retry`, `timeout`, `circuit-opened`. */
-  readonly event: string;
-  /** Attempt the event belongs to, when it belongs to one. */
-  readonly attempt?: number | undefined;
-  /** The wait before a retry, in milliseconds. */
-  readonly delayMs?: number | undefined;
-  /** The error behind the event, when there is one. */
-  readonly error?: unknown;
-}
+export type { ResilienceEvent } from './events.js';
 
 /**
- * Extra fields of a {@link ResilienceEvent}, as a policy reports them.
+ * Extra fields of a {@link ResilienceEvent}, as a policy reports them through `run.emit`.
  *
  * @example
  * ```ts
@@ -94,7 +70,14 @@ export interface ResilienceEvent {
  * const report = (run: Run, fields: EventFields) => run.emit?.('my-policy', 'my-event', fields);
  * ```
  */
-export type EventFields = Omit<ResilienceEvent, 'pipeline' | 'strategy' | 'event'>;
+export interface EventFields {
+  /** Attempt the event belongs to, when it belongs to one. */
+  readonly attempt?: number | undefined;
+  /** A wait, in milliseconds. */
+  readonly delayMs?: number | undefined;
+  /** The error behind the event, when there is one. */
+  readonly error?: unknown;
+}
 
 /**
  * One call travelling through a policy chain. Policies copy it (with a new
@@ -115,8 +98,12 @@ export interface Run {
   readonly priority: Priority | undefined;
   /** Set while a nested pipeline runs: the outer chain's rest, called instead of the operation. */
   readonly continuation?: Next<unknown> | undefined;
-  /** Reports an event; `undefined` when nobody listens. */
-  readonly emit: ((strategy: string, event: string, fields?: EventFields) => void) | undefined;
+  /**
+   * Reports an event; `undefined` when nobody listens. A name of this package's
+   * (`retry-scheduled`, ...) becomes that `type`; any other name a `custom` event
+   * carrying it as `name`.
+   */
+  readonly emit: ((strategy: string, name: string, fields?: EventFields) => void) | undefined;
 }
 
 /**

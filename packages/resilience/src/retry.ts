@@ -8,6 +8,7 @@ import {
 } from '@telltale/core';
 import pRetry from 'p-retry';
 import { exponential, type Backoff } from './backoff.js';
+import { NEVER_CANCELLED } from './cancellation.js';
 import { isLocalRefusal, retryBudgetExhaustedError } from './errors.js';
 import { abortedBy, type ExecuteOptions, type Next, type Operation, type Policy, type Run } from './policy.js';
 import { retryAfterFromError } from './http/retry-after.js';
@@ -154,7 +155,7 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
       if (asked !== undefined) wait = Math.max(wait, Math.min(asked, retryAfterCap));
     }
     if (clock.now() - state.started + wait > maxElapsed) {
-      run.emit?.(name, 'retry-gave-up', { attempt: failed, error });
+      run.emit?.(name, 'retry-given-up', { attempt: failed, error });
       throw error;
     }
     if (budget && !budget.tryAcquire()) {
@@ -163,9 +164,12 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
       throw refusal;
     }
     state.previousDelay = wait;
-    run.emit?.(name, 'retry', { attempt: failed + 1, delayMs: wait, error });
+    run.emit?.(name, 'retry-scheduled', { attempt: failed + 1, delayMs: wait, error });
     onRetry?.({ attempt: failed + 1, delayMs: wait, error });
-    if (wait > 0) await delay(wait, { signal: run.cancellation.signal, clock });
+    // Without a caller signal the run shares one never-aborting signal process-wide: listening
+    // on it would pile one listener per waiting retry onto it (MaxListenersExceededWarning).
+    const signal = run.cancellation === NEVER_CANCELLED ? undefined : run.cancellation.signal;
+    if (wait > 0) await delay(wait, { signal, clock });
   };
 
   const retryAfterFirstFailure = async <T>(firstError: unknown, next: Next<T>, run: Run): Promise<T> => {

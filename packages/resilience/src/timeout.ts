@@ -168,7 +168,7 @@ export function timeout(duration: DurationInput | TimeoutOptions): TimeoutPolicy
             stopListening();
             const error = cause ?? timeoutError(milliseconds, name);
             if (cause === undefined) {
-              run.emit?.(name, 'timeout', { attempt: run.attempt, error });
+              run.emit?.(name, 'timed-out', { attempt: run.attempt, error });
               scope.abort(error);
             }
             scope.dispose();

@@ -1,6 +1,6 @@
 import { createManualClock, TelltaleError } from '@telltale/core';
-import { constant, jobQueue, type JobEvent } from '@telltale/resilience';
-import { describe, expect, it } from 'vitest';
+import { constant, jobQueue, type DeadLetter, type JobDeadLetter, type JobEvent } from '@telltale/resilience';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -173,5 +173,36 @@ describe('jobQueue', () => {
     expect(() => jobs.submit('slow', {})).toThrow(
       expect.objectContaining({ code: 'TELLTALE_CLOSED', message: expect.stringMatching(/closed/) }),
     );
+  });
+
+  it('events carry only their own fields; DeadLetter is the deprecated name of JobDeadLetter', async () => {
+    const clock = createManualClock();
+    const events: JobEvent[] = [];
+    const jobs = jobQueue({
+      clock,
+      types: {
+        email: { maxAttempts: 2, backoff: constant(10), handler: () => Promise.reject(new Error('smtp down')) },
+      },
+    });
+    jobs.onEvent((event) => events.push(event));
+    const { id, done } = jobs.submit('email', {});
+    done.catch(() => {});
+    await tick();
+    await clock.advanceAsync(10);
+    await jobs.flush();
+    expect(events).toEqual([
+      { event: 'submitted', id, type: 'email' },
+      { event: 'retry', id, type: 'email', attempt: 2 },
+      { event: 'dead-lettered', id, type: 'email', error: expect.objectContaining({ message: 'smtp down' }) },
+    ]);
+    const [first] = events;
+    if (first?.event === 'submitted') {
+      // @ts-expect-error -- only `retry` carries an attempt
+      expect(first.attempt).toBeUndefined();
+    }
+    const letters: DeadLetter[] = jobs.deadLetters();
+    expect(letters.map((letter) => letter.id)).toEqual([id]);
+    expectTypeOf<DeadLetter>().toEqualTypeOf<JobDeadLetter>();
+    await jobs.close();
   });
 });

@@ -182,9 +182,9 @@ describe('pipeline', () => {
     await expect(result).resolves.toBe('second attempt');
     expect(signals[0]!.aborted).toBe(true);
     expect(signals[1]!.aborted).toBe(false);
-    expect(events.map((event) => `${event.pipeline}/${event.strategy}/${event.event}`)).toEqual([
-      'orders/timeout/timeout',
-      'orders/retry/retry',
+    expect(events.map((event) => `${event.pipeline}/${event.strategy}/${event.type}`)).toEqual([
+      'orders/timeout/timed-out',
+      'orders/retry/retry-scheduled',
     ]);
   });
 
@@ -198,7 +198,7 @@ describe('pipeline', () => {
       inner,
     );
     const events: string[] = [];
-    inner.onEvent((event) => events.push(event.event));
+    inner.onEvent((event) => events.push(event.type));
     await expect(outer.execute(() => Promise.reject(new Error('down')))).resolves.toBe('fallback');
     expect(breaker.state).toBe('open');
     expect(events).toContain('circuit-opened');

@@ -196,11 +196,13 @@ describe('retry', () => {
     const breaker = circuitBreaker({ name: 'inner', clock: createManualClock() });
     const events: string[] = [];
     const chain = pipeline('composed', retry({ maxAttempts: 3, backoff: constant(0) }), breaker);
-    chain.onEvent((event) => events.push(`${event.strategy}:${event.event}:${event.attempt}`));
+    chain.onEvent((event) =>
+      events.push(`${event.strategy}:${event.type}:${'attempt' in event ? event.attempt : '-'}`),
+    );
     const { attempts, operation } = failTimes(2);
     await expect(chain.execute(operation)).resolves.toBe('ok@3');
     expect(attempts).toEqual([1, 2, 3]);
-    expect(events).toEqual(['retry:retry:2', 'retry:retry:3']);
+    expect(events).toEqual(['retry:retry-scheduled:2', 'retry:retry-scheduled:3']);
     breaker.close();
   });
 

@@ -1,23 +1,23 @@
-import type { DeadLetter } from './types.js';
+import type { JobDeadLetter } from './types.js';
 
 /** The dead-letter list, oldest first, keeping at most `max` letters (the oldest are dropped). */
 export class DeadLetterList {
-  private readonly letters: DeadLetter[] = [];
+  private readonly letters: JobDeadLetter[] = [];
 
   constructor(private readonly max: number) {}
 
-  add(letter: DeadLetter): void {
+  add(letter: JobDeadLetter): void {
     this.letters.push(letter);
     if (this.letters.length > this.max) this.letters.shift();
   }
 
   /** Copies of the letters, oldest first. */
-  list(): DeadLetter[] {
+  list(): JobDeadLetter[] {
     return this.letters.map((letter) => ({ ...letter }));
   }
 
   /** Removes the letters `accept` picks, one at a time, handing each out before looking at the next. */
-  *take(accept: (letter: DeadLetter) => boolean): Generator<DeadLetter> {
+  *take(accept: (letter: JobDeadLetter) => boolean): Generator<JobDeadLetter> {
     for (let index = 0; index < this.letters.length;) {
       const letter = this.letters[index]!;
       if (!accept(letter)) {

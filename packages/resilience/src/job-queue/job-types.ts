@@ -66,7 +66,7 @@ export function jobTypeRuntimes(
       policies.push(timeout({ duration: typeOptions.timeout, name: `${type}-timeout`, clock }));
     const typePipeline = pipeline(`job:${type}`, ...policies);
     typePipeline.onEvent((event) => {
-      if (event.event === 'retry') stats.retries++;
+      if (event.type === 'retry-scheduled') stats.retries++;
     });
     types.set(type, { options: typeOptions, pipeline: typePipeline, stats });
   }

@@ -123,8 +123,11 @@ export interface SubmittedJob<R = unknown> {
  * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
  * for (const letter of jobs.deadLetters()) logger.error({ job: letter.id, err: letter.error }, 'dead letter');
  * ```
+ *
+ * Named `JobDeadLetter` so it is not confused with `@telltale/notify`'s `DeadLetter` (a
+ * dead-lettered delivery, another shape).
  */
-export interface DeadLetter {
+export interface JobDeadLetter {
   id: string;
   type: string;
   payload: unknown;
@@ -140,22 +143,36 @@ export interface DeadLetter {
 }
 
 /**
- * Events of a {@link JobQueue}.
+ * The deprecated `jobQueue`'s dead letter, under its former name.
+ *
+ * @deprecated Renamed {@link JobDeadLetter} (`@telltale/notify` exports another `DeadLetter`);
+ * removed in the next minor, with `jobQueue`.
+ *
+ * @example
+ * ```ts
+ * import type { JobDeadLetter } from '@telltale/resilience';
+ * const letters: JobDeadLetter[] = jobs.deadLetters(); // was DeadLetter[]
+ * ```
+ */
+export type DeadLetter = JobDeadLetter;
+
+/**
+ * Events of a {@link JobQueue}: a union discriminated on `event` (its `type`
+ * field already holds the job type in this deprecated API; `@telltale/jobs`'
+ * `JobEvent` is discriminated on `type` with `jobType`). `attempt` is only on
+ * `retry`, `error` only on `dead-lettered`.
  *
  * @example
  * ```ts
  * import { jobQueue } from '@telltale/resilience';
  * const jobs = jobQueue({ types: { mail: { handler: sendMail } } });
- * jobs.onEvent(({ event, id, type }) => logger.debug({ event, id, type }, 'job'));
+ * jobs.onEvent((e) => e.event === 'dead-lettered' && logger.error({ id: e.id, type: e.type, err: e.error }, 'job'));
  * ```
  */
-export interface JobEvent {
-  event: 'submitted' | 'duplicate' | 'retry' | 'completed' | 'dead-lettered' | 'redriven';
-  id: string;
-  type: string;
-  attempt?: number;
-  error?: unknown;
-}
+export type JobEvent =
+  | { event: 'submitted' | 'duplicate' | 'completed' | 'redriven'; id: string; type: string }
+  | { event: 'retry'; id: string; type: string; attempt: number }
+  | { event: 'dead-lettered'; id: string; type: string; error: unknown };
 
 /**
  * Counters per job type.
@@ -196,7 +213,7 @@ export interface JobQueue {
   /** @deprecated Renamed `flush()` (`on…` names are for listeners); removed in the next minor. */
   onIdle(): Promise<void>;
   /** Dead letters, oldest first. */
-  deadLetters(): DeadLetter[];
+  deadLetters(): JobDeadLetter[];
   /** Resubmits dead letters (all, or those with the given ids); returns how many. */
   redrive(ids?: readonly string[]): number;
   /** Counters per type. */
