@@ -19,6 +19,8 @@ export { describeError } from './error-text.js';
 export type { DescribeErrorOptions } from './error-text.js';
 export { isLoopbackAddress, isLoopbackOrIpHost, isLoopbackRequest, hostnameOf } from './loopback.js';
 export type { RequestLike } from './loopback.js';
+export { processIo } from './cli-io.js';
+export type { CliIo } from './cli-io.js';
 export { timeZoneOption, zonedTime } from './time-zone.js';
 export type { ZonedTime } from './time-zone.js';
 export { parseAlertGroup, ALERT_ZERO_TIME } from './alert-group.js';

@@ -110,18 +110,25 @@ export function telemetrySource(options: TelemetrySourceOptions): TelemetrySourc
   const { scope } = options;
   let api: MetricsApi | null | undefined;
   let apiNoopMeterClass: unknown;
+  // Read once: the API's CommonJS build exposes `metrics` through a chain of re-export getters,
+  // and @telltale/metrics looks the global provider up on every request.
+  let globalMetrics: MetricsApi['metrics'] | undefined;
   const loadApi = (): MetricsApi | null => {
     if (api !== undefined) return api;
     try {
       // The peer is optional: without it there is simply no telemetry.
       api = options.require('@opentelemetry/api') as MetricsApi;
       apiNoopMeterClass = api.createNoopMeter().constructor;
+      globalMetrics = api.metrics;
     } catch {
       api = null;
     }
     return api;
   };
-  const globalProvider = (): MeterProviderLike | undefined => loadApi()?.metrics.getMeterProvider();
+  const globalProvider = (): MeterProviderLike | undefined => {
+    if (api === undefined) loadApi();
+    return globalMetrics?.getMeterProvider();
+  };
   const meter = (meterProvider?: MeterProviderLike | false): { meter: MeterLike; recording: boolean } => {
     const provider = meterProvider === false ? undefined : (meterProvider ?? globalProvider());
     if (!provider) return { meter: noopMeter, recording: false };

@@ -158,6 +158,9 @@ describe('telemetrySource', () => {
       { attributes: { outcome: 'success' }, value: 1 },
     ]);
     metrics.disable();
+    // Looked up afresh on every call (metrics does so per request): it follows the API back to no-op.
+    expect(source.globalProvider()).toBe(metrics.getMeterProvider());
+    expect(source.globalProvider()).not.toBe(provider);
     await provider.shutdown();
   });
 });

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { CliIo } from '@telltale/core';
 import { createHealthRegistry, type HealthStatus } from '@telltale/health';
 import { healthHandler } from '@telltale/health/node';
-import { runCli } from '../src/cli/run-cli.js';
+import { runCli, type CliIo as HealthCliIo } from '../src/cli/run-cli.js';
 import { listen } from './helpers.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -119,5 +120,22 @@ describe('telltale-health', () => {
     });
     expect(error.code).toBe(2);
     expect(error.stdout).toMatch(/^FAIL/);
+  });
+
+  it('takes core’s CliIo, fetching through its fetch', async () => {
+    expectTypeOf<HealthCliIo>().toEqualTypeOf<CliIo>();
+    const asked: string[] = [];
+    const io: CliIo = {
+      stdout: () => {},
+      stderr: () => {},
+      fetch: (input) => {
+        asked.push(typeof input === 'string' ? input : 'url' in input ? input.url : input.href);
+        return Promise.resolve(
+          new Response('{"status":"pass"}', { headers: { 'content-type': 'application/health+json' } }),
+        );
+      },
+    };
+    expect(await runCli(['http://127.0.0.1:9/health'], io)).toBe(0);
+    expect(asked).toEqual(['http://127.0.0.1:9/health']);
   });
 });

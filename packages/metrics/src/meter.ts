@@ -1,9 +1,13 @@
-import { createNoopMeter, metrics, type Meter, type MeterProvider } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Meter, MeterProvider } from '@opentelemetry/api';
+import { noopMeterProvider, telemetrySource } from '@telltale/core';
 
 /** Instrumentation scope name of every instrument this package creates. */
 export const METER_NAME = '@telltale/metrics';
 
-const NOOP_METER_CLASS: unknown = createNoopMeter().constructor;
+// Core's telemetry kit: the one place that finds the global provider (through the API this
+// package resolves) and tells a recording meter from the API's no-op one.
+const source = telemetrySource({ scope: METER_NAME, require: createRequire(import.meta.url) });
 
 /** Instruments built for one meter provider, and whether that provider records at all. */
 export interface InstrumentState<T> {
@@ -16,8 +20,8 @@ export interface InstrumentState<T> {
  * Returns a getter for instruments bound to `explicit`, or else to the
  * *current* global meter provider: the API has no proxy meter provider, so a
  * middleware created before the SDK registers would otherwise stay a no-op
- * forever. The global lookup is a property read; instruments are rebuilt
- * only when the provider changes.
+ * forever. The global lookup (core's `TelemetrySource.globalProvider`) is a
+ * property read; instruments are rebuilt only when the provider changes.
  */
 export function instrumentSource<T>(
   explicit: MeterProvider | undefined,
@@ -26,11 +30,14 @@ export function instrumentSource<T>(
   let provider: MeterProvider | undefined;
   let state: InstrumentState<T> | undefined;
   return () => {
-    const current = explicit ?? metrics.getMeterProvider();
+    // The API is a required peer, so the global provider is always there; the no-op
+    // provider stands in only if it could not be loaded at all.
+    const current = explicit ?? ((source.globalProvider() ?? noopMeterProvider) as MeterProvider);
     if (current !== provider || state === undefined) {
       provider = current;
-      const meter = current.getMeter(METER_NAME);
-      state = { instruments: build(meter, current), recording: meter.constructor !== NOOP_METER_CLASS };
+      const resolved = source.meter(current);
+      // An API meter (or core's no-op meter, which implements the same calls Telltale makes).
+      state = { instruments: build(resolved.meter as Meter, current), recording: resolved.recording };
     }
     return state;
   };

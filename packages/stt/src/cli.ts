@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { describeError } from '@telltale/core';
+import { describeError, processIo, type CliIo } from '@telltale/core';
 import { compareProviders, formatComparison, loadDataset } from './compare.js';
 import { assemblyAiProvider } from './providers/assemblyai.js';
 import { deepgramProvider } from './providers/deepgram.js';
@@ -8,12 +8,8 @@ import { openaiProvider } from './providers/openai.js';
 import { pocketsphinxProvider } from './providers/pocketsphinx.js';
 import type { SttProvider } from './types.js';
 
-/** Where the CLI writes, and the environment it reads (injectable for tests). */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Record<string, string | undefined>;
-}
+/** Where the CLI writes, and the environment it reads (`env`, default `process.env`): core's one `CliIo`. */
+export type { CliIo } from '@telltale/core';
 
 const USAGE = `Usage: telltale-stt compare <dir> [--providers a,b] [--language en] [--json]
 
@@ -23,7 +19,7 @@ Providers: pocketsphinx (local), openai (OPENAI_API_KEY), deepgram (DEEPGRAM_API
 google (GOOGLE_API_KEY), assemblyai (ASSEMBLYAI_API_KEY). Default: every configured one.
 Base URLs: OPENAI_BASE_URL, DEEPGRAM_BASE_URL, GOOGLE_SPEECH_BASE_URL, ASSEMBLYAI_BASE_URL.`;
 
-function providersFrom(env: CliIo['env'], wanted: string[] | undefined): SttProvider[] {
+function providersFrom(env: Record<string, string | undefined>, wanted: string[] | undefined): SttProvider[] {
   const base = (name: string): { baseUrl?: string } => (env[name] ? { baseUrl: env[name] } : {});
   const factories: Record<string, () => SttProvider | undefined> = {
     pocketsphinx: () =>
@@ -58,22 +54,18 @@ function providersFrom(env: CliIo['env'], wanted: string[] | undefined): SttProv
 }
 
 /**
- * The `telltale-stt` command line. Returns the exit code.
+ * The `telltale-stt` command line. Returns the exit code. `io` defaults to the process' stdout and
+ * stderr; its `env` (provider keys and base URLs) defaults to `process.env`.
  *
  * @example
  * ```ts
  * import { runCli } from '@telltale/stt';
  * const code = await runCli(['compare', './eval', '--providers', 'pocketsphinx']);
+ * let out = '';
+ * await runCli(['compare', './eval', '--json'], { stdout: (text) => (out += text), stderr: console.error });
  * ```
  */
-export async function runCli(
-  argv: readonly string[],
-  io: CliIo = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    env: process.env,
-  },
-): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'compare') {
     io.stderr(`${USAGE}\n`);
@@ -99,7 +91,7 @@ export async function runCli(
     return 2;
   }
   try {
-    const providers = providersFrom(io.env, wanted);
+    const providers = providersFrom(io.env ?? process.env, wanted);
     if (providers.length === 0) {
       io.stderr('No provider configured: install pocketsphinx or set an API key.\n');
       return 2;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   SttProviderError,
   compareProviders,
@@ -14,6 +14,7 @@ import {
   percentile,
   runCli,
   silentWav,
+  type CliIo,
 } from '@telltale/stt';
 import { json, startVendor, type FakeVendor } from './support/server.js';
 import { scripted, transcriptOf } from './support/providers.js';
@@ -101,6 +102,21 @@ describe('compareProviders and telltale-stt compare', () => {
     expect(await runCli(['compare', directory, '--providers', 'deepgram', '--json'], io)).toBe(0);
     expect(JSON.parse(out)[0]).toMatchObject({ provider: 'deepgram', substitutions: 1 });
     expect(err).toBe('');
+  });
+
+  it('reads provider keys from process.env when its io has no env', async () => {
+    vi.stubEnv('DEEPGRAM_API_KEY', 'k');
+    vi.stubEnv('DEEPGRAM_BASE_URL', vendor.url);
+    try {
+      let out = '';
+      let err = '';
+      const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text) };
+      expect(await runCli(['compare', directory, '--providers', 'deepgram', '--json'], io)).toBe(0);
+      expect(JSON.parse(out)[0]).toMatchObject({ provider: 'deepgram', files: 2, failures: 0 });
+      expect(err).toBe('');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('explains usage errors with exit code 2', async () => {

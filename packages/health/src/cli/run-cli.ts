@@ -1,14 +1,10 @@
 import { parseArgs } from 'node:util';
-import { describeError, formatDuration, parseDuration, redactSecrets } from '@telltale/core';
+import { describeError, formatDuration, parseDuration, redactSecrets, type CliIo } from '@telltale/core';
 import type { HealthStatus } from '../types.js';
 import { formatHealthReport, healthAnswerStatus, parseHealthDocument } from '../health-report.js';
 
-/** Where the CLI writes, and how it fetches (injectable for tests). */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  fetch?: typeof fetch;
-}
+/** Where the CLI writes, and how it fetches (`fetch`, injectable for tests): core's one `CliIo`. */
+export type { CliIo } from '@telltale/core';
 
 const USAGE = `Usage: telltale-health <url> [--timeout 2s] [--strict] [--json]
 
