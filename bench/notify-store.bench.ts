@@ -74,7 +74,7 @@ async function run(channel: NotificationChannel, store: OutboxStore): Promise<St
   let allDone = (): void => {};
   const done = new Promise<void>((resolve) => (allDone = resolve));
   notifier.onEvent((event) => {
-    if (event.type !== 'delivered' && event.type !== 'dead-letter') return;
+    if (event.type !== 'delivered' && event.type !== 'dead-lettered') return;
     const at = started.get(event.idempotencyKey);
     if (at !== undefined && event.type === 'delivered') latencies.push(performance.now() - at);
     if (++finished === MESSAGES) allDone();

@@ -150,7 +150,7 @@ async function viaNotifier(
   const notifier = createNotifier({ channels: { [name]: channel }, breaker: false, retry: { initialDelay: '100ms' } });
   const callbacks = new Map<string, (ok: boolean) => void>();
   notifier.onEvent((event) => {
-    if (event.type !== 'delivered' && event.type !== 'dead-letter') return;
+    if (event.type !== 'delivered' && event.type !== 'dead-lettered') return;
     callbacks.get(event.idempotencyKey)?.(event.type === 'delivered');
     callbacks.delete(event.idempotencyKey);
   });

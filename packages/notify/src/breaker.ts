@@ -55,7 +55,7 @@ export function createChannelBreaker(
     get state() {
       return breaker.state;
     },
-    close: () => breaker.close(),
+    close: () => void breaker.close(), // settles synchronously
   };
 }
 

@@ -6,10 +6,23 @@ export type {
   SendOptions,
   SendReceipt,
   DeadLetter,
-  NotifyEvent,
   ChannelStats,
   PlannedDelivery,
 } from './notifier-types.js';
+export type {
+  NotifyEvent,
+  NotifyEventType,
+  NotifyDeliveryEventBase,
+  NotifyDeliveredEvent,
+  NotifyRetryScheduledEvent,
+  NotifyRateLimitedEvent,
+  NotifyCircuitRejectedEvent,
+  NotifyDeadLetteredEvent,
+  NotifyDeferredEvent,
+  NotifySkippedEvent,
+  NotifyChannelDisabledEvent,
+  NotifyDuplicateDroppedEvent,
+} from './events.js';
 export type { ChannelBreakerOptions } from './breaker.js';
 export type { NotifyRoute } from './routes.js';
 export type { QuietHours, QuietWindow, Weekday } from './quiet-hours.js';

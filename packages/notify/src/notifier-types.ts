@@ -9,6 +9,9 @@ import type { NotifyRoute } from './routes.js';
 import type { RenderedTemplate, TemplateRegistry } from './templates/registry.js';
 import type { DeliveryQueue } from './queue/queue-port.js';
 import type { DeliveryErrorSummary, OutboxRecord, OutboxStore } from './store.js';
+import type { NotifyEvent } from './events.js';
+
+export type { NotifyEvent } from './events.js';
 
 /**
  * Retry policy of the delivery queue.
@@ -180,7 +183,8 @@ export interface PlannedDelivery {
 }
 
 /**
- * A dead-lettered delivery.
+ * A dead-lettered delivery. (`@telltale/resilience`'s deprecated `jobQueue` calls its own, another
+ * shape, `JobDeadLetter`.)
  *
  * @example
  * ```ts
@@ -202,45 +206,6 @@ export interface DeadLetter {
   deadAt: number;
   /** The last error. */
   error: DeliveryErrorSummary;
-}
-
-/**
- * Events from {@link Notifier.onEvent}.
- *
- * @example
- * ```ts
- * notifier.onEvent((event) => { if (event.type === 'dead-letter') alert(event.channel); });
- * ```
- */
-export interface NotifyEvent {
-  type:
-    | 'delivered'
-    | 'retry'
-    | 'rate-limited'
-    | 'circuit-open'
-    | 'dead-letter'
-    | 'channel-disabled'
-    | 'duplicate'
-    | 'deferred'
-    | 'skipped';
-  channel: string;
-  deliveryId: string;
-  /** The key the channel sees (the send's key on `duplicate`). */
-  idempotencyKey: string;
-  /** The recipient's id, on recipients' deliveries. */
-  recipient?: string;
-  /** On `deferred`: epoch milliseconds until which quiet hours hold the delivery. */
-  notBefore?: number;
-  /** On `skipped`: why nothing was queued. */
-  reason?: 'below-min-severity';
-  /** Attempts so far. */
-  attempt: number;
-  /** Wait before the next attempt. */
-  delayMs?: number;
-  /** The error behind a retry, pause or dead letter. */
-  error?: DeliveryErrorSummary;
-  /** On `delivered`: the channel this message fell back from. */
-  fallbackFrom?: string;
 }
 
 /**

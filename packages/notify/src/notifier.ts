@@ -7,7 +7,7 @@ import { flush, loadOutbox, shutDown } from './delivery/lifecycle.js';
 import { preview } from './delivery/planning.js';
 import type { NotifierState } from './delivery/state.js';
 import type { Notifier, NotifierOptions, NotifyEvent } from './notifier-types.js';
-import { DEFAULT_LEASE_MS } from './delivery/queue-feed.js';
+import { DEFAULT_LEASE_MS, waitingCount } from './delivery/queue-feed.js';
 import type { NotifierSettings } from './delivery/lanes.js';
 import { createTelemetry } from './telemetry.js';
 
@@ -45,7 +45,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       for (const lane of lanes.values()) {
         yield {
           channel: lane.name,
-          depth: lane.ready.length + lane.delayed.length + lane.inFlight,
+          // With a shared queue, also what this process stored there and has not seen claimed or ended.
+          depth: lane.ready.length + lane.delayed.length + lane.inFlight + waitingCount(lane),
           deadLetters: lane.dead.size,
         };
       }

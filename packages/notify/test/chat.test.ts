@@ -9,6 +9,7 @@ import {
 } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogger, startPeer, type HttpPeer, type PeerReply, type RecordedRequest } from './support/http-peer.js';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const peers: HttpPeer[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -104,28 +105,32 @@ describe('slackChannel against a Slack-shaped webhook', () => {
     expect(serverError.message).not.toContain('XXXXsecretTOKEN');
   });
 
-  it('waits for Retry-After through the notifier, then delivers; the webhook token never reaches logs', async () => {
-    const peer = await startPeer((request, index) =>
-      index === 0
-        ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }
-        : (slackBehaviour(request) ?? { status: 200, body: 'ok' }),
-    );
-    peers.push(peer);
-    const logs = captureLogger();
-    const notifier = createNotifier({
-      channels: { ops: slackChannel({ webhookUrl: peer.url + SLACK_TOKEN_PATH }) },
-      rateLimits: { ops: { perSecond: 100 } },
-      retry: { maxRetryAfter: 100 },
-      logger: logs.logger,
-    });
-    closers.push(() => notifier.close());
-    const started = Date.now();
-    await notifier.send({ subject: 'Deploy done' }, { await: 'delivered' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(peer.requests).toHaveLength(2);
-    expect(logs.text()).toContain('rate-limited');
-    expect(logs.text()).not.toContain('XXXXsecretTOKEN');
-  });
+  it.each(DELIVERY_PATHS)(
+    'waits for Retry-After through the notifier, then delivers; the webhook token never reaches logs ($name)',
+    async (path) => {
+      const peer = await startPeer((request, index) =>
+        index === 0
+          ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }
+          : (slackBehaviour(request) ?? { status: 200, body: 'ok' }),
+      );
+      peers.push(peer);
+      const logs = captureLogger();
+      const notifier = createNotifier({
+        channels: { ops: slackChannel({ webhookUrl: peer.url + SLACK_TOKEN_PATH }) },
+        rateLimits: { ops: { perSecond: 100 } },
+        retry: { maxRetryAfter: 100 },
+        logger: logs.logger,
+        ...path.options(),
+      });
+      closers.push(() => notifier.close());
+      const started = Date.now();
+      await notifier.send({ subject: 'Deploy done' }, { await: 'delivered' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+      expect(peer.requests).toHaveLength(2);
+      expect(logs.text()).toContain('rate-limited');
+      expect(logs.text()).not.toContain('XXXXsecretTOKEN');
+    },
+  );
 
   it('times out a silent endpoint as retryable and leaves the caller unharmed', async () => {
     const peer = await startPeer(

@@ -1,6 +1,7 @@
 import { createManualClock } from '@telltale/core';
 import { createNotifier, memoryChannel, type Notifier } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const notifiers: Notifier[] = [];
 afterEach(async () => {
@@ -26,7 +27,7 @@ const HOSTILE: readonly [string, () => unknown, string][] = [
   ],
 ];
 
-describe('dead letters of a channel that throws a value String() cannot print', () => {
+describe.each(DELIVERY_PATHS)('dead letters of a channel that throws a value String() cannot print ($name)', (path) => {
   it.each(HOSTILE)(
     'dead-letters the delivery with a readable summary when it throws %s',
     async (_label, thrown, message) => {
@@ -40,6 +41,7 @@ describe('dead letters of a channel that throws a value String() cannot print', 
         channels: { inbox },
         clock,
         breaker: false,
+        ...path.options(),
         retry: { maxAttempts: 2, initialDelay: '1s', jitter: 'none' },
       });
       notifiers.push(notifier);

@@ -1,6 +1,7 @@
 import { TelltaleConfigError } from '@telltale/core';
 import { createNotifier, memoryChannel, NotifyDeliveryError, type NotifyEvent } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -14,10 +15,14 @@ const failing = (classification: 'permanent' | 'retryable') =>
     },
   });
 
-describe('channel fallback', () => {
+describe.each(DELIVERY_PATHS)('channel fallback ($name)', (path) => {
   it('re-queues a dead-lettered delivery on the fallback channel and records it', async () => {
     const email = memoryChannel({ addressesPeople: true });
-    const notifier = createNotifier({ channels: { ops: failing('permanent'), email }, fallbacks: { ops: 'email' } });
+    const notifier = createNotifier({
+      channels: { ops: failing('permanent'), email },
+      fallbacks: { ops: 'email' },
+      ...path.options(),
+    });
     cleanups.push(() => notifier.close({ timeout: '1s' }));
     const events: NotifyEvent[] = [];
     notifier.onEvent((event) => events.push(event));
@@ -36,6 +41,7 @@ describe('channel fallback', () => {
     const notifier = createNotifier({
       channels: { ops: failing('retryable'), email },
       fallbacks: { ops: 'email' },
+      ...path.options(),
       retry: { initialDelay: 1, maxDelay: 2, maxAttempts: 50 },
       breaker: { failureRatio: 0.5, minimumThroughput: 2, window: '30s', halfOpenAfter: '10m' },
     });
@@ -51,7 +57,11 @@ describe('channel fallback', () => {
 
   it('does not fall back when the fallback cannot carry the message, and validates the option', async () => {
     const email = memoryChannel({ addressesPeople: true });
-    const notifier = createNotifier({ channels: { ops: failing('permanent'), email }, fallbacks: { ops: 'email' } });
+    const notifier = createNotifier({
+      channels: { ops: failing('permanent'), email },
+      fallbacks: { ops: 'email' },
+      ...path.options(),
+    });
     cleanups.push(() => notifier.close({ timeout: '1s' }));
     // No recipients: email cannot take it, so the dead letter stands.
     await expect(notifier.send({ subject: 'x' }, { channels: ['ops'], await: 'delivered' })).rejects.toMatchObject({

@@ -11,6 +11,7 @@ import { withAlertmanagerWebhook } from '@telltale/notify/node';
 import { TelltaleError } from '@telltale/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firingGroup } from './support/alert-groups.js';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -50,11 +51,11 @@ function flakyStore() {
   return { store, control };
 }
 
-describe('idempotency keys and failed store writes', () => {
+describe.each(DELIVERY_PATHS)('idempotency keys and failed store writes ($name)', (path) => {
   it('forgets the key of a send whose store write failed: the retry is accepted and delivered', async () => {
     const { store, control } = flakyStore();
     const inbox = memoryChannel();
-    const notifier = createNotifier({ channels: { inbox }, store, breaker: false });
+    const notifier = createNotifier({ channels: { inbox }, ...path.options(store), breaker: false });
     cleanups.push(() => notifier.close({ timeout: '1s' }));
 
     control.full = true;
@@ -79,7 +80,7 @@ describe('idempotency keys and failed store writes', () => {
   it('makes a concurrent duplicate wait for the in-flight write: duplicate on success, accepted on failure', async () => {
     const { store, control } = flakyStore();
     const inbox = memoryChannel();
-    const notifier = createNotifier({ channels: { inbox }, store, breaker: false });
+    const notifier = createNotifier({ channels: { inbox }, ...path.options(store), breaker: false });
     cleanups.push(() => notifier.close({ timeout: '1s' }));
 
     // Success: the second send waits and is then a duplicate of the first.
@@ -116,7 +117,7 @@ describe('idempotency keys and failed store writes', () => {
       const { store, control } = flakyStore();
       control.code = code;
       const inbox = memoryChannel();
-      const notifier = createNotifier({ channels: { inbox }, store, breaker: false });
+      const notifier = createNotifier({ channels: { inbox }, ...path.options(store), breaker: false });
       cleanups.push(() => notifier.close({ timeout: '1s' }));
       const server = createServer(
         withAlertmanagerWebhook(

@@ -10,28 +10,12 @@ import {
   type NotifyEvent,
 } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const notifiers: Notifier[] = [];
 afterEach(async () => {
   for (const notifier of notifiers.splice(0)) await notifier.close({ timeout: 0 });
 });
-
-function setup(options: Partial<NotifierOptions> & { clock?: ManualClock } = {}) {
-  const clock = options.clock ?? createManualClock({ now: 1_700_000_000_000 });
-  const inbox = memoryChannel();
-  const notifier = createNotifier({
-    channels: { inbox },
-    clock,
-    random: () => 0.5,
-    retry: { initialDelay: '1s', maxDelay: '1m', jitter: 'none', ...options.retry },
-    breaker: false,
-    ...options,
-  });
-  notifiers.push(notifier);
-  const events: NotifyEvent[] = [];
-  notifier.onEvent((event) => events.push(event));
-  return { clock, inbox, notifier, events };
-}
 
 const failing = (classification: 'retryable' | 'permanent' | 'rate-limited' | 'endpoint-gone', retryAfterMs?: number) =>
   new NotifyDeliveryError(`simulated ${classification}`, {
@@ -41,7 +25,25 @@ const failing = (classification: 'retryable' | 'permanent' | 'rate-limited' | 'e
     retryAfterMs,
   });
 
-describe('createNotifier: queue', () => {
+describe.each(DELIVERY_PATHS)('createNotifier: queue ($name)', (path) => {
+  function setup(options: Partial<NotifierOptions> & { clock?: ManualClock } = {}) {
+    const clock = options.clock ?? createManualClock({ now: 1_700_000_000_000 });
+    const inbox = memoryChannel();
+    const notifier = createNotifier({
+      channels: { inbox },
+      clock,
+      random: () => 0.5,
+      retry: { initialDelay: '1s', maxDelay: '1m', jitter: 'none', ...options.retry },
+      breaker: false,
+      ...path.options(),
+      ...options,
+    });
+    notifiers.push(notifier);
+    const events: NotifyEvent[] = [];
+    notifier.onEvent((event) => events.push(event));
+    return { clock, inbox, notifier, events };
+  }
+
   it('delivers an accepted message once and resolves await: delivered', async () => {
     const { inbox, notifier } = setup();
     const receipt = await notifier.send(
@@ -72,7 +74,7 @@ describe('createNotifier: queue', () => {
     await notifier.send({ subject: 'x' });
     await clock.advanceAsync(0);
     expect(calls).toBe(1);
-    const retries = () => events.filter((event) => event.type === 'retry').map((event) => event.delayMs);
+    const retries = () => events.flatMap((event) => (event.type === 'retry-scheduled' ? [event.delayMs] : []));
     expect(retries()).toEqual([1000]);
     await clock.advanceAsync(999);
     expect(calls).toBe(1);
@@ -103,7 +105,7 @@ describe('createNotifier: queue', () => {
     });
     await notifier.send({ subject: 'x' });
     await clock.advanceAsync(10_000);
-    expect(events.filter((event) => event.type === 'retry').map((event) => event.delayMs)).toEqual([500, 1000]);
+    expect(events.flatMap((event) => (event.type === 'retry-scheduled' ? [event.delayMs] : []))).toEqual([500, 1000]);
   });
 
   it('dead-letters after maxAttempts with the last error, and redrive() delivers it', async () => {
@@ -283,7 +285,7 @@ describe('createNotifier: queue', () => {
     expect(inbox.attempts).toHaveLength(4);
     await clock.advanceAsync(20);
     expect(notifier.stats().inbox?.breaker).toBe('open');
-    expect(events.some((event) => event.type === 'circuit-open')).toBe(true);
+    expect(events.some((event) => event.type === 'circuit-rejected')).toBe(true);
     const attemptsWhileOpen = inbox.attempts.length;
     await clock.advanceAsync(20_000);
     expect(inbox.attempts.length).toBe(attemptsWhileOpen);
@@ -350,7 +352,7 @@ describe('createNotifier: queue', () => {
     });
     const first = createNotifier({
       channels: { inbox: broken },
-      store: { ...store, close: () => Promise.resolve() },
+      ...path.options({ ...store, close: () => Promise.resolve() }),
       clock,
       breaker: false,
     });
@@ -360,7 +362,7 @@ describe('createNotifier: queue', () => {
     expect(store.records()).toHaveLength(1);
 
     const inbox = memoryChannel();
-    const second = createNotifier({ channels: { inbox }, store, clock, breaker: false });
+    const second = createNotifier({ channels: { inbox }, ...path.options(store), clock, breaker: false });
     notifiers.push(second);
     expect((await second.send({ subject: 'survives' }, { idempotencyKey: 'restart-1' })).duplicate).toBe(true);
     await clock.advanceAsync(60_000);

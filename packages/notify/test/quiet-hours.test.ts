@@ -1,6 +1,7 @@
 import { createManualClock, TelltaleConfigError } from '@telltale/core';
 import { createNotifier, memoryChannel, type QuietHours } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -9,20 +10,26 @@ afterEach(async () => {
 
 const HOUR = 3_600_000;
 
-function scenario(startIso: string, quiet: QuietHours) {
-  const clock = createManualClock({ now: Date.parse(startIso) });
-  const ops = memoryChannel();
-  const pager = memoryChannel();
-  const notifier = createNotifier({ channels: { ops, pager }, clock, breaker: false, quietHours: { ops: quiet } });
-  cleanups.push(() => notifier.close({ timeout: 0 }));
-  const deliveredAt = new Map<string, number>();
-  notifier.onEvent((event) => {
-    if (event.type === 'delivered') deliveredAt.set(`${event.channel}:${event.idempotencyKey}`, clock.now());
-  });
-  return { clock, ops, pager, notifier, deliveredAt };
-}
+describe.each(DELIVERY_PATHS)('quiet hours (fake clock, Intl time zones) ($name)', (path) => {
+  function scenario(startIso: string, quiet: QuietHours) {
+    const clock = createManualClock({ now: Date.parse(startIso) });
+    const ops = memoryChannel();
+    const pager = memoryChannel();
+    const notifier = createNotifier({
+      channels: { ops, pager },
+      clock,
+      breaker: false,
+      quietHours: { ops: quiet },
+      ...path.options(),
+    });
+    cleanups.push(() => notifier.close({ timeout: 0 }));
+    const deliveredAt = new Map<string, number>();
+    notifier.onEvent((event) => {
+      if (event.type === 'delivered') deliveredAt.set(`${event.channel}:${event.idempotencyKey}`, clock.now());
+    });
+    return { clock, ops, pager, notifier, deliveredAt };
+  }
 
-describe('quiet hours (fake clock, Intl time zones)', () => {
   it('holds non-critical messages until the local end of the window; critical ones go at once', async () => {
     // 23:30 in Berlin (CET, UTC+1) on 2026-01-15.
     const { clock, notifier, deliveredAt } = scenario('2026-01-15T22:30:00Z', {

@@ -15,6 +15,7 @@ import {
 } from '@telltale/notify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { firingGroup } from './support/alert-groups.js';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -60,7 +61,7 @@ interface Scenario {
   deliveredAt: Map<string, number>;
 }
 
-function scenario(startIso: string, extra: Partial<NotifierOptions> = {}): Scenario {
+function makeScenario(startIso: string, extra: Partial<NotifierOptions> = {}): Scenario {
   const clock = createManualClock({ now: at(startIso) });
   const email = memoryChannel({ addressesPeople: true });
   const sms = memoryChannel();
@@ -82,131 +83,141 @@ function scenario(startIso: string, extra: Partial<NotifierOptions> = {}): Scena
   return { clock, email, sms, ops, notifier, events, deliveredAt };
 }
 
-describe('recipient preferences: quiet hours in the recipient’s zone (fake clock)', () => {
-  it('defers until 07:00 CEST across the Europe/Berlin spring-forward (the night is an hour shorter)', async () => {
-    // 23:00 CET on 28 March = 22:00 UTC; 07:00 CEST on 29 March = 05:00 UTC: 7 hours, not 8.
-    const { clock, notifier, deliveredAt } = scenario('2026-03-28T22:00:00Z');
-    const receipt = await notifier.send(
-      { to: ['ignored@example.com'], subject: 'Digest', severity: 'warning' },
-      { recipients: ['ana'], idempotencyKey: 'digest-1' },
-    );
-    const release = at('2026-03-29T05:00:00Z');
-    expect(receipt.deliveries).toEqual([
-      {
-        id: `${receipt.messageId}:ana:email`,
-        channel: 'email',
-        recipient: 'ana',
-        idempotencyKey: 'digest-1/ana/email',
-        status: 'deferred',
-        notBefore: release,
-      },
-      {
-        id: `${receipt.messageId}:ana:sms`,
-        channel: 'sms',
-        recipient: 'ana',
-        idempotencyKey: 'digest-1/ana/sms',
-        status: 'deferred',
-        notBefore: release,
-      },
-    ]);
-    expect(notifier.stats().email!.pending).toBe(1);
-    await clock.advanceAsync(7 * HOUR - 1);
-    expect(deliveredAt.size).toBe(0);
-    await clock.advanceAsync(1);
-    expect(deliveredAt.get('ana:email')).toBe(release);
-    expect(deliveredAt.get('ana:sms')).toBe(release);
-  });
+describe.each(DELIVERY_PATHS)(
+  'recipient preferences: quiet hours in the recipient’s zone (fake clock) ($name)',
+  (path) => {
+    const scenario = (startIso: string, extra: Partial<NotifierOptions> = {}): Scenario =>
+      makeScenario(startIso, { ...extra, ...path.options() });
 
-  it('defers until 06:00 EST across the America/New_York fall-back (the night is an hour longer)', async () => {
-    // 23:00 EDT on 31 October = 03:00 UTC; 06:00 EST on 1 November = 11:00 UTC: 8 hours.
-    const { clock, notifier, deliveredAt } = scenario('2026-11-01T03:00:00Z');
-    const receipt = await notifier.send({ subject: 'Backup done', severity: 'error' }, { recipients: ['ben'] });
-    expect(receipt.deliveries?.map((delivery) => delivery.notBefore)).toEqual([at('2026-11-01T11:00:00Z')]);
-    await clock.advanceAsync(7 * HOUR);
-    // 06:00 UTC-4 would be 10:00 UTC: still night in New York after the change.
-    expect(deliveredAt.has('ben:email')).toBe(false);
-    await clock.advanceAsync(1 * HOUR);
-    expect(deliveredAt.get('ben:email')).toBe(at('2026-11-01T11:00:00Z'));
-  });
-
-  it('defers until 06:30 IST in Asia/Kolkata (a half-hour offset)', async () => {
-    // 00:00 IST on 2 June = 18:30 UTC on 1 June; 06:30 IST = 01:00 UTC.
-    const { clock, notifier, deliveredAt } = scenario('2026-06-01T18:30:00Z');
-    await notifier.send({ subject: 'Report ready' }, { recipients: ['ravi'] });
-    await clock.advanceAsync(6.5 * HOUR - 1);
-    expect(deliveredAt.has('ravi:sms')).toBe(false);
-    await clock.advanceAsync(1);
-    expect(deliveredAt.get('ravi:sms')).toBe(at('2026-06-02T01:00:00Z'));
-  });
-
-  it('sends critical messages at once, inside quiet hours', async () => {
-    const { clock, notifier, deliveredAt, email } = scenario('2026-01-15T23:30:00Z'); // 00:30 in Berlin
-    const receipt = await notifier.send({ subject: 'Database down', severity: 'critical' }, { recipients: ['ana'] });
-    expect(receipt.deliveries?.map((delivery) => delivery.status)).toEqual(['queued', 'queued']);
-    await clock.advanceAsync(0);
-    expect(deliveredAt.get('ana:email')).toBe(at('2026-01-15T23:30:00Z'));
-    expect(deliveredAt.get('ana:sms')).toBe(at('2026-01-15T23:30:00Z'));
-    expect(email.delivered[0]!.message.to).toEqual([{ address: 'ana@example.com', name: 'Ana' }]);
-  });
-
-  it('honours quiet-hour days: a window on weekdays only lets a Saturday-night message through', async () => {
-    const weekdays = {
-      kim: {
-        addresses: { sms: '+4915100000000' },
-        timezone: 'Europe/Berlin',
-        quietHours: { start: '22:00', end: '07:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
-      },
-    } satisfies Record<string, RecipientPreferences>;
-    // Saturday 17 January 2026, 23:00 CET: no window starts on Saturday.
-    const saturday = scenario('2026-01-17T22:00:00Z', { recipients: weekdays });
-    await saturday.notifier.send({ subject: 'x' }, { recipients: ['kim'] });
-    await saturday.clock.advanceAsync(0);
-    expect(saturday.deliveredAt.get('kim:sms')).toBe(at('2026-01-17T22:00:00Z'));
-    // Saturday 02:00 CET belongs to Friday's window: held until 07:00 CET (06:00 UTC).
-    const fridayNight = scenario('2026-01-17T01:00:00Z', { recipients: weekdays });
-    await fridayNight.notifier.send({ subject: 'y' }, { recipients: ['kim'] });
-    await fridayNight.clock.advanceAsync(5 * HOUR);
-    expect(fridayNight.deliveredAt.get('kim:sms')).toBe(at('2026-01-17T06:00:00Z'));
-  });
-
-  it('applies quiet hours at delivery time too: a retry that lands inside them waits for their end', async () => {
-    let failures = 1;
-    const clock = createManualClock({ now: at('2026-01-15T20:59:30Z') }); // 21:59:30 in Berlin
-    const sms = memoryChannel({
-      behavior: () => {
-        if (failures-- > 0)
-          throw new NotifyDeliveryError('gateway busy', { classification: 'retryable', provider: 'sms' });
-      },
+    it('defers until 07:00 CEST across the Europe/Berlin spring-forward (the night is an hour shorter)', async () => {
+      // 23:00 CET on 28 March = 22:00 UTC; 07:00 CEST on 29 March = 05:00 UTC: 7 hours, not 8.
+      const { clock, notifier, deliveredAt } = scenario('2026-03-28T22:00:00Z');
+      const receipt = await notifier.send(
+        { to: ['ignored@example.com'], subject: 'Digest', severity: 'warning' },
+        { recipients: ['ana'], idempotencyKey: 'digest-1' },
+      );
+      const release = at('2026-03-29T05:00:00Z');
+      expect(receipt.deliveries).toEqual([
+        {
+          id: `${receipt.messageId}:ana:email`,
+          channel: 'email',
+          recipient: 'ana',
+          idempotencyKey: 'digest-1/ana/email',
+          status: 'deferred',
+          notBefore: release,
+        },
+        {
+          id: `${receipt.messageId}:ana:sms`,
+          channel: 'sms',
+          recipient: 'ana',
+          idempotencyKey: 'digest-1/ana/sms',
+          status: 'deferred',
+          notBefore: release,
+        },
+      ]);
+      expect(notifier.stats().email!.pending).toBe(1);
+      await clock.advanceAsync(7 * HOUR - 1);
+      expect(deliveredAt.size).toBe(0);
+      await clock.advanceAsync(1);
+      expect(deliveredAt.get('ana:email')).toBe(release);
+      expect(deliveredAt.get('ana:sms')).toBe(release);
     });
-    const notifier = createNotifier({
-      channels: { sms },
-      recipients: {
-        ana: { addresses: { sms: '+49151' }, timezone: 'Europe/Berlin', quietHours: PEOPLE.ana!.quietHours! },
-      },
-      clock,
-      breaker: false,
-      retry: { initialDelay: '1m', jitter: 'none' },
-    });
-    cleanups.push(() => notifier.close({ timeout: 0 }));
-    const events: NotifyEvent[] = [];
-    notifier.onEvent((event) => events.push(event));
-    await notifier.send({ subject: 'Weekly report', severity: 'warning' }, { recipients: ['ana'] });
-    await clock.advanceAsync(0);
-    expect(sms.attempts).toHaveLength(1);
-    // The retry is due at 22:00:30 Berlin: inside quiet hours, so it is deferred to 07:00 (06:00 UTC).
-    await clock.advanceAsync(MINUTE);
-    const deferred = events.find((event) => event.type === 'deferred');
-    expect(deferred).toMatchObject({ recipient: 'ana', notBefore: at('2026-01-16T06:00:00Z') });
-    expect(sms.attempts).toHaveLength(1);
-    await clock.advanceAsync(at('2026-01-16T06:00:00Z') - clock.now() - 1);
-    expect(sms.attempts).toHaveLength(1);
-    await clock.advanceAsync(1);
-    expect(sms.delivered).toHaveLength(1);
-    expect(sms.delivered[0]!.attempt).toBe(2);
-  });
-});
 
-describe('recipient preferences: severity, fan-out and keys', () => {
+    it('defers until 06:00 EST across the America/New_York fall-back (the night is an hour longer)', async () => {
+      // 23:00 EDT on 31 October = 03:00 UTC; 06:00 EST on 1 November = 11:00 UTC: 8 hours.
+      const { clock, notifier, deliveredAt } = scenario('2026-11-01T03:00:00Z');
+      const receipt = await notifier.send({ subject: 'Backup done', severity: 'error' }, { recipients: ['ben'] });
+      expect(receipt.deliveries?.map((delivery) => delivery.notBefore)).toEqual([at('2026-11-01T11:00:00Z')]);
+      await clock.advanceAsync(7 * HOUR);
+      // 06:00 UTC-4 would be 10:00 UTC: still night in New York after the change.
+      expect(deliveredAt.has('ben:email')).toBe(false);
+      await clock.advanceAsync(1 * HOUR);
+      expect(deliveredAt.get('ben:email')).toBe(at('2026-11-01T11:00:00Z'));
+    });
+
+    it('defers until 06:30 IST in Asia/Kolkata (a half-hour offset)', async () => {
+      // 00:00 IST on 2 June = 18:30 UTC on 1 June; 06:30 IST = 01:00 UTC.
+      const { clock, notifier, deliveredAt } = scenario('2026-06-01T18:30:00Z');
+      await notifier.send({ subject: 'Report ready' }, { recipients: ['ravi'] });
+      await clock.advanceAsync(6.5 * HOUR - 1);
+      expect(deliveredAt.has('ravi:sms')).toBe(false);
+      await clock.advanceAsync(1);
+      expect(deliveredAt.get('ravi:sms')).toBe(at('2026-06-02T01:00:00Z'));
+    });
+
+    it('sends critical messages at once, inside quiet hours', async () => {
+      const { clock, notifier, deliveredAt, email } = scenario('2026-01-15T23:30:00Z'); // 00:30 in Berlin
+      const receipt = await notifier.send({ subject: 'Database down', severity: 'critical' }, { recipients: ['ana'] });
+      expect(receipt.deliveries?.map((delivery) => delivery.status)).toEqual(['queued', 'queued']);
+      await clock.advanceAsync(0);
+      expect(deliveredAt.get('ana:email')).toBe(at('2026-01-15T23:30:00Z'));
+      expect(deliveredAt.get('ana:sms')).toBe(at('2026-01-15T23:30:00Z'));
+      expect(email.delivered[0]!.message.to).toEqual([{ address: 'ana@example.com', name: 'Ana' }]);
+    });
+
+    it('honours quiet-hour days: a window on weekdays only lets a Saturday-night message through', async () => {
+      const weekdays = {
+        kim: {
+          addresses: { sms: '+4915100000000' },
+          timezone: 'Europe/Berlin',
+          quietHours: { start: '22:00', end: '07:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+        },
+      } satisfies Record<string, RecipientPreferences>;
+      // Saturday 17 January 2026, 23:00 CET: no window starts on Saturday.
+      const saturday = scenario('2026-01-17T22:00:00Z', { recipients: weekdays });
+      await saturday.notifier.send({ subject: 'x' }, { recipients: ['kim'] });
+      await saturday.clock.advanceAsync(0);
+      expect(saturday.deliveredAt.get('kim:sms')).toBe(at('2026-01-17T22:00:00Z'));
+      // Saturday 02:00 CET belongs to Friday's window: held until 07:00 CET (06:00 UTC).
+      const fridayNight = scenario('2026-01-17T01:00:00Z', { recipients: weekdays });
+      await fridayNight.notifier.send({ subject: 'y' }, { recipients: ['kim'] });
+      await fridayNight.clock.advanceAsync(5 * HOUR);
+      expect(fridayNight.deliveredAt.get('kim:sms')).toBe(at('2026-01-17T06:00:00Z'));
+    });
+
+    it('applies quiet hours at delivery time too: a retry that lands inside them waits for their end', async () => {
+      let failures = 1;
+      const clock = createManualClock({ now: at('2026-01-15T20:59:30Z') }); // 21:59:30 in Berlin
+      const sms = memoryChannel({
+        behavior: () => {
+          if (failures-- > 0)
+            throw new NotifyDeliveryError('gateway busy', { classification: 'retryable', provider: 'sms' });
+        },
+      });
+      const notifier = createNotifier({
+        channels: { sms },
+        recipients: {
+          ana: { addresses: { sms: '+49151' }, timezone: 'Europe/Berlin', quietHours: PEOPLE.ana!.quietHours! },
+        },
+        clock,
+        breaker: false,
+        retry: { initialDelay: '1m', jitter: 'none' },
+        ...path.options(),
+      });
+      cleanups.push(() => notifier.close({ timeout: 0 }));
+      const events: NotifyEvent[] = [];
+      notifier.onEvent((event) => events.push(event));
+      await notifier.send({ subject: 'Weekly report', severity: 'warning' }, { recipients: ['ana'] });
+      await clock.advanceAsync(0);
+      expect(sms.attempts).toHaveLength(1);
+      // The retry is due at 22:00:30 Berlin: inside quiet hours, so it is deferred to 07:00 (06:00 UTC).
+      await clock.advanceAsync(MINUTE);
+      const deferred = events.find((event) => event.type === 'deferred');
+      expect(deferred).toMatchObject({ recipient: 'ana', notBefore: at('2026-01-16T06:00:00Z') });
+      expect(sms.attempts).toHaveLength(1);
+      await clock.advanceAsync(at('2026-01-16T06:00:00Z') - clock.now() - 1);
+      expect(sms.attempts).toHaveLength(1);
+      await clock.advanceAsync(1);
+      expect(sms.delivered).toHaveLength(1);
+      expect(sms.delivered[0]!.attempt).toBe(2);
+    });
+  },
+);
+
+describe.each(DELIVERY_PATHS)('recipient preferences: severity, fan-out and keys ($name)', (path) => {
+  const scenario = (startIso: string, extra: Partial<NotifierOptions> = {}): Scenario =>
+    makeScenario(startIso, { ...extra, ...path.options() });
+
   it('skips messages below a recipient’s minSeverity, observably, and queues nothing for them', async () => {
     const { clock, notifier, events, email } = scenario('2026-01-15T12:00:00Z');
     const receipt = await notifier.send(
@@ -312,6 +323,7 @@ describe('recipient preferences: severity, fan-out and keys', () => {
       fallbacks: { sms: 'email' },
       clock,
       breaker: false,
+      ...path.options(),
     });
     cleanups.push(() => notifier.close({ timeout: 0 }));
     await notifier.send({ subject: 'Ping' }, { recipients: ['bo', 'cy'], idempotencyKey: 'ping' });
@@ -387,7 +399,7 @@ describe('recipient preferences: durability and validation', () => {
   });
 
   it('refuses unknown recipients at send, naming them', async () => {
-    const { notifier } = scenario('2026-01-15T12:00:00Z');
+    const { notifier } = makeScenario('2026-01-15T12:00:00Z');
     await expect(notifier.send({ subject: 'x' }, { recipients: 'ana' as never })).rejects.toThrow(
       /recipients must be an array/,
     );

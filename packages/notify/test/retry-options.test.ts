@@ -13,6 +13,7 @@ import {
   type NotifyEvent,
 } from '@telltale/notify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 import { startPeer, type HttpPeer } from './support/http-peer.js';
 
 const peers: HttpPeer[] = [];
@@ -22,25 +23,25 @@ afterEach(async () => {
   for (const peer of peers.splice(0)) await peer.close();
 });
 
-async function retryDelays(retry: NotifierOptions['retry'], failures: number): Promise<number[]> {
-  const clock = createManualClock({ now: 0 });
-  let calls = 0;
-  const inbox = memoryChannel({
-    behavior: () => {
-      if (++calls <= failures)
-        throw new NotifyDeliveryError('down', { classification: 'retryable', provider: 'memory', status: 503 });
-    },
-  });
-  const notifier = createNotifier({ channels: { inbox }, clock, breaker: false, retry });
-  closers.push(() => notifier.close({ timeout: 0 }));
-  const events: NotifyEvent[] = [];
-  notifier.onEvent((event) => events.push(event));
-  await notifier.send({ subject: 'x' });
-  for (let index = 0; index <= failures; index++) await clock.advanceAsync(60_000);
-  return events.flatMap((event) => (event.type === 'retry' && event.delayMs !== undefined ? [event.delayMs] : []));
-}
+describe.each(DELIVERY_PATHS)('createNotifier retry options ($name)', (path) => {
+  async function retryDelays(retry: NotifierOptions['retry'], failures: number): Promise<number[]> {
+    const clock = createManualClock({ now: 0 });
+    let calls = 0;
+    const inbox = memoryChannel({
+      behavior: () => {
+        if (++calls <= failures)
+          throw new NotifyDeliveryError('down', { classification: 'retryable', provider: 'memory', status: 503 });
+      },
+    });
+    const notifier = createNotifier({ channels: { inbox }, clock, breaker: false, retry, ...path.options() });
+    closers.push(() => notifier.close({ timeout: 0 }));
+    const events: NotifyEvent[] = [];
+    notifier.onEvent((event) => events.push(event));
+    await notifier.send({ subject: 'x' });
+    for (let index = 0; index <= failures; index++) await clock.advanceAsync(60_000);
+    return events.flatMap((event) => (event.type === 'retry-scheduled' ? [event.delayMs] : []));
+  }
 
-describe('createNotifier retry options', () => {
   it("takes exponential()'s names: initial, max, jitter", async () => {
     await expect(retryDelays({ initial: '2s', max: '8s', jitter: 'none' }, 4)).resolves.toEqual([
       2_000, 4_000, 8_000, 8_000,

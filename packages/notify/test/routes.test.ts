@@ -1,13 +1,14 @@
 import { createNotifier, memoryChannel } from '@telltale/notify';
 import { TelltaleConfigError } from '@telltale/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe('routes', () => {
+describe.each(DELIVERY_PATHS)('routes ($name)', (path) => {
   it('sends each message to the first matching route, else to every channel', async () => {
     const pager = memoryChannel();
     const ops = memoryChannel();
@@ -19,6 +20,7 @@ describe('routes', () => {
         { when: (message) => message.data?.team === 'billing', channels: ['billing'] },
         { severities: ['warning', 'error'], channels: ['ops'] },
       ],
+      ...path.options(),
     });
     cleanups.push(() => notifier.close({ timeout: '1s' }));
     expect(

@@ -97,7 +97,7 @@ describe('smtpChannel against smtp-server', () => {
     );
     expect(received).toHaveLength(1);
     expect(rcptCalls).toBe(2);
-    expect(events).toEqual(['retry', 'delivered']);
+    expect(events).toEqual(['retry-scheduled', 'delivered']);
     expect(notifier.deadLetters()).toEqual([]);
   });
 

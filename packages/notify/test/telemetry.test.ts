@@ -2,9 +2,10 @@ import { Writable } from 'node:stream';
 import { consoleChannel, createNotifier } from '@telltale/notify';
 import { describe, expect, it } from 'vitest';
 import { probeTelemetry } from './fixtures/telemetry-probe.js';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
-describe('telemetry with the OpenTelemetry SDK', async () => {
-  const { whileRetrying, afterwards } = await probeTelemetry();
+describe.each(DELIVERY_PATHS)('telemetry with the OpenTelemetry SDK ($name)', async (path) => {
+  const { whileRetrying, afterwards } = await probeTelemetry(path);
 
   it('reports queue depth per channel while a delivery waits for its retry', () => {
     expect(whileRetrying['telltale.notify.queue.depth']).toEqual({

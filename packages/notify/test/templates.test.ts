@@ -13,6 +13,7 @@ import {
 } from '@telltale/notify';
 import { TelltaleConfigError } from '@telltale/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_PATHS } from './support/shared-memory-queue.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -77,33 +78,37 @@ describe('templates', () => {
     expect(() => createTemplateRegistry({ directory: broken })).toThrow(TelltaleConfigError);
   });
 
-  it('renders at send; unknown templates and missing variables are typed errors and queue nothing', async () => {
-    const inbox = memoryChannel({ addressesPeople: true });
-    const notifier = createNotifier({
-      channels: { inbox },
-      templates: createTemplateRegistry({ templates: { welcome } }),
-    });
-    cleanups.push(() => notifier.close({ timeout: '1s' }));
-    await notifier.send(
-      { to: ['ana@example.com'], template: 'welcome', vars: { name: 'Ana', items: ['x'] } },
-      { await: 'delivered' },
-    );
-    expect(inbox.delivered[0]!.message).toMatchObject({ subject: 'Welcome, Ana', text: 'Hello Ana\n\n- x' });
-    await notifier.send(
-      { to: ['ana@example.com'], template: 'welcome', vars: { name: 'Bo', items: [] }, subject: 'Custom' },
-      { await: 'delivered' },
-    );
-    expect(inbox.delivered[1]!.message.subject).toBe('Custom');
-    await expect(notifier.send({ to: ['ana@example.com'], template: 'nope' })).rejects.toBeInstanceOf(
-      NotifyTemplateError,
-    );
-    await expect(
-      notifier.send({ to: ['ana@example.com'], template: 'welcome', vars: { name: 'Ana' } }),
-    ).rejects.toMatchObject({ code: 'TELLTALE_NOTIFY_TEMPLATE', reason: 'missing-variable', variable: 'items' });
-    expect(notifier.preview('welcome', { name: 'P', items: [] }).subject).toBe('Welcome, P');
-    expect(notifier.stats().inbox!.pending).toBe(0);
-    expect(inbox.attempts).toHaveLength(2);
-  });
+  it.each(DELIVERY_PATHS)(
+    'renders at send; unknown templates and missing variables are typed errors and queue nothing ($name)',
+    async (path) => {
+      const inbox = memoryChannel({ addressesPeople: true });
+      const notifier = createNotifier({
+        channels: { inbox },
+        templates: createTemplateRegistry({ templates: { welcome } }),
+        ...path.options(),
+      });
+      cleanups.push(() => notifier.close({ timeout: '1s' }));
+      await notifier.send(
+        { to: ['ana@example.com'], template: 'welcome', vars: { name: 'Ana', items: ['x'] } },
+        { await: 'delivered' },
+      );
+      expect(inbox.delivered[0]!.message).toMatchObject({ subject: 'Welcome, Ana', text: 'Hello Ana\n\n- x' });
+      await notifier.send(
+        { to: ['ana@example.com'], template: 'welcome', vars: { name: 'Bo', items: [] }, subject: 'Custom' },
+        { await: 'delivered' },
+      );
+      expect(inbox.delivered[1]!.message.subject).toBe('Custom');
+      await expect(notifier.send({ to: ['ana@example.com'], template: 'nope' })).rejects.toBeInstanceOf(
+        NotifyTemplateError,
+      );
+      await expect(
+        notifier.send({ to: ['ana@example.com'], template: 'welcome', vars: { name: 'Ana' } }),
+      ).rejects.toMatchObject({ code: 'TELLTALE_NOTIFY_TEMPLATE', reason: 'missing-variable', variable: 'items' });
+      expect(notifier.preview('welcome', { name: 'P', items: [] }).subject).toBe('Welcome, P');
+      expect(notifier.stats().inbox!.pending).toBe(0);
+      expect(inbox.attempts).toHaveLength(2);
+    },
+  );
 
   it('fails at send without a registry', async () => {
     const notifier = createNotifier({ channels: { inbox: memoryChannel() } });

@@ -74,11 +74,10 @@ interface Acceptance {
 async function duplicate(state: NotifierState, existing: KeyEntry, request: Acceptance): Promise<SendReceipt> {
   const { idempotencyKey } = request;
   emit(state, {
-    type: 'duplicate',
-    channel: existing.channels.join(','),
-    deliveryId: existing.messageId,
+    type: 'duplicate-dropped',
+    messageId: existing.messageId,
+    channels: existing.channels,
     idempotencyKey,
-    attempt: 0,
   });
   const receipt: SendReceipt = {
     messageId: existing.messageId,
@@ -167,7 +166,7 @@ async function accept(state: NotifierState, request: Acceptance): Promise<SendRe
     if (queue && !lane.disabled) {
       // Stored in the shared queue: whichever process claims it first delivers it.
       if (release > now) defer(state, lane, record, release, now);
-      else kickFeed(state, lane);
+      else kickFeed(state, lane, record);
       return;
     }
     state.queued++;
@@ -209,7 +208,6 @@ function noteSkipped(state: NotifierState, skip: PlannedDelivery): void {
     deliveryId: skip.id,
     idempotencyKey: skip.idempotencyKey,
     recipient: skip.recipient!,
-    attempt: 0,
     reason: 'below-min-severity',
   });
 }

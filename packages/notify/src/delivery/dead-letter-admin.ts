@@ -3,7 +3,7 @@ import type { ChannelStats, DeadLetter } from '../notifier-types.js';
 import { toDeadLetter } from './dead-letters.js';
 import { pump } from './delivery-loop.js';
 import { sharedQueue } from './outbox-writes.js';
-import { kickFeed, refresh } from './queue-feed.js';
+import { kickFeed, refresh, waitingCount } from './queue-feed.js';
 import type { NotifierState } from './state.js';
 import type { DeliveryQueue } from '../queue/queue-port.js';
 
@@ -64,7 +64,8 @@ export function stats(state: NotifierState): Record<string, ChannelStats> {
   const now = state.settings.clock.now();
   for (const lane of state.lanes.values()) {
     result[lane.name] = {
-      pending: lane.ready.length + lane.delayed.length + lane.inFlight,
+      // With a shared queue, also what this process stored there and has not seen claimed or ended.
+      pending: lane.ready.length + lane.delayed.length + lane.inFlight + waitingCount(lane),
       inFlight: lane.inFlight,
       deadLetters: lane.dead.size,
       ...(lane.disabled ? { disabled: lane.disabled } : {}),

@@ -4,7 +4,7 @@ import type { OutboxRecord } from '../store.js';
 import { deliveryKey } from './dead-letters.js';
 import { onFailed } from './failure-handling.js';
 import { sharedQueue, writeDelivered, writeLater } from './outbox-writes.js';
-import { kickFeed } from './queue-feed.js';
+import { awaitClaim, kickFeed } from './queue-feed.js';
 import type { Lane } from './lanes.js';
 import { settleWaiter } from './outcomes.js';
 import { releaseAt } from './recipient-delivery.js';
@@ -49,6 +49,7 @@ export function defer(state: NotifierState, lane: Lane, record: OutboxRecord, re
   record.nextAttemptAt = release;
   // With a shared queue the queue holds it until then.
   if (!sharedQueue(state)) lane.delayed.push(record);
+  else awaitClaim(state, lane, record);
   state.telemetry.delivery(lane.name, 'deferred');
   state.settings.logger.debug(
     { channel: lane.name, deliveryId: record.id, notBefore: new Date(release).toISOString() },

@@ -35,7 +35,7 @@ export function onFailed(state: NotifierState, lane: Lane, record: OutboxRecord,
       } else lane.ready.unshift(record);
       telemetry.delivery(lane.name, 'circuit_open');
       emit(state, {
-        type: 'circuit-open',
+        type: 'circuit-rejected',
         channel: lane.name,
         ...about(record),
         attempt: record.attempts,
@@ -96,7 +96,7 @@ export function onFailed(state: NotifierState, lane: Lane, record: OutboxRecord,
         'notification delivery failed; will retry',
       );
       emit(state, {
-        type: 'retry',
+        type: 'retry-scheduled',
         channel: lane.name,
         ...about(record),
         attempt: record.attempts,
@@ -113,14 +113,7 @@ export function disableLane(state: NotifierState, lane: Lane, summary: DeliveryE
     { channel: lane.name, status: summary.status, error: summary.message },
     'notification endpoint is gone; channel disabled and its queue dead-lettered',
   );
-  emit(state, {
-    type: 'channel-disabled',
-    channel: lane.name,
-    deliveryId: '',
-    idempotencyKey: '',
-    attempt: 0,
-    error: summary,
-  });
+  emit(state, { type: 'channel-disabled', channel: lane.name, error: summary });
   const reason = { ...summary, message: `endpoint disabled: ${summary.message}` };
   for (const record of [...lane.ready.drain(), ...lane.delayed.splice(0)])
     deadLetter(state, lane, record, record.lastError ?? reason);
@@ -146,7 +139,13 @@ export function deadLetter(
     { channel: lane.name, deliveryId: record.id, attempts: record.attempts, error: summary.message },
     'notification dead-lettered',
   );
-  emit(state, { type: 'dead-letter', channel: lane.name, ...about(record), attempt: record.attempts, error: summary });
+  emit(state, {
+    type: 'dead-lettered',
+    channel: lane.name,
+    ...about(record),
+    attempt: record.attempts,
+    error: summary,
+  });
   const fallback = fallbackFor(state, lane, record);
   if (fallback !== undefined) {
     const copy = fallbackRecord(state, record, lane, fallback, summary.message, now);

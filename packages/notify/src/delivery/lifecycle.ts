@@ -176,6 +176,15 @@ async function flushShared(
       throw new TelltaleError('TELLTALE_TIMEOUT', 'flush() timed out with deliveries pending in the shared queue', {
         details: { pending: state.queued },
       });
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, 50));
+    // Polled for other processes' deliveries; woken at once by this process's own progress.
+    await new Promise<void>((resolve) => {
+      const timer = clock.setTimeout(done, 50);
+      function done(): void {
+        clock.clearTimeout(timer);
+        state.progressWaiters.delete(done);
+        resolve();
+      }
+      state.progressWaiters.add(done);
+    });
   }
 }

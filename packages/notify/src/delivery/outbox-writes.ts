@@ -1,5 +1,6 @@
 import type { DeliveryQueue } from '../queue/queue-port.js';
 import type { OutboxRecord } from '../store.js';
+import { awaitClaim, kickFeed } from './queue-feed.js';
 import { persist, type NotifierState } from './state.js';
 
 // Where the delivery loop's state changes go: through the OutboxStore (the notifier keeps the
@@ -31,8 +32,18 @@ export function writeLater(state: NotifierState, record: OutboxRecord): void {
   const lease = state.leases.get(record.id);
   state.leases.delete(record.id);
   state.queued--;
+  // Still pending as seen from here, and claimed back when due (as the in-process store would
+  // run it), not at the next poll.
+  const lane = state.lanes.get(record.channel);
+  if (lane) awaitClaim(state, lane, record);
   if (lease)
-    persist(state, backend.queue.release(lease, record, record.nextAttemptAt).then(lost(state, record, 'a retry')));
+    persist(
+      state,
+      backend.queue.release(lease, record, record.nextAttemptAt).then((held) => {
+        lost(state, record, 'a retry')(held);
+        if (held && lane && record.nextAttemptAt <= state.settings.clock.now()) kickFeed(state, lane);
+      }),
+    );
 }
 
 /** Stores a dead-lettered delivery. */
@@ -47,7 +58,16 @@ export function writeDead(state: NotifierState, record: OutboxRecord): void {
 /** Stores a new delivery (a fallback's copy). */
 export function writeNew(state: NotifierState, record: OutboxRecord): void {
   const backend = state.settings.backend;
-  persist(state, backend.kind === 'outbox' ? backend.store.save(record) : backend.queue.add([record]));
+  if (backend.kind === 'outbox') return persist(state, backend.store.save(record));
+  const lane = state.lanes.get(record.channel);
+  if (lane) awaitClaim(state, lane, record);
+  // Claimed once the queue holds it: a claim before the write would find nothing until the next poll.
+  persist(
+    state,
+    backend.queue.add([record]).then(() => {
+      if (lane) kickFeed(state, lane);
+    }),
+  );
 }
 
 /** Acknowledges a delivered delivery; resolves once written (a failed write is logged, not thrown). */

@@ -1,6 +1,7 @@
 import type { Emitter, TimerHandle } from '@telltale/core';
 import type { DeliveryResult } from '../channel.js';
-import type { DeadLetter, NotifyEvent } from '../notifier-types.js';
+import type { DeadLetter } from '../notifier-types.js';
+import { withLegacyType, type NotifyDeliveryEventBase, type NotifyEvent, type NotifyEventInput } from '../events.js';
 import { deliveryKey } from './dead-letters.js';
 import type { ResolvedQuietHours } from '../quiet-hours.js';
 import type { ResolvedRecipient } from '../recipients.js';
@@ -71,9 +72,9 @@ export interface NotifierState extends NotifierConfig {
   closed: boolean;
 }
 
-/** Emits only when someone listens (events are built on the hot path otherwise). */
-export function emit(state: NotifierState, event: NotifyEvent): void {
-  if (state.events.size > 0) state.events.emit(event);
+/** Emits only when someone listens (events are built on the hot path otherwise), with the deprecated `legacyType`. */
+export function emit(state: NotifierState, event: NotifyEventInput): void {
+  if (state.events.size > 0) state.events.emit(withLegacyType(event));
 }
 
 /** Wakes close() and resolves flush() once nothing is queued or being accepted. */
@@ -91,7 +92,7 @@ export function persist(state: NotifierState, operation: Promise<void>): void {
 }
 
 /** The per-delivery fields of an event. */
-export function about(record: OutboxRecord): Pick<NotifyEvent, 'deliveryId' | 'idempotencyKey' | 'recipient'> {
+export function about(record: OutboxRecord): Omit<NotifyDeliveryEventBase, 'channel'> {
   return {
     deliveryId: record.id,
     idempotencyKey: deliveryKey(record),

@@ -26,6 +26,8 @@ export function outboxQueue(store: OutboxStore): DeliveryQueue {
   const records = new Map<string, OutboxRecord>();
   const keys = new Map<string, IdempotencyEntry>();
   const leases = new Map<string, QueueLease>();
+  /** Enqueues whose write is under way, by key. */
+  const writing = new Map<string, Promise<void>>();
 
   /** The lease is still the holder's: same token (an expired one counts while nobody took it over). */
   const holds = (lease: QueueLease): boolean => leases.get(lease.id)?.token === lease.token;
@@ -41,22 +43,32 @@ export function outboxQueue(store: OutboxStore): DeliveryQueue {
       for (const record of snapshot.records) records.set(record.id, record);
     },
     async enqueue(entry, added, now) {
+      // A concurrent enqueue of the key waits for its write: a duplicate once it is stored, the
+      // first itself if the write failed (never the duplicate of a message that was not stored).
+      for (let other = writing.get(entry.key); other; other = writing.get(entry.key)) await other.catch(() => {});
       const existing = keys.get(entry.key);
       if (existing && existing.expiresAt > now) return { duplicate: true, existing };
-      // Reserved before the write, so a concurrent enqueue with the key is a duplicate at once.
       keys.set(entry.key, { ...entry });
+      const write = (async () => {
+        try {
+          await Promise.all([store.rememberKey(entry), ...added.map((record) => store.save(record))]);
+        } catch (error) {
+          // Nothing of a failed enqueue may survive: the key expired again, the records removed.
+          keys.delete(entry.key);
+          await Promise.allSettled([
+            store.rememberKey({ ...entry, expiresAt: now }),
+            ...added.map((record) => store.remove(record.id)),
+          ]);
+          throw error;
+        }
+        for (const record of added) records.set(record.id, { ...record });
+      })();
+      writing.set(entry.key, write);
       try {
-        await Promise.all([store.rememberKey(entry), ...added.map((record) => store.save(record))]);
-      } catch (error) {
-        // Nothing of a failed enqueue may survive: the key expired again, the records removed.
-        keys.delete(entry.key);
-        await Promise.allSettled([
-          store.rememberKey({ ...entry, expiresAt: now }),
-          ...added.map((record) => store.remove(record.id)),
-        ]);
-        throw error;
+        await write;
+      } finally {
+        if (writing.get(entry.key) === write) writing.delete(entry.key);
       }
-      for (const record of added) records.set(record.id, { ...record });
       return { duplicate: false };
     },
     async add(added) {
