@@ -8,6 +8,7 @@ import {
   type DurationInput,
   type Logger,
 } from '@telltale/core';
+import type { DbHistogram, DbSeriesRecorder } from './duration-table.js';
 import { defaultPoolName, poolTelemetry } from './pool-telemetry.js';
 import { createQueryTimer } from './query-timing.js';
 import type { PostgresClient, PostgresPool, SlowQueryEvent } from './types.js';
@@ -153,11 +154,20 @@ export function instrumentPool(pool: PostgresPool, options: InstrumentPoolOption
     isDisposed: () => disposed,
   });
 
+  // The wait-time series of this pool, found once per histogram (the global provider may change).
+  let waitHistogram: DbHistogram | undefined;
+  let waitSeries: DbSeriesRecorder | undefined;
   const connected = (started: number, error: unknown, client: PostgresClient | undefined): void => {
     const state = telemetry.instruments();
     if (error === undefined || error === null) {
       if (client !== undefined) timeClient(client);
-      if (state.recording) state.instruments.waitTime.record((performance.now() - started) / 1000, named);
+      if (state.recording) {
+        if (state.instruments.waitTime !== waitHistogram) {
+          waitHistogram = state.instruments.waitTime;
+          waitSeries = waitHistogram.series(named);
+        }
+        waitSeries!.record((performance.now() - started) / 1000);
+      }
     } else if (state.recording && (error as { message?: unknown }).message === POOL_TIMEOUT) {
       state.instruments.timeouts.add(1, named);
     }

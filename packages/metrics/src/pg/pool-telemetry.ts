@@ -1,14 +1,18 @@
-import type { Attributes, BatchObservableCallback, Counter, Histogram, MeterProvider } from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, Counter, MeterProvider } from '@opentelemetry/api';
 import { instrumentSource, type InstrumentState } from '../meter.js';
+import { dbHistogramsFor, type DbHistogram } from './duration-table.js';
 import type { PostgresPool } from './types.js';
 
-/** The boundaries `@opentelemetry/instrumentation-pg` advises, so both sources bucket alike. */
-export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] as const;
+export { DB_DURATION_BUCKETS } from './duration-table.js';
 
-/** Synchronous instruments of one pool; the gauges are observed at collection. */
+/**
+ * Synchronous instruments of one pool; the gauges are observed at collection.
+ * The histograms are shared by every pool on the provider (pre-aggregated when
+ * `@telltale/node`'s producer slot is there, see `duration-table.ts`).
+ */
 export interface PoolInstruments {
-  readonly operationDuration: Histogram;
-  readonly waitTime: Histogram;
+  readonly operationDuration: DbHistogram;
+  readonly waitTime: DbHistogram;
   readonly timeouts: Counter;
 }
 
@@ -35,7 +39,7 @@ export function poolTelemetry(
   let removeObserver: (() => void) | undefined;
   let disposed = false;
 
-  const instruments = instrumentSource(meterProvider, (meter): PoolInstruments => {
+  const instruments = instrumentSource(meterProvider, (meter, provider): PoolInstruments => {
     removeObserver?.();
     removeObserver = undefined;
     const count = meter.createObservableUpDownCounter('db.client.connection.count', {
@@ -61,17 +65,10 @@ export function poolTelemetry(
       meter.addBatchObservableCallback(observe, [count, max, pending]);
       removeObserver = () => meter.removeBatchObservableCallback(observe, [count, max, pending]);
     }
+    const histograms = dbHistogramsFor(provider, meter);
     return {
-      operationDuration: meter.createHistogram('db.client.operation.duration', {
-        description: 'Duration of database client operations.',
-        unit: 's',
-        advice: { explicitBucketBoundaries: [...DB_DURATION_BUCKETS] },
-      }),
-      waitTime: meter.createHistogram('db.client.connection.wait_time', {
-        description: 'The time it took to obtain an open connection from the pool.',
-        unit: 's',
-        advice: { explicitBucketBoundaries: [...DB_DURATION_BUCKETS] },
-      }),
+      operationDuration: histograms.operationDuration,
+      waitTime: histograms.waitTime,
       timeouts: meter.createCounter('db.client.connection.timeouts', {
         description:
           'The number of connection timeouts that have occurred trying to obtain a connection from the pool.',

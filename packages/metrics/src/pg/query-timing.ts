@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { errorTypeOf } from '../attributes.js';
 import { addToRequestTiming, currentRequestTiming, type RequestTiming } from '../server-timing/request-timing.js';
 import { normalizeSql, operationName } from './normalize-sql.js';
+import type { DbHistogram, DbSeriesRecorder } from './duration-table.js';
 import type { PoolTelemetry } from './pool-telemetry.js';
 import type { PostgresClient, SlowQueryEvent } from './types.js';
 
@@ -38,29 +39,81 @@ function queryText(first: unknown): string | undefined {
   return typeof text === 'string' ? text : undefined;
 }
 
+/** Statements whose operation name is remembered: queries are mostly a few constant texts. */
+const MAX_REMEMBERED_TEXTS = 1000;
+const MAX_REMEMBERED_TEXT_LENGTH = 2048;
+/** (database, operation, error.type) triples whose series is remembered; the rest is looked up by attributes. */
+const MAX_REMEMBERED_SERIES = 1000;
+
+/**
+ * The `db.client.operation.duration` series of each (database, operation,
+ * error.type), found once per histogram: a query then costs two Map lookups
+ * by strings the driver and {@link operationOf} already hold (their hashes
+ * are cached), no attribute object and no hashing in the SDK.
+ */
+class SeriesCache {
+  private histogram: DbHistogram | undefined;
+  private byDatabase = new Map<string | undefined, Map<string | undefined, DbSeriesRecorder>>();
+  private size = 0;
+
+  recorder(
+    histogram: DbHistogram,
+    database: string | undefined,
+    operation: string | undefined,
+    errorType?: string,
+  ): DbSeriesRecorder {
+    if (histogram !== this.histogram) {
+      // The global meter provider changed: series of the previous one are not ours to feed any more.
+      this.histogram = histogram;
+      this.byDatabase = new Map<string | undefined, Map<string | undefined, DbSeriesRecorder>>();
+      this.size = 0;
+    }
+    if (errorType !== undefined) return histogram.series(attributesOf(database, operation, errorType));
+    let byOperation = this.byDatabase.get(database);
+    let recorder = byOperation?.get(operation);
+    if (recorder !== undefined) return recorder;
+    recorder = histogram.series(attributesOf(database, operation, undefined));
+    if (this.size < MAX_REMEMBERED_SERIES) {
+      if (byOperation === undefined)
+        this.byDatabase.set(database, (byOperation = new Map<string | undefined, DbSeriesRecorder>()));
+      byOperation.set(operation, recorder);
+      this.size++;
+    }
+    return recorder;
+  }
+}
+
+function attributesOf(database: string | undefined, operation: string | undefined, errorType: string | undefined) {
+  const attributes: Attributes = { 'db.system.name': 'postgresql' };
+  if (database !== undefined) attributes['db.namespace'] = database;
+  if (operation !== undefined) attributes['db.operation.name'] = operation;
+  if (errorType !== undefined) attributes['error.type'] = errorType;
+  return attributes;
+}
+
 /**
  * Returns a function that wraps `client.query` of each client once: the
  * wrapper times the query, adds it to the request's `Server-Timing` (`db`),
  * records the duration histogram when needed and feeds the slow-query log.
- * Parameters are never read.
+ * Parameters are never read; the SQL text is only parsed for its first
+ * keyword (remembered per text) and normalised for a sampled slow query.
  */
 export function createQueryTimer(options: QueryTimingOptions): (client: PostgresClient) => void {
   const marker = Symbol('telltale.pg.timedQuery');
-  const attributeCache = new Map<string, Attributes>();
+  const series = new SeriesCache();
+  const operations = new Map<string, string | undefined>();
   const { telemetry, slowQuery, onSlowQuery, isDisposed } = options;
 
-  const attributesFor = (database: string | undefined, operation: string | undefined, errorType?: string) => {
-    const key = `${database ?? ''}\u0000${operation ?? ''}`;
-    let attributes = errorType === undefined ? attributeCache.get(key) : undefined;
-    if (attributes === undefined) {
-      attributes = { 'db.system.name': 'postgresql' };
-      if (database !== undefined) attributes['db.namespace'] = database;
-      if (operation !== undefined) attributes['db.operation.name'] = operation;
-      if (errorType !== undefined) attributes['error.type'] = errorType;
-      // Operation names are SQL keywords and databases are few: the cache stays small.
-      else if (attributeCache.size < 1000) attributeCache.set(key, attributes);
+  const operationOf = (text: string | undefined): string | undefined => {
+    if (text === undefined) return undefined;
+    const known = operations.get(text);
+    if (known !== undefined || operations.has(text)) return known;
+    const operation = operationName(text);
+    // Short texts only: a statement built per call (a bulk INSERT) would pin large strings.
+    if (operations.size < MAX_REMEMBERED_TEXTS && text.length <= MAX_REMEMBERED_TEXT_LENGTH) {
+      operations.set(text, operation);
     }
-    return attributes;
+    return operation;
   };
 
   const finish = (
@@ -74,14 +127,15 @@ export function createQueryTimer(options: QueryTimingOptions): (client: Postgres
     const milliseconds = performance.now() - started;
     addToRequestTiming(timing, 'db', milliseconds);
     const seconds = milliseconds / 1000;
+    // The normaliser runs only here, for a query over the threshold that the sample keeps.
     const slow = slowQuery !== undefined && seconds >= slowQuery.thresholdSeconds;
     if (!recordDuration && !slow) return;
-    const operation = text === undefined ? undefined : operationName(text);
+    const operation = operationOf(text);
     const errorType = error === undefined || error === null ? undefined : postgresErrorType(error);
     if (recordDuration) {
       const state = telemetry.instruments();
       if (state.recording)
-        state.instruments.operationDuration.record(seconds, attributesFor(database, operation, errorType));
+        series.recorder(state.instruments.operationDuration, database, operation, errorType).record(seconds);
     }
     if (slow && slowQuery.random() < slowQuery.sampleRate) {
       const event: { -readonly [K in keyof SlowQueryEvent]: SlowQueryEvent[K] } = {

@@ -1,8 +1,8 @@
-import type { Attributes, Histogram, MeterProvider } from '@opentelemetry/api';
+import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import { options as check, TelltaleConfigError, type Disposable } from '@telltale/core';
 import { errorTypeOf } from '../attributes.js';
 import { instrumentSource } from '../meter.js';
-import { DB_DURATION_BUCKETS } from '../pg/pool-telemetry.js';
+import { dbHistogramsFor, type DbHistogram, type DbSeriesRecorder } from '../pg/duration-table.js';
 import { addRequestTiming } from '../server-timing/request-timing.js';
 
 /**
@@ -94,26 +94,48 @@ export function instrumentRedis(client: RedisCommandClient, options: InstrumentR
       expected: 'a client not instrumented yet (dispose the previous instrumentRedis first)',
     });
   }
-  const instruments = instrumentSource(options.meterProvider, (meter): Histogram =>
-    meter.createHistogram('db.client.operation.duration', {
-      description: 'Duration of database client operations.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...DB_DURATION_BUCKETS] },
-    }),
+  const instruments = instrumentSource(
+    options.meterProvider,
+    (meter, provider): DbHistogram => dbHistogramsFor(provider, meter).operationDuration,
   );
   const namespace = String(client.options?.db ?? 0);
-  const cache = new Map<string, Attributes>();
-  const attributesFor = (command: string, errorType: string | undefined): Attributes => {
-    let attributes = errorType === undefined ? cache.get(command) : undefined;
-    if (attributes === undefined) {
-      attributes = { 'db.system.name': 'redis', 'db.namespace': namespace, 'db.operation.name': command };
-      if (errorType !== undefined) attributes['error.type'] = errorType;
-      else if (cache.size < 500) cache.set(command, attributes);
+  // The series of each command, found once per histogram (the global provider may change).
+  let histogram: DbHistogram | undefined;
+  const byCommand = new Map<string, DbSeriesRecorder>();
+  const recorderFor = (target: DbHistogram, command: string, errorType: string | undefined): DbSeriesRecorder => {
+    if (target !== histogram) {
+      histogram = target;
+      byCommand.clear();
     }
-    return attributes;
+    const attributes: Attributes = {
+      'db.system.name': 'redis',
+      'db.namespace': namespace,
+      'db.operation.name': command,
+    };
+    if (errorType !== undefined) {
+      attributes['error.type'] = errorType;
+      return target.series(attributes);
+    }
+    let recorder = byCommand.get(command);
+    if (recorder === undefined) {
+      recorder = target.series(attributes);
+      // Command names are bounded by ioredis's command table; the cap only guards custom commands.
+      if (byCommand.size < 500) byCommand.set(command, recorder);
+    }
+    return recorder;
   };
   // ioredis passes a command through sendCommand again when it flushes the offline queue: time it once.
   const timed = new WeakSet<object>();
+  // ioredis names commands with constant lower-case strings: upper-case each once, not per command.
+  const upperCased = new Map<string, string>();
+  const upperCase = (name: string): string => {
+    let upper = upperCased.get(name);
+    if (upper === undefined) {
+      upper = name.toUpperCase();
+      if (upperCased.size < 500) upperCased.set(name, upper);
+    }
+    return upper;
+  };
   let disposed = false;
 
   const finish = (name: string, started: number, error: unknown): void => {
@@ -121,8 +143,10 @@ export function instrumentRedis(client: RedisCommandClient, options: InstrumentR
     addRequestTiming('redis', milliseconds);
     const state = instruments();
     if (!state.recording) return;
-    const errorType = error === undefined ? undefined : redisErrorType(error);
-    state.instruments.record(milliseconds / 1000, attributesFor(name, errorType));
+    if (error === undefined) {
+      const known = state.instruments === histogram ? byCommand.get(name) : undefined;
+      (known ?? recorderFor(state.instruments, name, undefined)).record(milliseconds / 1000);
+    } else recorderFor(state.instruments, name, redisErrorType(error)).record(milliseconds / 1000);
   };
 
   const hadOwn = Object.hasOwn(client, 'sendCommand');
@@ -138,7 +162,7 @@ export function instrumentRedis(client: RedisCommandClient, options: InstrumentR
     const promise = command.promise;
     if (promise === undefined || typeof promise.then !== 'function') return original.apply(this, args);
     timed.add(command);
-    const name = typeof command.name === 'string' ? command.name.toUpperCase() : '_OTHER';
+    const name = typeof command.name === 'string' ? upperCase(command.name) : '_OTHER';
     const started = performance.now();
     promise.then(
       () => finish(name, started, undefined),
