@@ -15,7 +15,10 @@ export { createAlertRouter } from './routing/create-alert-router.js';
 export type {
   AlertGroupState,
   AlertRouter,
+  NotificationDeliveredEvent,
   NotificationEvent,
+  NotificationEventType,
+  NotificationFailedEvent,
   RouterAlertInput,
   RouterSnapshot,
 } from './routing/router-types.js';

@@ -7,6 +7,15 @@ import type { CliIo, MeterProviderLike } from '@telltale/core';
 import type { MeterProviderLike as HealthMeterProviderLike } from '@telltale/health';
 import { runCli as runStt, type CliIo as SttCliIo } from '@telltale/stt';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
+import type { MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics';
+import type { AlertEngineOptions } from '@telltale/alerts';
+import type { HealthRegistryOptions } from '@telltale/health';
+import type { JobsOptions } from '@telltale/jobs';
+import type { LiveHubOptions } from '@telltale/live';
+import type { NotifierOptions } from '@telltale/notify';
+import type { CircuitBreakerOptions, PipelineOptions } from '@telltale/resilience';
+import type { FallbackTranscriberOptions } from '@telltale/stt';
 
 describe('one meaning per public name', () => {
   it('CliIo of @telltale/cli and @telltale/stt is core’s', () => {
@@ -29,5 +38,41 @@ describe('one meaning per public name', () => {
     expect(out).toMatch(/^Usage: telltale /m);
     expect(await runStt(['--help'], io)).toBe(0);
     expect(err).toMatch(/^Usage: telltale-stt compare/m);
+  });
+});
+
+// `meterProvider` options (issue #22): one structural provider type, core's `MeterProviderLike`,
+// which the API's and the SDK's `MeterProvider` both satisfy. `false` (disabled) is only part of
+// the option where the package documents it; it is not a provider and is excluded here.
+type ProviderOf<T extends { meterProvider?: unknown }> = Exclude<NonNullable<T['meterProvider']>, false>;
+
+describe('meterProvider options take core’s MeterProviderLike', () => {
+  it('is the one structural type in alerts, health, jobs, live, resilience and stt', () => {
+    expectTypeOf<ProviderOf<AlertEngineOptions>>().toEqualTypeOf<MeterProviderLike>();
+    expectTypeOf<ProviderOf<HealthRegistryOptions>>().toEqualTypeOf<MeterProviderLike>();
+    expectTypeOf<ProviderOf<JobsOptions>>().toEqualTypeOf<MeterProviderLike>();
+    expectTypeOf<ProviderOf<LiveHubOptions>>().toEqualTypeOf<MeterProviderLike>();
+    expectTypeOf<ProviderOf<PipelineOptions>>().toEqualTypeOf<MeterProviderLike>();
+    expectTypeOf<ProviderOf<CircuitBreakerOptions>>().toEqualTypeOf<MeterProviderLike>();
+    expectTypeOf<ProviderOf<FallbackTranscriberOptions>>().toEqualTypeOf<MeterProviderLike>();
+  });
+
+  it('accepts the API’s and the SDK’s MeterProvider in every package’s option', () => {
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<AlertEngineOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<AlertEngineOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<HealthRegistryOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<HealthRegistryOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<JobsOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<JobsOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<LiveHubOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<LiveHubOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<NotifierOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<NotifierOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<PipelineOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<PipelineOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<CircuitBreakerOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<CircuitBreakerOptions>>();
+    expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<FallbackTranscriberOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<FallbackTranscriberOptions>>();
   });
 });

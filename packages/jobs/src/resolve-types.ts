@@ -1,5 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
-import { options as check, TelltaleConfigError, type Clock, type Logger } from '@telltale/core';
+import { options as check, TelltaleConfigError, type Clock, type Logger, type MeterProviderLike } from '@telltale/core';
 import {
   circuitBreaker,
   exponential,
@@ -26,7 +25,7 @@ const TYPE_NAME = /^[A-Za-z0-9_-]+$/;
 /** Validates `createJobs({ types })` and builds each type's policies. */
 export function resolveTypes(
   raw: unknown,
-  context: { clock: Clock; logger: Logger; meterProvider: MeterProvider | undefined },
+  context: { clock: Clock; logger: Logger; meterProvider: MeterProviderLike | undefined },
 ): Map<string, ResolvedType> {
   const entries = Object.entries(check.object('createJobs.types', raw as Record<string, unknown>));
   if (entries.length === 0) {

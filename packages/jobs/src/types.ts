@@ -1,5 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
-import type { Clock, DurationInput, Logger } from '@telltale/core';
+import type { Clock, DurationInput, Logger, MeterProviderLike } from '@telltale/core';
 import type { Backoff, CircuitBreakerOptions, Priority } from '@telltale/resilience';
 import type { JobsBackend } from './backend.js';
 
@@ -179,7 +178,7 @@ export interface JobsOptions {
   /** How long a completed job (and its idempotency key) is kept (default `'1h'`). */
   keepCompleted?: DurationInput;
   deadLetter?: DeadLetterOptions;
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
   logger?: Partial<Logger>;
   clock?: Clock;
 }

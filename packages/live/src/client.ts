@@ -96,12 +96,15 @@ export interface SubscribeOptions {
  * ```ts
  * import type { Subscription } from '@telltale/live/client';
  * declare const subscription: Subscription;
- * subscription.close();
+ * await subscription.close();
  * ```
  */
 export interface Subscription {
-  /** Stops for good. */
-  close(): void;
+  /**
+   * Stops for good: closes the transport and reports the `closed` status once, nothing after it.
+   * Returns a Promise like every `close()` in Telltale, already settled (it does not wait for the server).
+   */
+  close(): Promise<void>;
   /** Id of the last event received. */
   readonly lastEventId: number | undefined;
   /** The transport in use, if connected. */
@@ -285,7 +288,10 @@ export function subscribe(
 
   connect();
   return {
-    close: () => finish('closed'),
+    close: () => {
+      finish('closed');
+      return Promise.resolve();
+    },
     get lastEventId() {
       return lastEventId;
     },

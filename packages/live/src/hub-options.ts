@@ -7,8 +7,8 @@ import {
   type Clock,
   type DurationInput,
   type Logger,
+  type MeterProviderLike,
 } from '@telltale/core';
-import type { MeterProvider } from '@opentelemetry/api';
 import type { LiveBroker } from './broker.js';
 import { memoryBroker } from './memory-broker.js';
 import { compileTopicPatterns, type TopicMatcher } from './topics.js';
@@ -175,7 +175,7 @@ export interface LiveHubOptions {
    * added). Default: 429 per key, 503 global or closing, `{ error, message, limit }`.
    */
   refusal?: (refusal: LiveRefusal) => { status: number; body: Readonly<Record<string, unknown>> };
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
   clock?: Clock;
   logger?: Partial<Logger>;
 }
@@ -203,7 +203,7 @@ export interface ResolvedHubOptions {
     readonly heartbeat: string;
   };
   readonly refusal: LiveHubOptions['refusal'];
-  readonly meterProvider: MeterProvider | undefined;
+  readonly meterProvider: MeterProviderLike | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
 }

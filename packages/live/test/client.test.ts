@@ -55,7 +55,7 @@ describe('browser client (in Node)', () => {
         { id: 3, type: 'progress', data: 3 },
       ]);
       if (transport === 'websocket') expect(events).toHaveLength(3);
-      subscription.close();
+      await subscription.close();
     });
   }
 
@@ -79,7 +79,7 @@ describe('browser client (in Node)', () => {
     ]);
     expect(subscription.transport).toBe('polling');
     expect(events).toEqual([{ id: 1, type: 'message', data: 'one' }]);
-    subscription.close();
+    await subscription.close();
   });
 
   it('stops and reports a refusal retrying cannot fix', async () => {

@@ -1,5 +1,11 @@
-import type { MeterProvider } from '@opentelemetry/api';
-import { abortError, createEmitter, options as check, TelltaleConfigError, type Disposable } from '@telltale/core';
+import {
+  abortError,
+  createEmitter,
+  options as check,
+  TelltaleConfigError,
+  type Disposable,
+  type MeterProviderLike,
+} from '@telltale/core';
 import {
   invoke,
   startRun,
@@ -27,7 +33,7 @@ export interface PipelineOptions {
   /** Pipeline name: the `pipeline.name` attribute of every event and metric. Keep it low-cardinality. */
   name: string;
   /** Meter provider for telemetry (default: the global one from `@opentelemetry/api`). */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
 }
 
 /**

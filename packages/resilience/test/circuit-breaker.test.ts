@@ -16,7 +16,7 @@ function setup(
   clock: ManualClock = createManualClock({ now: 1_000_000 }),
 ) {
   const breaker = circuitBreaker({ name: 'api', clock, halfOpenAfter: '30s', window: '10s', ...options });
-  cleanups.push(() => breaker.close());
+  cleanups.push(() => void breaker.close());
   const changes: CircuitStateChange[] = [];
   breaker.onStateChange((change) => changes.push(change));
   return { breaker, clock, changes };
@@ -309,7 +309,7 @@ describe('circuitBreaker', () => {
     const breaker = circuitBreaker({ clock, minimumThroughput: 1 });
     await breaker.execute(boom).catch(() => {});
     expect(breaker.state).toBe('open');
-    breaker.close();
+    await breaker.close();
     expect(clock.pendingTimers()).toBe(0);
     await expect(breaker.execute(ok)).rejects.toMatchObject({ code: 'TELLTALE_CLOSED' });
   });
@@ -322,7 +322,7 @@ describe('circuitBreaker timers', () => {
     // 0, was 1: the failure-ratio window now rotates its buckets lazily from clock.now() on each
     // call (RollingWindow), so closed breakers need no rotation timer at all, shared or not.
     expect(clock.pendingTimers()).toBe(0);
-    for (const breaker of breakers) breaker.close();
+    for (const breaker of breakers) void breaker.close();
     expect(clock.pendingTimers()).toBe(0);
   });
 });

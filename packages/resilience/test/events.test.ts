@@ -157,7 +157,7 @@ describe('ResilienceEvent: discriminated on type, each variant with exactly its 
       { type: 'circuit-isolated', event: 'circuit-isolated', pipeline: 'p', strategy: 'db' },
       { type: 'circuit-closed', event: 'circuit-closed', pipeline: 'p', strategy: 'db' },
     ]);
-    breaker.close();
+    await breaker.close();
   });
 
   it('an event of a policy of your own is custom, with its name (also in event)', async () => {

@@ -180,7 +180,7 @@ describe('against a real flaky HTTP upstream on 127.0.0.1', () => {
     expect(breaker.state).toBe('closed');
     expect(upstream.attempts - before).toBe(50);
     expect(states).toEqual(['open', 'half-open', 'closed']);
-    breaker.close();
+    await breaker.close();
   });
 
   it('aborting the caller cancels the in-flight HTTP attempt at once', async () => {

@@ -129,7 +129,7 @@ describe('fallback', () => {
     });
     const picky = fallback(() => 'fallback', { shouldHandle: (error) => error instanceof RangeError });
     await expect(picky.execute(() => Promise.reject(new Error('other')))).rejects.toThrow('other');
-    breaker.close();
+    await breaker.close();
   });
 });
 
@@ -202,7 +202,7 @@ describe('pipeline', () => {
     await expect(outer.execute(() => Promise.reject(new Error('down')))).resolves.toBe('fallback');
     expect(breaker.state).toBe('open');
     expect(events).toContain('circuit-opened');
-    breaker.close();
+    await breaker.close();
   });
 
   it('leaves no abort listeners on a long-lived caller signal', async () => {

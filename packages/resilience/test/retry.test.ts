@@ -203,7 +203,7 @@ describe('retry', () => {
     await expect(chain.execute(operation)).resolves.toBe('ok@3');
     expect(attempts).toEqual([1, 2, 3]);
     expect(events).toEqual(['retry:retry-scheduled:2', 'retry:retry-scheduled:3']);
-    breaker.close();
+    await breaker.close();
   });
 
   it('validates options', () => {

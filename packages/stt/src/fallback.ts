@@ -77,7 +77,7 @@ export function createFallbackTranscriber(options: FallbackTranscriberOptions): 
     closed = true;
     for (const entry of entries) {
       prober.stop(entry);
-      entry.breaker.close();
+      void entry.breaker.close(); // settles synchronously
     }
     telemetry.close();
     return Promise.resolve();

@@ -110,9 +110,11 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   // The default route's inhibition sees restored firing alerts before their group's first evaluation.
   if (persistence.restore() && defaultRoute) sender.handOver(rules.groups, clock.now());
   router.onNotification((event) => {
-    if (event.outcome === 'success') persistence.saveInBackground();
+    if (event.type === 'delivered') persistence.saveInBackground();
   });
-  router.onNotification((event) => telemetry.notification(event.receiver, event.outcome));
+  router.onNotification((event) =>
+    telemetry.notification(event.receiver, event.type === 'delivered' ? 'success' : 'failure'),
+  );
   const evaluation = createEvaluation({
     ...settings,
     store,

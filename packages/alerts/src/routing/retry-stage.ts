@@ -1,6 +1,6 @@
 import { delay, type AlertGroup, type Backoff, type Clock, type Emitter, type Logger } from '@telltale/core';
 import type { Receiver } from './receivers.js';
-import type { NotificationEvent } from './router-types.js';
+import { notificationEvent, type NotificationEvent } from './notification-events.js';
 
 /** What the retry stage needs from its router. */
 export interface RetryStageContext {
@@ -26,24 +26,21 @@ export async function deliverWithRetry(
 ): Promise<boolean> {
   const { backoff, clock, logger, notifications } = context;
   const deadline = clock.now() + group.groupInterval;
-  const report = (attempt: number, outcome: 'success' | 'failure', error?: unknown): void =>
-    notifications.emit({
-      receiver: payload.receiver,
-      groupKey: group.key,
-      time: clock.now(),
-      attempt,
-      outcome,
-      payload,
-      ...(outcome === 'failure' ? { error } : {}),
-    });
+  const report = (attempt: number, failure?: { readonly error: unknown }): void =>
+    notifications.emit(
+      notificationEvent(
+        { receiver: payload.receiver, groupKey: group.key, time: clock.now(), attempt, payload },
+        failure,
+      ),
+    );
   let wait = backoff.delay(1, 0);
   for (let attempt = 1; ; attempt++) {
     try {
       await receiver.notify(payload);
-      report(attempt, 'success');
+      report(attempt);
       return true;
     } catch (error) {
-      report(attempt, 'failure', error);
+      report(attempt, { error });
       const details = { err: error, receiver: payload.receiver, groupKey: group.key, attempt };
       if (context.closed() || clock.now() + wait >= deadline) {
         logger.error(details, 'alert router: receiver failed, giving up until the next group_interval');

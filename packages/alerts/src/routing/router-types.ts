@@ -1,6 +1,7 @@
-import type { AlertGroup, Disposable } from '@telltale/core';
+import type { Disposable } from '@telltale/core';
 import type { Labels } from '../store/labels.js';
 import type { MatcherInput } from './matchers.js';
+import type { NotificationEvent } from './notification-events.js';
 import type { NotificationLogEntry } from './notify-decision.js';
 import type { Silence, SilenceOptions, SilenceRecord } from './silences.js';
 import type { TimeMute } from './time-mute.js';
@@ -16,16 +17,12 @@ export interface RouterAlertInput {
   generatorURL?: string;
 }
 
-/** One delivery attempt, as `onNotification` reports it. */
-export interface NotificationEvent {
-  readonly receiver: string;
-  readonly groupKey: string;
-  readonly time: number;
-  readonly attempt: number;
-  readonly outcome: 'success' | 'failure';
-  readonly payload: AlertGroup;
-  readonly error?: unknown;
-}
+export type {
+  NotificationDeliveredEvent,
+  NotificationEvent,
+  NotificationEventType,
+  NotificationFailedEvent,
+} from './notification-events.js';
 
 /** A group as `groups()` reports it. */
 export interface AlertGroupState {

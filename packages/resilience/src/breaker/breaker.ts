@@ -41,8 +41,11 @@ export interface CircuitBreakerPolicy extends Policy {
   healthCheck(options?: BreakerHealthOptions): () => BreakerHealthResult;
   /** Snapshot for persistence; pass back as `restore`. */
   toJSON(): CircuitBreakerSnapshot;
-  /** Stops timers and rejects further calls with `TELLTALE_CLOSED`. */
-  close(): void;
+  /**
+   * Stops timers and rejects further calls (and calls waiting for a half-open probe) with
+   * `TELLTALE_CLOSED`. Resolves once closed; calling it again resolves at once.
+   */
+  close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -141,17 +144,17 @@ export class Breaker implements CircuitBreakerPolicy {
     };
   }
 
-  close(): void {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.clearHalfOpenTimer();
     this.waiters.release(closedError(`Circuit breaker "${this.name}"`));
     this.unregister();
+    return Promise.resolve();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.close();
   }
 
   private isFailure(error: unknown): boolean {

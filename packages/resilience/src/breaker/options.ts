@@ -1,4 +1,3 @@
-import type { MeterProvider } from '@opentelemetry/api';
 import {
   options as check,
   resolveLogger,
@@ -7,6 +6,7 @@ import {
   type Clock,
   type DurationInput,
   type Logger,
+  type MeterProviderLike,
 } from '@telltale/core';
 import type { CircuitBreakerSnapshot } from './state.js';
 
@@ -49,7 +49,7 @@ export interface CircuitBreakerOptions {
   /** Start from a saved {@link CircuitBreaker.toJSON} snapshot. */
   restore?: CircuitBreakerSnapshot;
   /** Meter provider for the state gauge (default: the global one). */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
   /** Logger (pino-compatible) for state changes. */
   logger?: Partial<Logger>;
   /** Clock for tests. */

@@ -14,8 +14,8 @@ const ok = (): Promise<string> => Promise.resolve('ok');
 const serverErrorsOnly = (error: unknown): boolean => !(error instanceof HttpError && error.status < 500);
 
 const breakers: CircuitBreakerPolicy[] = [];
-afterEach(() => {
-  for (const breaker of breakers.splice(0)) breaker.close();
+afterEach(async () => {
+  for (const breaker of breakers.splice(0)) await breaker.close();
 });
 
 function breakerFor(options: Parameters<typeof circuitBreaker>[0]): CircuitBreakerPolicy {

@@ -1,4 +1,3 @@
-import type { MeterProvider } from '@opentelemetry/api';
 import {
   TelltaleConfigError,
   options as validate,
@@ -8,6 +7,7 @@ import {
   type Disposable,
   type DurationInput,
   type Logger,
+  type MeterProviderLike,
 } from '@telltale/core';
 import type { CircuitBreakerOptions, CircuitState, RetryOptions } from '@telltale/resilience';
 import { silentWav } from '../audio.js';
@@ -61,7 +61,7 @@ export interface FallbackTranscriberOptions {
   id?: string;
   clock?: Clock;
   logger?: Partial<Logger>;
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
 }
 
 /** A provider's breaker changed state. */
