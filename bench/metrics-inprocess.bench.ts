@@ -3,10 +3,10 @@
 // driven through light-my-request (Fastify's inject library), Fastify
 // through `app.inject`. No network, no load generator, one process, so the
 // figure is the middleware's own cost plus what it does to Node's
-// request/response objects. Variants run interleaved (round-robin), ROUNDS
-// times each; we print the median and the spread (min–max) per variant, and
+// request/response objects. Variants run interleaved (round-robin, the order
+// rotating every round), ROUNDS times each; we print the median and the spread (min–max) per variant, and
 // the added cost as the median of per-round differences to bare / the empty middleware.
-// BENCH_REQUESTS per round, BENCH_ROUNDS rounds, BENCH_FRAMEWORKS / BENCH_VARIANTS to narrow.
+// BENCH_REQUESTS per round, BENCH_ROUNDS rounds, BENCH_WARMUP requests, BENCH_FRAMEWORKS / BENCH_VARIANTS to narrow.
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
@@ -29,8 +29,12 @@ type Inject = (
 ) => Promise<{ statusCode: number }>;
 const inject = createRequire(require.resolve('fastify'))('light-my-request') as Inject;
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// Many short rounds rather than a few long ones: a burst of load from other processes spoils a
+// few rounds, which the medians discard, instead of shifting one variant's whole figure.
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+// Warm-up per variant (JIT tiers, inline caches), independent of the short rounds.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
 const FRAMEWORKS = ['express', 'fastify', 'node:http'] as const;
 const VARIANTS = [
   'bare',
@@ -153,13 +157,16 @@ for (const framework of pick(FRAMEWORKS, process.env.BENCH_FRAMEWORKS)) {
     const dispatch = builders[framework](variant);
     if (dispatch !== undefined) dispatchers.set(variant, dispatch);
   }
-  for (const dispatch of dispatchers.values()) await cpuPerRequest(dispatch, REQUESTS); // warm-up
+  for (const dispatch of dispatchers.values()) await cpuPerRequest(dispatch, WARMUP); // warm-up
   const samples = new Map<Variant, number[]>();
+  // The order rotates every round: garbage one variant leaves behind is collected during the
+  // next one's measurement, so a fixed order would always bill the same neighbour for it.
+  const order = [...dispatchers];
+  for (const [variant] of order) samples.set(variant, []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [variant, dispatch] of dispatchers) {
-      const list = samples.get(variant) ?? [];
-      list.push(await cpuPerRequest(dispatch, REQUESTS));
-      samples.set(variant, list);
+    for (let slot = 0; slot < order.length; slot++) {
+      const [variant, dispatch] = order[(round + slot) % order.length]!;
+      samples.get(variant)!.push(await cpuPerRequest(dispatch, REQUESTS));
     }
   }
   // Added cost = median of per-round differences (paired rounds cancel slow drifts of the machine).
@@ -178,4 +185,4 @@ for (const framework of pick(FRAMEWORKS, process.env.BENCH_FRAMEWORKS)) {
     );
   }
 }
-saveResults({ inProcess: results, requests: REQUESTS, rounds: ROUNDS });
+saveResults({ inProcess: results, requests: REQUESTS, rounds: ROUNDS, warmup: WARMUP });

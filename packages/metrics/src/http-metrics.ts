@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Attributes, Histogram, Meter, MeterProvider, UpDownCounter } from '@opentelemetry/api';
-import { options as check, resolveLogger, systemClock, type Logger } from '@telltale/core';
+import { options as check, resolveLogger, systemClock, type Logger, type MeterProviderLike } from '@telltale/core';
 import { errorTypeOf, normalizeMethod, protocolVersion, urlScheme } from './attributes.js';
 import { HTTP_DURATION_BUCKETS, validateBuckets } from './buckets.js';
 import { compileIgnore, type IgnoreOption } from './ignore.js';
@@ -12,8 +12,8 @@ import { createSnapshot, type HttpMetricsSnapshot, type SnapshotOptions } from '
 
 /** Options of {@link createHttpMetrics} (and of every adapter). */
 export interface HttpMetricsOptions {
-  /** Meter provider to record into. Default: the global one, looked up per request (so registering the SDK later works). */
-  meterProvider?: MeterProvider;
+  /** Meter provider to record into. Default: the global one, looked up per request (so registering the SDK later works). `false`: record nothing. */
+  meterProvider?: MeterProviderLike | false;
   /** Bucket boundaries in seconds. Default: the semantic-conventions advice {@link HTTP_DURATION_BUCKETS}. */
   buckets?: readonly number[];
   /** Requests not to record: paths (`'/metrics'`, prefix `'/health/*'`; query strings ignored) or a predicate. */
@@ -131,9 +131,9 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
   const activeRequests = options.activeRequests === true;
   const recordBodySizes = options.recordBodySizes === true;
   const clock = options.clock ?? systemClock;
-  const guardRoute = createRouteGuard(maxRoutes, overflowRoute, resolveLogger(options.logger));
   // One table per recorder: `snapshot()` reads it, and a registered producer exports it.
-  const table = new DurationTable(buckets);
+  // Its route lookup answers the route guard for every route seen before.
+  const table = new DurationTable(buckets, createRouteGuard(maxRoutes, overflowRoute, resolveLogger(options.logger)));
   const snapshot = createSnapshot(table, () => clock.now());
   let exportedBy: Set<DurationTable> | undefined;
 
@@ -172,7 +172,7 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     return exportedBy !== undefined;
   }
 
-  const start = (request: IncomingMessage): HttpRequestHandle | undefined => {
+  const start = (request: IncomingMessage): RequestHandle | undefined => {
     if (ignore !== undefined && ignore(request)) return undefined;
     const state = instruments();
     const method = normalizeMethod(request.method);
@@ -186,16 +186,18 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
 
   const finish = (handle: HttpRequestHandle, response: ServerResponse): void => {
     if (handle.finished) return;
-    const request = handle.request;
     handle.finished = true;
     const state = (handle as RequestHandle).state ?? instruments();
     if (!state.recording) return;
     const seconds = (performance.now() - handle.startTime) / 1000;
+    const request = handle.request;
     const sent = response.headersSent;
     const status = response.statusCode;
     let route = handle.route;
     if (route === undefined && getRoute !== undefined) route = getRoute(request);
-    if (route !== undefined) route = guardRoute(route);
+    // The table's route lookup also applies the `maxRoutes` guard.
+    const group = table.group(route);
+    route = group.route;
     const completed = response.writableFinished;
     let errorType: string | undefined;
     if (handle.errorType !== undefined && (!completed || status >= 500)) errorType = handle.errorType;
@@ -203,13 +205,29 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     else if (status >= 500) errorType = String(status);
     const scheme = urlScheme(request);
     const version = protocolVersion(request);
-    table.record(handle.method, scheme, version, sent ? status : NO_STATUS, route, errorType, seconds);
-    const { duration, requestSize, responseSize } = state.instruments;
+    table.record(group, handle.method, scheme, version, sent ? status : NO_STATUS, errorType, seconds);
+    const bound = state.instruments;
     // Per-request attributes only for the SDK's own instruments (no producer, or body sizes).
-    if (duration === undefined && requestSize === undefined) {
-      finishActive(handle as RequestHandle);
+    if (bound.duration === undefined && bound.requestSize === undefined) {
+      if ((handle as RequestHandle).activeAttributes !== undefined) finishActive(handle as RequestHandle);
       return;
     }
+    recordOnSdk(handle as RequestHandle, response, seconds, sent, status, route, errorType, scheme, version);
+  };
+
+  // The SDK path: a recorder on a provider without the producer, or body sizes.
+  const recordOnSdk = (
+    handle: RequestHandle,
+    response: ServerResponse,
+    seconds: number,
+    sent: boolean,
+    status: number,
+    route: string | undefined,
+    errorType: string | undefined,
+    scheme: string,
+    version: string,
+  ): void => {
+    const { duration, requestSize, responseSize } = handle.state.instruments;
     const attributes: Attributes = {
       'http.request.method': handle.method,
       'url.scheme': scheme,
@@ -219,9 +237,9 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     if (route !== undefined) attributes['http.route'] = route;
     if (errorType !== undefined) attributes['error.type'] = errorType;
     duration?.record(seconds, attributes);
-    finishActive(handle as RequestHandle);
+    finishActive(handle);
     if (requestSize !== undefined) {
-      const size = Number(request.headers['content-length']);
+      const size = Number(handle.request.headers['content-length']);
       if (Number.isFinite(size)) requestSize.record(size, attributes);
     }
     if (responseSize !== undefined) {

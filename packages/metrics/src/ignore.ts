@@ -15,21 +15,43 @@ export function compileIgnore(value: unknown): ((request: IncomingMessage) => bo
       expected: 'an array of paths starting with "/" (a trailing "/*" matches a prefix) or a predicate function',
     });
   }
-  const exact = new Set<string>();
+  const exact: string[] = [];
   const prefixes: string[] = [];
+  const add = (path: string): void => {
+    // A path containing `?` never equals a request path (the query is cut off first).
+    if (!path.includes('?') && !exact.includes(path)) exact.push(path);
+  };
   for (const entry of value as string[]) {
     if (entry.endsWith('/*')) {
       prefixes.push(entry.slice(0, -1));
-      exact.add(entry.slice(0, -2) || '/');
-    } else exact.add(entry);
+      add(entry.slice(0, -2) || '/');
+    } else add(entry);
   }
-  if (exact.size === 0 && prefixes.length === 0) return undefined;
+  if (exact.length === 0 && prefixes.length === 0) return undefined;
+  // Runs on every request: a few entries are compared in place on the URL (no slice, no
+  // hash of the request's fresh URL string); a long list is looked up in a Set.
+  if (exact.length > MAX_SCANNED) return bySet(new Set(exact), prefixes);
+  return (request) => {
+    const url = request.url ?? '/';
+    for (let index = 0; index < exact.length; index++) {
+      const path = exact[index]!;
+      if (url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === QUERY)) return true;
+    }
+    for (let index = 0; index < prefixes.length; index++) if (url.startsWith(prefixes[index]!)) return true;
+    return false;
+  };
+}
+
+const QUERY = 0x3f; // '?'
+const MAX_SCANNED = 8;
+
+function bySet(exact: ReadonlySet<string>, prefixes: readonly string[]): (request: IncomingMessage) => boolean {
   return (request) => {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     if (exact.has(path)) return true;
-    for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
+    for (let index = 0; index < prefixes.length; index++) if (path.startsWith(prefixes[index]!)) return true;
     return false;
   };
 }

@@ -53,37 +53,53 @@ export interface RouteSeries {
 
 /**
  * The duration histogram of one recorder, aggregated per attribute set.
- * A request costs one Map lookup by route, a short scan comparing a few
- * interned strings and a number, and a handful of increments: no attribute
- * object, no string key, no hashing per request.
+ * A request costs one Map lookup by route (which also answers the route
+ * guard for every route seen before), a short scan comparing a few interned
+ * strings and a number, and a handful of increments: no attribute object, no
+ * string key, no hashing per request.
  */
 export class DurationTable {
+  /** Keyed by the guarded route: a route beyond `maxRoutes` is never a key (its requests go to the overflow route's group). */
   readonly routes = new Map<string | undefined, RouteSeries>();
   /** Series in first-seen order (the order the SDK would export them in). */
   readonly ordered: DurationSeries[] = [];
   private overflow: DurationSeries | undefined;
 
   /**
-   * `cardinalityLimit` mirrors the SDK's per-stream limit (2000 by default):
-   * the first `limit - 1` attribute sets are kept, later ones are folded
-   * into one `otel.metric.overflow=true` series, as the SDK does.
+   * `guard` caps the distinct routes (see `createRouteGuard`); it is asked
+   * only about routes without a group yet. `cardinalityLimit` mirrors the
+   * SDK's per-stream limit (2000 by default): the first `limit - 1`
+   * attribute sets are kept, later ones are folded into one
+   * `otel.metric.overflow=true` series, as the SDK does.
    */
   constructor(
     readonly bounds: readonly number[],
+    private readonly guard: (route: string) => string = (route) => route,
     private readonly cardinalityLimit = 2000,
   ) {}
 
+  /** The group of a (raw) route: the route guard runs only for a route not seen before. */
+  group(route: string | undefined): RouteSeries {
+    let group = this.routes.get(route);
+    if (group !== undefined) return group;
+    if (route !== undefined) {
+      const guarded = this.guard(route);
+      if (guarded !== route) return this.group(guarded);
+    }
+    this.routes.set(route, (group = { route, series: [] }));
+    return group;
+  }
+
+  /** Records one request into `group` (from {@link DurationTable.group}). */
   record(
+    group: RouteSeries,
     method: string,
     scheme: string,
     version: string,
     status: number,
-    route: string | undefined,
     errorType: string | undefined,
     seconds: number,
   ): void {
-    let group = this.routes.get(route);
-    if (group === undefined) this.routes.set(route, (group = { route, series: [] }));
     const list = group.series;
     let series: DurationSeries | undefined;
     for (let index = 0; index < list.length; index++) {
@@ -103,7 +119,7 @@ export class DurationTable {
       if (this.ordered.length - (this.overflow === undefined ? 0 : 1) >= this.cardinalityLimit - 1) {
         series = this.overflow ??= this.createOverflow();
       } else {
-        series = this.create(method, scheme, version, status, route, errorType);
+        series = this.create(method, scheme, version, status, group.route, errorType);
         list.push(series);
         this.ordered.push(series);
       }

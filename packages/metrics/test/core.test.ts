@@ -65,6 +65,32 @@ describe('createHttpMetrics', () => {
     expect(byPredicate.start(request('OPTIONS', '/'))).toBeUndefined();
   });
 
+  it('matches ignored paths the same way for a short list and a long one', () => {
+    const filler = Array.from({ length: 10 }, (_, index) => `/filler/${index}`);
+    const urls: Array<[string, boolean]> = [
+      ['/metrics', true],
+      ['/metrics?format=text', true],
+      ['/metrics/', false],
+      ['/metricsx', false],
+      ['/metric', false],
+      ['/health', true],
+      ['/health?probe=1', true],
+      ['/health/', true],
+      ['/health/ready?x=1', true],
+      ['/healthz?x=/health/', false],
+      ['/users/1?next=/metrics', false],
+      ['/odd?q', false],
+    ];
+    for (const ignore of [
+      ['/metrics', '/health/*', '/odd?q'],
+      [...filler, '/metrics', '/health/*', '/odd?q'],
+    ]) {
+      const metrics = createHttpMetrics({ ignore });
+      const ignored = urls.map(([url]) => [url, metrics.start(request('GET', url)) === undefined]);
+      expect(ignored).toEqual(urls);
+    }
+  });
+
   it('folds routes beyond maxRoutes into one overflow value and warns once', async () => {
     const meter = createTestMeter();
     const warnings: unknown[] = [];
@@ -87,6 +113,35 @@ describe('createHttpMetrics', () => {
       ['/a', 2],
       ['/b', 1],
       ['_OTHER', 2],
+    ]);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('keeps the overflow fold stable in the pre-aggregated table, for routes seen before and after it', () => {
+    const meter = createTestMeter();
+    const warnings: unknown[] = [];
+    const metrics = createHttpMetrics({
+      meterProvider: meter.meterProvider,
+      maxRoutes: 2,
+      overflowRoute: '_MORE',
+      logger: { warn: (...args: unknown[]) => warnings.push(args) },
+    });
+    for (const route of ['/a', '/b', '/c', '/c', '/b', '/d', '/a', '_MORE']) {
+      const handle = metrics.start(request('GET', route))!;
+      handle.route = route;
+      metrics.finish(handle, response(200));
+    }
+    const unrouted = metrics.start(request('GET', '/missing'))!;
+    metrics.finish(unrouted, response(404));
+    const routes = metrics
+      .snapshot()
+      .routes.map((entry) => [entry.route ?? '(none)', entry.count])
+      .sort();
+    expect(routes).toEqual([
+      ['(none)', 1],
+      ['/a', 2],
+      ['/b', 2],
+      ['_MORE', 4],
     ]);
     expect(warnings).toHaveLength(1);
   });
