@@ -16,6 +16,9 @@ import type { LiveHubOptions } from '@telltale/live';
 import type { NotifierOptions } from '@telltale/notify';
 import type { CircuitBreakerOptions, PipelineOptions } from '@telltale/resilience';
 import type { FallbackTranscriberOptions } from '@telltale/stt';
+import type { CacheMetricsOptions, HttpMetricsOptions, OperationMetricsOptions } from '@telltale/metrics';
+import type { InstrumentPoolOptions } from '@telltale/metrics/pg';
+import type { InstrumentRedisOptions } from '@telltale/metrics/redis';
 
 describe('one meaning per public name', () => {
   it('CliIo of @telltale/cli and @telltale/stt is core’s', () => {
@@ -74,5 +77,46 @@ describe('meterProvider options take core’s MeterProviderLike', () => {
     expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<CircuitBreakerOptions>>();
     expectTypeOf<ApiMeterProvider>().toExtend<ProviderOf<FallbackTranscriberOptions>>();
     expectTypeOf<SdkMeterProvider>().toExtend<ProviderOf<FallbackTranscriberOptions>>();
+  });
+});
+
+// `meterProvider: false` (issue #22): one meaning everywhere a public option takes a provider —
+// record nothing, register nothing. Each option accepts `false`, and its provider is core's type.
+type OptionOf<T extends { meterProvider?: unknown }> = NonNullable<T['meterProvider']>;
+
+describe('meterProvider: false is accepted by every package’s option', () => {
+  it('alerts, health, jobs, live, notify, resilience and stt', () => {
+    expectTypeOf<false>().toExtend<OptionOf<AlertEngineOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<HealthRegistryOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<JobsOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<LiveHubOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<NotifierOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<PipelineOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<CircuitBreakerOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<FallbackTranscriberOptions>>();
+  });
+
+  it('metrics: HTTP, operations, cache, pg pool and Redis', () => {
+    expectTypeOf<false>().toExtend<OptionOf<HttpMetricsOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<OperationMetricsOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<CacheMetricsOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<InstrumentPoolOptions>>();
+    expectTypeOf<false>().toExtend<OptionOf<InstrumentRedisOptions>>();
+  });
+
+  it('and beside false, each takes exactly core’s MeterProviderLike (notify and metrics included)', () => {
+    expectTypeOf<OptionOf<JobsOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<LiveHubOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<NotifierOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<PipelineOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<CircuitBreakerOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<FallbackTranscriberOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<HttpMetricsOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<OperationMetricsOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<CacheMetricsOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<InstrumentPoolOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<OptionOf<InstrumentRedisOptions>>().toEqualTypeOf<MeterProviderLike | false>();
+    expectTypeOf<ApiMeterProvider>().toExtend<OptionOf<HttpMetricsOptions>>();
+    expectTypeOf<SdkMeterProvider>().toExtend<OptionOf<InstrumentPoolOptions>>();
   });
 });

@@ -25,7 +25,7 @@ const TYPE_NAME = /^[A-Za-z0-9_-]+$/;
 /** Validates `createJobs({ types })` and builds each type's policies. */
 export function resolveTypes(
   raw: unknown,
-  context: { clock: Clock; logger: Logger; meterProvider: MeterProviderLike | undefined },
+  context: { clock: Clock; logger: Logger; meterProvider: MeterProviderLike | false | undefined },
 ): Map<string, ResolvedType> {
   const entries = Object.entries(check.object('createJobs.types', raw as Record<string, unknown>));
   if (entries.length === 0) {
@@ -62,7 +62,7 @@ export function resolveTypes(
       breaker = circuitBreaker({
         name: `job-${name}`,
         logger: context.logger,
-        ...(context.meterProvider ? { meterProvider: context.meterProvider } : {}),
+        ...(context.meterProvider === undefined ? {} : { meterProvider: context.meterProvider }),
         ...breakerOptions,
         clock: breakerOptions.clock ?? context.clock,
       });
@@ -86,7 +86,16 @@ export function resolveTypes(
         for (let step = 1; step <= retry; step++) wait = Math.max(0, backoff.delay(step, wait));
         return wait;
       },
-      pipeline: policies.length > 0 ? pipeline(`job-${name}`, ...policies) : undefined,
+      pipeline:
+        policies.length > 0
+          ? pipeline(
+              {
+                name: `job-${name}`,
+                ...(context.meterProvider === undefined ? {} : { meterProvider: context.meterProvider }),
+              },
+              ...policies,
+            )
+          : undefined,
       breaker,
     });
   }

@@ -178,7 +178,12 @@ export interface JobsOptions {
   /** How long a completed job (and its idempotency key) is kept (default `'1h'`). */
   keepCompleted?: DurationInput;
   deadLetter?: DeadLetterOptions;
-  meterProvider?: MeterProviderLike;
+  /**
+   * Meter provider for the runner's instruments and its types' breakers (default: the global one),
+   * or `false` to disable telemetry: nothing is recorded, no instrument or gauge callback is
+   * registered, and each type's breaker gets `false` too.
+   */
+  meterProvider?: MeterProviderLike | false;
   logger?: Partial<Logger>;
   clock?: Clock;
 }

@@ -175,7 +175,11 @@ export interface LiveHubOptions {
    * added). Default: 429 per key, 503 global or closing, `{ error, message, limit }`.
    */
   refusal?: (refusal: LiveRefusal) => { status: number; body: Readonly<Record<string, unknown>> };
-  meterProvider?: MeterProviderLike;
+  /**
+   * Meter provider for the hub's instruments (default: the global one), or `false` to disable
+   * telemetry: nothing is recorded and no instrument or gauge callback is registered.
+   */
+  meterProvider?: MeterProviderLike | false;
   clock?: Clock;
   logger?: Partial<Logger>;
 }
@@ -203,7 +207,7 @@ export interface ResolvedHubOptions {
     readonly heartbeat: string;
   };
   readonly refusal: LiveHubOptions['refusal'];
-  readonly meterProvider: MeterProviderLike | undefined;
+  readonly meterProvider: MeterProviderLike | false | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import type { Meter, MeterProvider } from '@opentelemetry/api';
-import { noopMeterProvider, telemetrySource } from '@telltale/core';
+import { createNoopMeter, type Meter, type MeterProvider } from '@opentelemetry/api';
+import { noopMeterProvider, telemetrySource, type MeterProviderLike } from '@telltale/core';
 
 /** Instrumentation scope name of every instrument this package creates. */
 export const METER_NAME = '@telltale/metrics';
@@ -9,10 +9,16 @@ export const METER_NAME = '@telltale/metrics';
 // package resolves) and tells a recording meter from the API's no-op one.
 const source = telemetrySource({ scope: METER_NAME, require: createRequire(import.meta.url) });
 
+// What `meterProvider: false` builds on: the API's no-op meter (it has every instrument kind the
+// builders use, observable up-down counters included) and a provider of its own, so the
+// per-provider caches and the producer registry never see a real provider.
+const disabledMeter: Meter = createNoopMeter();
+const disabledProvider: MeterProvider = Object.freeze({ getMeter: () => disabledMeter });
+
 /** Instruments built for one meter provider, and whether that provider records at all. */
 export interface InstrumentState<T> {
   readonly instruments: T;
-  /** False for the API's no-op provider (no SDK registered). */
+  /** False for the API's no-op provider (no SDK registered) and for `meterProvider: false`. */
   readonly recording: boolean;
 }
 
@@ -22,17 +28,24 @@ export interface InstrumentState<T> {
  * middleware created before the SDK registers would otherwise stay a no-op
  * forever. The global lookup (core's `TelemetrySource.globalProvider`) is a
  * property read; instruments are rebuilt only when the provider changes.
+ * With `false` the instruments are built once on a no-op meter, `recording`
+ * is false, and the global provider is never looked up.
  */
 export function instrumentSource<T>(
-  explicit: MeterProvider | undefined,
+  explicit: MeterProviderLike | false | undefined,
   build: (meter: Meter, provider: MeterProvider) => T,
 ): () => InstrumentState<T> {
+  if (explicit === false) {
+    let disabled: InstrumentState<T> | undefined;
+    return () => (disabled ??= { instruments: build(disabledMeter, disabledProvider), recording: false });
+  }
   let provider: MeterProvider | undefined;
   let state: InstrumentState<T> | undefined;
   return () => {
     // The API is a required peer, so the global provider is always there; the no-op
-    // provider stands in only if it could not be loaded at all.
-    const current = explicit ?? ((source.globalProvider() ?? noopMeterProvider) as MeterProvider);
+    // provider stands in only if it could not be loaded at all. An explicit provider is any
+    // structural `MeterProviderLike`; the builders use it as an identity key and for `getMeter`.
+    const current = (explicit ?? source.globalProvider() ?? noopMeterProvider) as MeterProvider;
     if (current !== provider || state === undefined) {
       provider = current;
       const resolved = source.meter(current);

@@ -1,13 +1,16 @@
-import type { Attributes, Histogram, MeterProvider } from '@opentelemetry/api';
-import { options as check } from '@telltale/core';
+import type { Attributes, Histogram } from '@opentelemetry/api';
+import { options as check, type MeterProviderLike } from '@telltale/core';
 import { errorTypeOf } from './attributes.js';
 import { OPERATION_DURATION_BUCKETS, validateBuckets } from './buckets.js';
 import { instrumentSource } from './meter.js';
 
 /** Options of {@link createOperationMetrics}. */
 export interface OperationMetricsOptions {
-  /** Meter provider to record into. Default: the current global one. */
-  meterProvider?: MeterProvider;
+  /**
+   * Meter provider to record into. Default: the current global one. `false` disables recording:
+   * no instrument is created on a real provider and nothing is recorded.
+   */
+  meterProvider?: MeterProviderLike | false;
   /** Bucket boundaries in seconds. Default {@link OPERATION_DURATION_BUCKETS} (5 ms to 1 h). */
   buckets?: readonly number[];
 }

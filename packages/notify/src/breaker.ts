@@ -1,5 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
-import { TelltaleError, type Clock, type DurationInput, type Logger } from '@telltale/core';
+import { TelltaleError, type Clock, type DurationInput, type Logger, type MeterProviderLike } from '@telltale/core';
 import { circuitBreaker } from '@telltale/resilience';
 import { classify } from './errors.js';
 
@@ -32,12 +31,13 @@ export interface ChannelBreaker {
 /**
  * A per-channel breaker from `@telltale/resilience`. Only retryable failures
  * (5xx, connection errors) count: a permanent 4xx is the message's fault and
- * a 429 is handled by pausing the channel.
+ * a 429 is handled by pausing the channel. `meterProvider: false` is passed on:
+ * the breaker then registers no state gauge.
  */
 export function createChannelBreaker(
   channel: string,
   options: ChannelBreakerOptions,
-  context: { clock: Clock; logger: Logger; meterProvider: MeterProvider | undefined },
+  context: { clock: Clock; logger: Logger; meterProvider: MeterProviderLike | false | undefined },
 ): ChannelBreaker {
   const breaker = circuitBreaker({
     name: `notify.${channel}`,

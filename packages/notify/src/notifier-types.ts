@@ -1,5 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
-import type { Clock, Disposable, DurationInput, Logger } from '@telltale/core';
+import type { Clock, Disposable, DurationInput, Logger, MeterProviderLike } from '@telltale/core';
 import type { ChannelBreakerOptions } from './breaker.js';
 import type { DeliveryRecipient, DeliveryResult, NotificationChannel, RateLimit } from './channel.js';
 import type { NotificationMessage, TemplatedMessage } from './message.js';
@@ -95,8 +94,12 @@ export interface NotifierOptions {
   maxQueueSize?: number;
   /** Pino-compatible logger; silent by default. Messages' bodies are never logged. */
   logger?: Partial<Logger>;
-  /** OpenTelemetry meter provider; default the global one. */
-  meterProvider?: MeterProvider;
+  /**
+   * OpenTelemetry meter provider (default: the global one), or `false` to disable telemetry:
+   * nothing is recorded, no instrument or gauge callback is registered, and each channel's
+   * breaker gets `false` too.
+   */
+  meterProvider?: MeterProviderLike | false;
   /** Clock, for tests. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter, for tests. */

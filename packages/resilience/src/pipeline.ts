@@ -32,8 +32,11 @@ import { classifyEventName, type ResilienceEvent, type ResilienceEventType } fro
 export interface PipelineOptions {
   /** Pipeline name: the `pipeline.name` attribute of every event and metric. Keep it low-cardinality. */
   name: string;
-  /** Meter provider for telemetry (default: the global one from `@opentelemetry/api`). */
-  meterProvider?: MeterProviderLike;
+  /**
+   * Meter provider for telemetry (default: the global one from `@opentelemetry/api`), or `false`
+   * to disable it: the pipeline then records nothing and registers no instruments.
+   */
+  meterProvider?: MeterProviderLike | false;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   counter,
   gauge,
   histogram,
+  noopMeter,
   noopMeterProvider,
   systemClock,
   telemetrySource,
@@ -44,6 +45,15 @@ interface RegisteredBreaker {
   readonly provider: MeterProviderLike | undefined;
 }
 
+/** What a pipeline or breaker with `meterProvider: false` records on: nothing, and nothing is registered. */
+const DISABLED: Instruments = Object.freeze({
+  events: noopMeter.createCounter(INSTRUMENTS.events.name),
+  attemptDuration: noopMeter.createHistogram(INSTRUMENTS.attemptDuration.name),
+  recording: false,
+});
+const disabled = (): Instruments => DISABLED;
+const unregistered = (): void => {};
+
 /**
  * Every live breaker, for the one gauge per provider (a breaker has no telemetry object of its
  * own). Weakly held so a breaker that is never closed can still be collected.
@@ -53,9 +63,11 @@ const breakers = new Set<RegisteredBreaker>();
 /**
  * Makes `breaker` visible to the `telltale.resilience.breaker.state` gauge of
  * `provider` (or of whichever provider is global when collected). Returns the
- * unregister function, which the breaker's `close()` calls.
+ * unregister function, which the breaker's `close()` calls. With `false` the
+ * breaker is not registered anywhere and no gauge is created.
  */
-export function registerBreaker(breaker: ObservedBreaker, provider: MeterProviderLike | undefined): () => void {
+export function registerBreaker(breaker: ObservedBreaker, provider: MeterProviderLike | false | undefined): () => void {
+  if (provider === false) return unregistered;
   const entry: RegisteredBreaker = { reference: new WeakRef(breaker), provider };
   breakers.add(entry);
   // Make sure the gauge exists for this provider (once per provider, not per breaker).
@@ -93,9 +105,11 @@ function create(provider: MeterProviderLike): Instruments {
  * Resolves the instruments for an optional provider (default: the global
  * one). While only the no-op provider is registered, the lookup is repeated
  * at most once a second, so pipelines built before the SDK starts still
- * report once it does.
+ * report once it does. With `false` nothing is created or registered: the
+ * instruments are no-ops, `recording` is false, and there is no recheck.
  */
-export function telemetryFor(provider: MeterProviderLike | undefined): () => Instruments {
+export function telemetryFor(provider: MeterProviderLike | false | undefined): () => Instruments {
+  if (provider === false) return disabled;
   let cached: Instruments | undefined;
   let seen = -1;
   return () => {

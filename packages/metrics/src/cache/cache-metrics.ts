@@ -1,5 +1,5 @@
-import type { Attributes, MeterProvider } from '@opentelemetry/api';
-import { options as check, TelltaleConfigError } from '@telltale/core';
+import type { Attributes } from '@opentelemetry/api';
+import { options as check, TelltaleConfigError, type MeterProviderLike } from '@telltale/core';
 import { instrumentSource, type InstrumentState } from '../meter.js';
 import { addToRequestTiming, currentRequestTiming, type RequestTiming } from '../server-timing/request-timing.js';
 import { cacheInstrumentsFor, type CacheInstruments } from './cache-instruments.js';
@@ -30,8 +30,11 @@ export interface GetSetCache {
  * ```
  */
 export interface CacheMetricsOptions {
-  /** Meter provider to record into. Default: the current global one. */
-  meterProvider?: MeterProvider;
+  /**
+   * Meter provider to record into. Default: the current global one. `false` disables recording:
+   * no instrument or size callback is registered and nothing is recorded.
+   */
+  meterProvider?: MeterProviderLike | false;
   /**
    * Reads the current number of entries for `telltale.cache.size`.
    * Default: the cache's own `size` property when it is a number (`Map`,

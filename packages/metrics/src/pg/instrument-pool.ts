@@ -1,4 +1,3 @@
-import type { MeterProvider } from '@opentelemetry/api';
 import {
   describeError,
   options as check,
@@ -7,6 +6,7 @@ import {
   type Disposable,
   type DurationInput,
   type Logger,
+  type MeterProviderLike,
 } from '@telltale/core';
 import type { DbHistogram, DbSeriesRecorder } from './duration-table.js';
 import { defaultPoolName, poolTelemetry } from './pool-telemetry.js';
@@ -35,8 +35,12 @@ export interface InstrumentPoolOptions {
    * query is never counted twice.
    */
   operationDuration?: boolean | 'auto';
-  /** Meter provider. Default: the current global one (what `@telltale/node` registers). */
-  meterProvider?: MeterProvider;
+  /**
+   * Meter provider. Default: the current global one (what `@telltale/node` registers). `false`
+   * disables recording: no instrument or pool-state callback is registered and nothing is
+   * recorded (slow-query events are still reported).
+   */
+  meterProvider?: MeterProviderLike | false;
   /** pino-compatible logger; the default slow-query sink. Silent by default. */
   logger?: Partial<Logger>;
   /** Source of randomness for sampling, `[0, 1)`. Default `Math.random`. */

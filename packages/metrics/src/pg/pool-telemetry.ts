@@ -1,4 +1,5 @@
-import type { Attributes, BatchObservableCallback, Counter, MeterProvider } from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, Counter } from '@opentelemetry/api';
+import type { MeterProviderLike } from '@telltale/core';
 import { instrumentSource, type InstrumentState } from '../meter.js';
 import { dbHistogramsFor, type DbHistogram } from './duration-table.js';
 import type { PostgresPool } from './types.js';
@@ -31,7 +32,7 @@ export interface PoolTelemetry {
 export function poolTelemetry(
   pool: PostgresPool,
   poolName: string,
-  meterProvider: MeterProvider | undefined,
+  meterProvider: MeterProviderLike | false | undefined,
 ): PoolTelemetry {
   const named: Attributes = { 'db.client.connection.pool.name': poolName };
   const idle: Attributes = { ...named, 'db.client.connection.state': 'idle' };

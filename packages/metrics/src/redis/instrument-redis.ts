@@ -1,5 +1,5 @@
-import type { Attributes, MeterProvider } from '@opentelemetry/api';
-import { options as check, TelltaleConfigError, type Disposable } from '@telltale/core';
+import type { Attributes } from '@opentelemetry/api';
+import { options as check, TelltaleConfigError, type Disposable, type MeterProviderLike } from '@telltale/core';
 import { errorTypeOf } from '../attributes.js';
 import { instrumentSource } from '../meter.js';
 import { dbHistogramsFor, type DbHistogram, type DbSeriesRecorder } from '../pg/duration-table.js';
@@ -26,8 +26,11 @@ export interface RedisCommandClient {
  * ```
  */
 export interface InstrumentRedisOptions {
-  /** Meter provider. Default: the current global one (what `@telltale/node` registers). */
-  meterProvider?: MeterProvider;
+  /**
+   * Meter provider. Default: the current global one (what `@telltale/node` registers). `false`
+   * disables recording: commands are not timed and no instrument is created on a real provider.
+   */
+  meterProvider?: MeterProviderLike | false;
 }
 
 /** A client instrumented by {@link instrumentRedis}; `dispose()` restores it. */

@@ -1,4 +1,3 @@
-import type { MeterProvider } from '@opentelemetry/api';
 import {
   backoffFromOptions,
   options as check,
@@ -9,6 +8,7 @@ import {
   type Backoff,
   type Clock,
   type Logger,
+  type MeterProviderLike,
   type TimerHandle,
 } from '@telltale/core';
 import { createChannelBreaker, type ChannelBreaker } from '../breaker.js';
@@ -38,7 +38,7 @@ export interface NotifierSettings {
   /** Where deliveries are kept: an OutboxStore (this notifier holds the working set) or a shared queue. */
   backend: { kind: 'outbox'; store: OutboxStore } | { kind: 'queue'; queue: DeliveryQueue };
   templates: TemplateRegistry | undefined;
-  meterProvider: MeterProvider | undefined;
+  meterProvider: MeterProviderLike | false | undefined;
 }
 
 /** One channel's queue: what waits, what is in flight, and what holds it back. */

@@ -1,4 +1,4 @@
-import { createEmitter, type Disposable, type Emitter } from '@telltale/core';
+import { createEmitter, type Disposable, type Emitter, type MeterProviderLike } from '@telltale/core';
 import { circuitOpenError, closedError, isLocalRefusal } from '../errors.js';
 import type { ExecuteOptions, Next, Operation, Policy, Run } from '../policy.js';
 import { executeAlone } from '../standalone.js';
@@ -64,6 +64,8 @@ export class Breaker implements CircuitBreakerPolicy {
   /** Created on the first `onStateChange`: most breakers never get a listener. */
   private changes: Emitter<CircuitStateChange> | undefined;
   private readonly unregister: () => void;
+  /** What `execute()` records on (its one-policy pipeline), as given. */
+  private readonly meterProvider: MeterProviderLike | false | undefined;
   private current: BreakerState;
   private readonly waiters = new ProbeWaiters();
   private closed = false;
@@ -89,6 +91,7 @@ export class Breaker implements CircuitBreakerPolicy {
       ? new SlowCallStrategy(clock, window, windowBuckets, slowCall, settings.minimumThroughput)
       : undefined;
     if (restore) this.restore(restore);
+    this.meterProvider = input.meterProvider;
     this.unregister = registerBreaker(this, input.meterProvider);
   }
 
@@ -97,7 +100,7 @@ export class Breaker implements CircuitBreakerPolicy {
   }
 
   execute<T>(operation: Operation<T>, options?: ExecuteOptions): Promise<T> {
-    return executeAlone(this, operation, options);
+    return executeAlone(this, operation, options, this.meterProvider);
   }
 
   wrap<T>(next: Next<T>, run: Run): Promise<T> {

@@ -48,8 +48,11 @@ export interface CircuitBreakerOptions {
   slowCall?: { duration: DurationInput; ratio: number };
   /** Start from a saved {@link CircuitBreaker.toJSON} snapshot. */
   restore?: CircuitBreakerSnapshot;
-  /** Meter provider for the state gauge (default: the global one). */
-  meterProvider?: MeterProviderLike;
+  /**
+   * Meter provider for the state gauge (default: the global one), or `false` to disable it: the
+   * breaker's state is then reported on no provider and no gauge or callback is registered.
+   */
+  meterProvider?: MeterProviderLike | false;
   /** Logger (pino-compatible) for state changes. */
   logger?: Partial<Logger>;
   /** Clock for tests. */

@@ -61,7 +61,12 @@ export interface FallbackTranscriberOptions {
   id?: string;
   clock?: Clock;
   logger?: Partial<Logger>;
-  meterProvider?: MeterProviderLike;
+  /**
+   * Meter provider for the transcriber's instruments and its providers' breakers and pipelines
+   * (default: the global one), or `false` to disable telemetry: nothing is recorded, no instrument
+   * or callback is registered, and each provider's breaker and pipeline gets `false` too.
+   */
+  meterProvider?: MeterProviderLike | false;
 }
 
 /** A provider's breaker changed state. */

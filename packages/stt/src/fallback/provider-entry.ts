@@ -61,7 +61,7 @@ export function providerEntries(
       isFailure,
       clock,
       ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
+      ...(options.meterProvider === undefined ? {} : { meterProvider: options.meterProvider }),
     });
     const maxAttempts = retryOptions?.maxAttempts ?? 2;
     const policies =
@@ -73,7 +73,10 @@ export function providerEntries(
       id: provider.id,
       breaker,
       pipeline: pipeline(
-        { name: `stt.${provider.id}`, ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}) },
+        {
+          name: `stt.${provider.id}`,
+          ...(options.meterProvider === undefined ? {} : { meterProvider: options.meterProvider }),
+        },
         ...policies,
         timeout({ duration: attemptTimeout, clock, name: 'attempt-timeout' }),
       ),
