@@ -151,6 +151,6 @@ console.log('\nRatios');
 for (const [name, value] of Object.entries(ratios)) console.log(`  ${name.padEnd(76)} ×${value.toFixed(2)}`);
 
 saveResults({ calls: CALLS, reps: REPS, ...results, ratios });
-ours.close();
+await ours.close();
 opossumSuccess.shutdown();
 opossumFailure.shutdown();

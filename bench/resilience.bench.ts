@@ -164,5 +164,5 @@ saveResults({
   breakers: BREAKERS,
   memory,
 });
-oursBreakerOnly.close();
+await oursBreakerOnly.close();
 opossum.shutdown();
