@@ -99,7 +99,8 @@ function schedule(state: NotifierState, lane: Lane, feed: Feed, delay: number): 
   for (const due of feed.waiting.values()) if (due > now && due < next) next = due;
   feed.parked = delay >= MAX_IDLE_CLAIM_MS && feed.failures === 0;
   const poll = feed.parked ? Infinity : now + delay;
-  if (next <= poll) return arm(state, lane, feed, next, false);
+  // Both Infinity (parked, nothing of ours waiting): no timer — Node would run Infinity as 1 ms.
+  if (next !== Infinity && next <= poll) return arm(state, lane, feed, next, false);
   if (poll !== Infinity) return arm(state, lane, feed, poll, true);
   if (feed.timer !== undefined) clock.clearTimeout(feed.timer);
   feed.timer = undefined;

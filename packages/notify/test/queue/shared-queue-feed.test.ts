@@ -41,6 +41,26 @@ describe('shared queue: when a notifier claims', () => {
     expect(notifier.stats().inbox).toMatchObject({ pending: 0 });
   });
 
+  it('leaves a parked idle lane without a timer on the real clock: only the once-a-second refresh claims', async () => {
+    const queue = sharedMemoryQueue();
+    let claims = 0;
+    const counted = {
+      ...queue,
+      claim: (...args: Parameters<typeof queue.claim>) => {
+        claims++;
+        return queue.claim(...args);
+      },
+    };
+    const notifier = createNotifier({ channels: { inbox: memoryChannel() }, breaker: false, store: counted });
+    notifiers.push(notifier);
+    // The idle backoff (100 ms doubling to 1 s) has parked the lane well before 2.5 s.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const before = claims;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // One refresh a second, plus timing slack; a lane re-armed with Infinity (1 ms in Node) claims hundreds of times.
+    expect(claims - before).toBeLessThanOrEqual(3);
+  });
+
   it('picks up, within a second, what another notifier on the queue stored and could not take', async () => {
     const clock = createManualClock({ now: 0 });
     const queue = sharedMemoryQueue();
