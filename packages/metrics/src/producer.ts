@@ -1,8 +1,6 @@
 import { ValueType, type HrTime, type MeterProvider } from '@opentelemetry/api';
 import type {
-  AggregationTemporality,
   CollectionResult,
-  DataPointType,
   HistogramMetricData,
   InstrumentType,
   MetricCollectOptions,
@@ -11,12 +9,8 @@ import type {
 } from '@opentelemetry/sdk-metrics';
 import { TelltaleConfigError } from '@telltale/core';
 import { METER_NAME } from './meter.js';
+import { CUMULATIVE, HISTOGRAM_INSTRUMENT, HISTOGRAM_POINT } from './sdk-enums.js';
 import type { DurationSeries, DurationTable } from './series.js';
-
-// The SDK's enum values, without a runtime dependency on the SDK (types only).
-const HISTOGRAM_POINT = 0 as DataPointType.HISTOGRAM;
-const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
-const HISTOGRAM_INSTRUMENT = 'HISTOGRAM' as InstrumentType.HISTOGRAM;
 
 /**
  * A `MetricProducer` for `@opentelemetry/sdk-metrics` readers: exports the

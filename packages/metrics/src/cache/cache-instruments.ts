@@ -7,21 +7,15 @@ import {
   type MeterProvider,
 } from '@opentelemetry/api';
 import type {
-  AggregationTemporality,
   CollectionResult,
-  DataPointType,
   HistogramMetricData,
   InstrumentType,
   MetricDescriptor,
   MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import { METER_NAME } from '../meter.js';
+import { CUMULATIVE, HISTOGRAM_INSTRUMENT, HISTOGRAM_POINT } from '../sdk-enums.js';
 import { allCacheCounters, CACHE_LOOKUP_BUCKETS, CACHE_OUTCOMES, sizeOf } from './cache-counters.js';
-
-// The SDK's enum values, without a runtime dependency on the SDK (types only).
-const HISTOGRAM_POINT = 0 as DataPointType.HISTOGRAM;
-const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
-const HISTOGRAM_INSTRUMENT = 'HISTOGRAM' as InstrumentType.HISTOGRAM;
 
 const DURATION = 'telltale.cache.lookup.duration';
 const DURATION_DESCRIPTION = 'Duration of cache lookups.';

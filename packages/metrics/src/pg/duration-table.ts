@@ -7,20 +7,14 @@ import {
   type MeterProvider,
 } from '@opentelemetry/api';
 import type {
-  AggregationTemporality,
   CollectionResult,
-  DataPointType,
   HistogramMetricData,
   InstrumentType,
   MetricDescriptor,
   MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import { METER_NAME } from '../meter.js';
-
-// The SDK's enum values, without a runtime dependency on the SDK (types only).
-const HISTOGRAM_POINT = 0 as DataPointType.HISTOGRAM;
-const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
-const HISTOGRAM_INSTRUMENT = 'HISTOGRAM' as InstrumentType.HISTOGRAM;
+import { CUMULATIVE, HISTOGRAM_INSTRUMENT, HISTOGRAM_POINT } from '../sdk-enums.js';
 
 /** The boundaries `@opentelemetry/instrumentation-pg` advises, so both sources bucket alike. */
 export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] as const;
