@@ -23,7 +23,9 @@ export function compileIgnore(value: unknown): ((request: IncomingMessage) => bo
   };
   for (const entry of value as string[]) {
     if (entry.endsWith('/*')) {
-      prefixes.push(entry.slice(0, -1));
+      // Compared with the whole URL in place: a prefix containing `?` would reach into the query.
+      const prefix = entry.slice(0, -1);
+      if (!prefix.includes('?') && !prefixes.includes(prefix)) prefixes.push(prefix);
       add(entry.slice(0, -2) || '/');
     } else add(entry);
   }

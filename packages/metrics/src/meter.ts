@@ -49,8 +49,11 @@ export function instrumentSource<T>(
     if (current !== provider || state === undefined) {
       provider = current;
       const resolved = source.meter(current);
-      // An API meter (or core's no-op meter, which implements the same calls Telltale makes).
-      state = { instruments: build(resolved.meter as Meter, current), recording: resolved.recording };
+      // A meter that does not record may be core's no-op one (or any structural `MeterLike`),
+      // which lacks the observable instruments some builders create: build those on the API's
+      // no-op meter, which has every instrument kind.
+      const meter = resolved.recording ? (resolved.meter as Meter) : disabledMeter;
+      state = { instruments: build(meter, current), recording: resolved.recording };
     }
     return state;
   };

@@ -80,10 +80,12 @@ describe('createHttpMetrics', () => {
       ['/healthz?x=/health/', false],
       ['/users/1?next=/metrics', false],
       ['/odd?q', false],
+      // A prefix with `?` never matches the path (the query is cut off), in either list.
+      ['/odd?p/x', false],
     ];
     for (const ignore of [
-      ['/metrics', '/health/*', '/odd?q'],
-      [...filler, '/metrics', '/health/*', '/odd?q'],
+      ['/metrics', '/health/*', '/odd?q', '/odd?p/*'],
+      [...filler, '/metrics', '/health/*', '/odd?q', '/odd?p/*'],
     ]) {
       const metrics = createHttpMetrics({ ignore });
       const ignored = urls.map(([url]) => [url, metrics.start(request('GET', url)) === undefined]);

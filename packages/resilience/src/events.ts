@@ -225,14 +225,25 @@ const LEGACY_NAMES: Readonly<Record<Exclude<ResilienceEventType, 'custom'>, stri
   'circuit-isolated': 'circuit-isolated',
 };
 
-/** The name `run.emit` received, as `type`, the legacy `event` name and the metric's `event.name`. */
-export function classifyEventName(name: string): {
-  type: ResilienceEventType;
-  legacy: string;
-  custom: boolean;
-} {
-  const legacy = Object.hasOwn(LEGACY_NAMES, name) ? LEGACY_NAMES[name as keyof typeof LEGACY_NAMES] : undefined;
-  return legacy === undefined
-    ? { type: 'custom', legacy: name, custom: true }
-    : { type: name as ResilienceEventType, legacy, custom: false };
+/** How {@link classifyEventName} reports a name. */
+export interface ClassifiedEventName {
+  readonly type: ResilienceEventType;
+  readonly legacy: string;
+  readonly custom: boolean;
+}
+
+// One frozen answer per known name: classifying runs on every event, listeners or not.
+const KNOWN_NAMES: ReadonlyMap<string, ClassifiedEventName> = new Map(
+  Object.entries(LEGACY_NAMES).map(([type, legacy]) => [
+    type,
+    Object.freeze({ type: type as ResilienceEventType, legacy, custom: false }),
+  ]),
+);
+
+/**
+ * The name `run.emit` received, as `type`, the legacy `event` name and the metric's `event.name`.
+ * Known names allocate nothing; a custom name gets an object of its own.
+ */
+export function classifyEventName(name: string): ClassifiedEventName {
+  return KNOWN_NAMES.get(name) ?? { type: 'custom', legacy: name, custom: true };
 }

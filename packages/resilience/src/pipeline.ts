@@ -108,8 +108,12 @@ export function pipeline(nameOrOptions: string | PipelineOptions, ...policies: P
 
   const emit = (strategy: string, eventName: string, fields?: EventFields): void => {
     const { type, legacy, custom } = classifyEventName(eventName);
-    // The metric keeps the names it had before `type` (series stay the same).
-    instruments().events.add(1, { 'pipeline.name': name, 'strategy.name': strategy, 'event.name': legacy });
+    const telemetry = instruments();
+    // The metric keeps the names it had before `type` (series stay the same). Without a
+    // recording provider no attribute object is built.
+    if (telemetry.recording) {
+      telemetry.events.add(1, { 'pipeline.name': name, 'strategy.name': strategy, 'event.name': legacy });
+    }
     if (listeners.size === 0) return;
     const base = { ...fields, pipeline: name, strategy, type, event: legacy };
     listeners.emit((custom ? { ...base, name: eventName } : base) as ResilienceEvent);

@@ -5,15 +5,11 @@ import {
   histogram,
   noopMeter,
   noopMeterProvider,
-  systemClock,
   telemetrySource,
   type CounterLike,
   type HistogramLike,
   type MeterProviderLike,
 } from '@telltale/core';
-
-/** How often a pipeline created before the SDK re-checks the global provider. */
-const RECHECK_MILLISECONDS = 1_000;
 
 /** Something whose state the breaker-state gauge reports. */
 export interface ObservedBreaker {
@@ -103,46 +99,38 @@ function create(provider: MeterProviderLike): Instruments {
 
 /**
  * Resolves the instruments for an optional provider (default: the global
- * one). While only the no-op provider is registered, the lookup is repeated
- * at most once a second, so pipelines built before the SDK starts still
- * report once it does. With `false` nothing is created or registered: the
- * instruments are no-ops, `recording` is false, and there is no recheck.
+ * one). The global provider is looked up on each call (a property read, as
+ * `@telltale/metrics` does per request) and instruments are rebuilt only when
+ * it changes, so pipelines built before the SDK starts report once it does,
+ * and report on the new provider (or stop) when it is replaced at runtime
+ * (`setGlobalMeterProvider`, `metrics.disable()`). With `false` nothing is
+ * created or registered: the instruments are no-ops and `recording` is false.
  */
 export function telemetryFor(provider: MeterProviderLike | false | undefined): () => Instruments {
   if (provider === false) return disabled;
+  if (provider !== undefined) {
+    let own: Instruments | undefined;
+    return () => (own ??= instrumentsOf(provider));
+  }
+  let resolvedFor: MeterProviderLike | undefined;
   let cached: Instruments | undefined;
-  let seen = -1;
   return () => {
-    if (cached?.recording) return cached;
-    // A generation counter bumped by one shared timer: reading the clock on every call would
-    // cost more than the no-op instruments it guards.
-    if (cached && seen === generation) return cached;
-    seen = generation;
     // Without the API installed there is no global provider: the no-op one stands in.
-    const resolved = provider ?? source.globalProvider() ?? noopMeterProvider;
-    let instruments = byProvider.get(resolved);
-    if (!instruments) {
-      instruments = create(resolved);
-      byProvider.set(resolved, instruments);
+    const current = source.globalProvider() ?? noopMeterProvider;
+    if (cached === undefined || current !== resolvedFor) {
+      resolvedFor = current;
+      cached = instrumentsOf(current);
     }
-    cached = instruments;
-    if (!instruments.recording) scheduleRecheck();
-    return instruments;
+    return cached;
   };
 }
 
-let generation = 0;
-let recheckScheduled = false;
-
-function scheduleRecheck(): void {
-  if (recheckScheduled) return;
-  recheckScheduled = true;
-  systemClock.setTimeout(
-    () => {
-      recheckScheduled = false;
-      generation++;
-    },
-    RECHECK_MILLISECONDS,
-    { background: true },
-  );
+/** The instruments of `provider`, created once per provider (its breaker-state gauge included). */
+function instrumentsOf(provider: MeterProviderLike): Instruments {
+  let instruments = byProvider.get(provider);
+  if (!instruments) {
+    instruments = create(provider);
+    byProvider.set(provider, instruments);
+  }
+  return instruments;
 }

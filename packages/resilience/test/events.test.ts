@@ -13,6 +13,7 @@ import {
   type ResilienceEvent,
 } from '@telltale/resilience';
 import { describe, expect, it } from 'vitest';
+import { classifyEventName } from '../src/events.js';
 
 const never = (): Promise<never> => new Promise(() => {});
 const fail = (): Promise<never> => Promise.reject(new Error('down'));
@@ -197,5 +198,17 @@ describe('ResilienceEvent: discriminated on type, each variant with exactly its 
     const base = { pipeline: 'p', strategy: 's' };
     expect(check({ ...base, type: 'retry-scheduled', event: 'retry', attempt: 2, delayMs: 7, error: null })).toBe(7);
     expect(check({ ...base, type: 'hedge-launched', event: 'hedge', attempt: 3 })).toBe(3);
+  });
+});
+
+describe('classifying event names (runs on every event, listeners or not)', () => {
+  it('answers a known name with one shared frozen object, a custom name with its own', () => {
+    const first = classifyEventName('retry-scheduled');
+    expect(first).toEqual({ type: 'retry-scheduled', legacy: 'retry', custom: false });
+    expect(classifyEventName('retry-scheduled')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(classifyEventName('timed-out')).toEqual({ type: 'timed-out', legacy: 'timeout', custom: false });
+    expect(classifyEventName('toString')).toEqual({ type: 'custom', legacy: 'toString', custom: true });
+    expect(classifyEventName('retry')).toEqual({ type: 'custom', legacy: 'retry', custom: true });
   });
 });
