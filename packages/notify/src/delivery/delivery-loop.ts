@@ -10,6 +10,12 @@ import { settleWaiter } from './outcomes.js';
 import { releaseAt } from './recipient-delivery.js';
 import { about, checkIdle, emit, type NotifierState } from './state.js';
 
+/**
+ * Longest timer Node runs as asked (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms.
+ * A wait beyond it is armed in steps: the timer fires early and the woken code arms the rest.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Runs `pump(lane)` after `delay`, unless an earlier run is already scheduled. */
 export function schedulePump(state: NotifierState, lane: Lane, delay: number): void {
   if (state.closed) return;
@@ -26,7 +32,7 @@ export function schedulePump(state: NotifierState, lane: Lane, delay: number): v
       lane.timerAt = Infinity;
       pump(state, lane);
     },
-    Math.max(0, delay),
+    Math.min(MAX_TIMER_MS, Math.max(0, delay)),
   );
 }
 
@@ -94,10 +100,20 @@ export function pump(state: NotifierState, lane: Lane): void {
       }
     }
     lane.inFlight++;
+    inFlightOf(state).set(record.id, record);
     void attempt(state, lane, record);
   }
   if (lane.ready.length === 0 && lane.delayed.length > 0)
     schedulePump(state, lane, Math.max(0, earliestDelayed(lane) - now));
+}
+
+/** The records this process is delivering now, so close() can hand a shared queue's back at once. */
+const inFlight = new WeakMap<NotifierState, Map<string, OutboxRecord>>();
+
+export function inFlightOf(state: NotifierState): Map<string, OutboxRecord> {
+  let records = inFlight.get(state);
+  if (!records) inFlight.set(state, (records = new Map<string, OutboxRecord>()));
+  return records;
 }
 
 async function attempt(state: NotifierState, lane: Lane, record: OutboxRecord): Promise<void> {
@@ -125,6 +141,8 @@ async function attempt(state: NotifierState, lane: Lane, record: OutboxRecord): 
   } catch (error) {
     failure = error;
   }
+  // The provider call has settled: from here this process acknowledges or releases it itself.
+  inFlightOf(state).delete(record.id);
   if (failure === undefined) {
     // The slot is held until the acknowledgement is written, so a crash can duplicate at most
     // `concurrency` deliveries per channel (those sent but not yet acknowledged).
@@ -134,7 +152,7 @@ async function attempt(state: NotifierState, lane: Lane, record: OutboxRecord): 
     lane.inFlight--;
     if (state.closed && signal.aborted) {
       // Aborted by close(): the record stays in the store for the next run (with a shared queue,
-      // handed back at once for another process).
+      // close() has handed it back already, before it closed the queue).
       const lease = state.leases.get(record.id);
       state.leases.delete(record.id);
       const queue = sharedQueue(state);

@@ -1,8 +1,9 @@
 import { options as check, TelltaleError, type DurationInput, type TimerHandle } from '@telltale/core';
-import { schedulePump } from './delivery-loop.js';
+import { inFlightOf, schedulePump } from './delivery-loop.js';
 import type { DeliveryQueue } from '../queue/queue-port.js';
 import { sharedQueue } from './outbox-writes.js';
-import { queueDrained, startFeeds, stopFeeds } from './queue-feed.js';
+import { startFeeds, stopFeeds } from './queue-feed.js';
+import { queueDrained } from './queue-upkeep.js';
 import type { NotifierState } from './state.js';
 
 /** Loads what a previous run left in the store and starts delivering it. Rejects (logged) if the store fails. */
@@ -115,6 +116,9 @@ export async function shutDown(state: NotifierState, ready: Promise<void>, timeo
   state.closed = true;
   if (backend.kind === 'queue') await handBack(state, backend.queue);
   state.abort.abort(new TelltaleError('TELLTALE_NOTIFY_CLOSED', 'The notifier was closed'));
+  // Deliveries just aborted settle a turn later, after the queue is closed: hand their claims
+  // back now (same idempotency key if a provider still completes one), not at lease expiry.
+  if (backend.kind === 'queue') await handBackInFlight(state, backend.queue);
   for (const lane of state.lanes.values()) {
     if (lane.timer !== undefined) clock.clearTimeout(lane.timer);
     lane.breaker?.close();
@@ -141,7 +145,7 @@ export async function shutDown(state: NotifierState, ready: Promise<void>, timeo
 
 /** Gives claimed deliveries that will not run here back to the shared queue, due now, for another process. */
 async function handBack(state: NotifierState, queue: DeliveryQueue): Promise<void> {
-  stopFeeds(state);
+  await stopFeeds(state);
   const now = state.settings.clock.now();
   const releases: Promise<boolean>[] = [];
   for (const lane of state.lanes.values()) {
@@ -152,6 +156,10 @@ async function handBack(state: NotifierState, queue: DeliveryQueue): Promise<voi
       if (lease) releases.push(queue.release(lease, record, now));
     }
   }
+  await settleReleases(state, releases);
+}
+
+async function settleReleases(state: NotifierState, releases: Promise<boolean>[]): Promise<void> {
   const results = await Promise.allSettled(releases);
   for (const result of results)
     if (result.status === 'rejected')
@@ -159,6 +167,18 @@ async function handBack(state: NotifierState, queue: DeliveryQueue): Promise<voi
         { err: result.reason },
         'notify: could not hand a claimed delivery back (its lease will expire)',
       );
+}
+
+/** Gives the claims of deliveries aborted by close() back to the shared queue, due now. */
+async function handBackInFlight(state: NotifierState, queue: DeliveryQueue): Promise<void> {
+  const now = state.settings.clock.now();
+  const releases: Promise<boolean>[] = [];
+  for (const [id, record] of inFlightOf(state)) {
+    const lease = state.leases.get(id);
+    state.leases.delete(id);
+    if (lease) releases.push(queue.release(lease, record, now));
+  }
+  await settleReleases(state, releases);
 }
 
 /** `flush()` on a shared queue: polls until no process has anything pending. */

@@ -55,18 +55,37 @@ export function writeDead(state: NotifierState, record: OutboxRecord): void {
   if (lease) persist(state, backend.queue.deadLetter(lease, record).then(lost(state, record, 'dead-lettering')));
 }
 
+/** Fallback copies whose write to the shared queue is under way (meanwhile the queue knows nothing of them). */
+const storing = new WeakMap<NotifierState, Set<string>>();
+
+/** `id` is a new delivery this process is still writing to the shared queue. */
+export function beingStored(state: NotifierState, id: string): boolean {
+  return storing.get(state)?.has(id) ?? false;
+}
+
+/** How many new deliveries this process is still writing to the shared queue. */
+export function storingCount(state: NotifierState): number {
+  return storing.get(state)?.size ?? 0;
+}
+
 /** Stores a new delivery (a fallback's copy). */
 export function writeNew(state: NotifierState, record: OutboxRecord): void {
   const backend = state.settings.backend;
   if (backend.kind === 'outbox') return persist(state, backend.store.save(record));
   const lane = state.lanes.get(record.channel);
   if (lane) awaitClaim(state, lane, record);
+  let ids = storing.get(state);
+  if (!ids) storing.set(state, (ids = new Set()));
+  ids.add(record.id);
   // Claimed once the queue holds it: a claim before the write would find nothing until the next poll.
   persist(
     state,
-    backend.queue.add([record]).then(() => {
-      if (lane) kickFeed(state, lane);
-    }),
+    backend.queue
+      .add([record])
+      .finally(() => ids.delete(record.id))
+      .then(() => {
+        if (lane) kickFeed(state, lane);
+      }),
   );
 }
 

@@ -1,8 +1,9 @@
-import { TelltaleError, type TimerHandle } from '@telltale/core';
-import { pump } from './delivery-loop.js';
+import type { TimerHandle } from '@telltale/core';
+import { MAX_TIMER_MS, pump } from './delivery-loop.js';
 import type { OutboxRecord } from '../store.js';
 import type { Lane } from './lanes.js';
-import { sharedQueue } from './outbox-writes.js';
+import { beingStored, sharedQueue } from './outbox-writes.js';
+import { renewLeases } from './queue-upkeep.js';
 import { settleWaiter } from './outcomes.js';
 import { checkIdle, type NotifierState } from './state.js';
 import { toDeadLetter } from './dead-letters.js';
@@ -30,6 +31,8 @@ const MAX_CLAIM_BACKOFF_MS = 2000;
 
 interface Feed {
   running: boolean;
+  /** Settles once the claim under way (if `running`) has put what it took in the lane. */
+  claim: Promise<void>;
   again: boolean;
   timer: TimerHandle | undefined;
   /** When `timer` fires (Infinity without one). */
@@ -123,7 +126,7 @@ function arm(state: NotifierState, lane: Lane, feed: Feed, at: number, backgroun
       if (feed.running) feed.again = true;
       else void claimFor(state, lane, feed);
     },
-    Math.max(0, at - clock.now()),
+    Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now())),
     { background },
   );
 }
@@ -139,6 +142,8 @@ async function claimFor(state: NotifierState, lane: Lane, feed: Feed): Promise<v
   }
   feed.running = true;
   feed.again = false;
+  let claimEnded = (): void => {};
+  feed.claim = new Promise<void>((resolve) => (claimEnded = resolve));
   let claimed = 0;
   try {
     const now = clock.now();
@@ -146,8 +151,8 @@ async function claimFor(state: NotifierState, lane: Lane, feed: Feed): Promise<v
     claimed = claims.length;
     feed.failures = 0;
     feed.idle = claimed > 0 ? 0 : feed.idle + 1;
+    // Taken even once close() began: its handBack() waits for this claim and returns them to the queue.
     for (const { record, lease } of claims) {
-      if (state.closed) break;
       state.leases.set(record.id, lease);
       feed.waiting.delete(record.id);
       state.queued++;
@@ -160,6 +165,7 @@ async function claimFor(state: NotifierState, lane: Lane, feed: Feed): Promise<v
       logger.warn({ err: error, channel: lane.name }, 'notify: claiming from the shared queue failed (retrying)');
   } finally {
     feed.running = false;
+    claimEnded();
   }
   // Asked again meanwhile (an enqueue here), or a full claim suggests more is due: claim at once.
   if (feed.again || (claimed >= room && claimed > 0)) {
@@ -178,6 +184,7 @@ export function startFeeds(state: NotifierState): void {
   for (const lane of state.lanes.values()) {
     const feed: Feed = {
       running: false,
+      claim: Promise.resolve(),
       again: false,
       timer: undefined,
       timerAt: Infinity,
@@ -192,6 +199,7 @@ export function startFeeds(state: NotifierState): void {
   const renew = (): void => {
     if (state.closed) return;
     void renewLeases(state).finally(() => {
+      if (state.closed) return;
       state.renewTimer = state.settings.clock.setTimeout(renew, Math.max(50, state.leaseMs / 3), {
         background: true,
       });
@@ -208,20 +216,24 @@ export function startFeeds(state: NotifierState): void {
       }
     }
     void refresh(state).finally(() => {
+      if (state.closing) return;
       state.refreshTimer = state.settings.clock.setTimeout(tick, REFRESH_INTERVAL_MS, { background: true });
     });
   };
   tick();
 }
 
-/** Stops the claim loops (close). */
-export function stopFeeds(state: NotifierState): void {
+/** Stops the claim loops (close); resolves once the claims under way have put what they took in their lanes. */
+export function stopFeeds(state: NotifierState): Promise<void> {
+  const claims: Promise<void>[] = [];
   for (const lane of state.lanes.values()) {
     const feed = feeds.get(lane);
     if (feed?.timer !== undefined) state.settings.clock.clearTimeout(feed.timer);
+    if (feed?.running) claims.push(feed.claim);
   }
   if (state.refreshTimer !== undefined) state.settings.clock.clearTimeout(state.refreshTimer);
   if (state.renewTimer !== undefined) state.settings.clock.clearTimeout(state.renewTimer);
+  return Promise.all(claims).then(() => {});
 }
 
 /** Mirrors the queue's dead letters into the lanes (so `deadLetters()` shows every process's) and settles remote outcomes. */
@@ -237,16 +249,18 @@ export async function refresh(state: NotifierState): Promise<void> {
       .flatMap((tracker) => [...tracker.remaining]);
     if (watched.length === 0 && waiting.length === 0) return;
     const status = await queue.status([...new Set([...watched, ...waiting])]);
-    // Ended in any process (delivered or dead-lettered): no longer pending here.
+    // Ended in any process (delivered or dead-lettered): no longer pending here. Unknown to the
+    // queue while this process still writes it (a fallback's copy): not ended.
+    const ended = (id: string): boolean =>
+      status[id] !== undefined && status[id] !== 'pending' && !state.leases.has(id) && !beingStored(state, id);
     for (const lane of state.lanes.values()) {
       const feed = feeds.get(lane);
-      for (const id of feed?.waiting.keys() ?? [])
-        if (status[id] !== undefined && status[id] !== 'pending') feed!.waiting.delete(id);
+      for (const id of feed?.waiting.keys() ?? []) if (ended(id)) feed!.waiting.delete(id);
     }
     for (const tracker of [...state.trackers.values()]) {
       for (const id of [...tracker.remaining]) {
         // Delivered or dead-lettered by another process: settle the local waiter the same way.
-        if (status[id] === 'pending' || state.leases.has(id)) continue;
+        if (!ended(id)) continue;
         const known = tracker.records.get(id);
         if (!known) continue;
         const buried = dead.find((candidate) => candidate.id === id);
@@ -257,38 +271,5 @@ export async function refresh(state: NotifierState): Promise<void> {
     state.settings.logger.debug({ err: error }, 'notify: refreshing from the shared queue failed');
   } finally {
     checkIdle(state);
-  }
-}
-
-/** With a shared queue, `flush()` waits until the queue holds nothing pending (any process's). */
-export async function queueDrained(state: NotifierState): Promise<boolean> {
-  const queue = sharedQueue(state)!;
-  if (state.queued > 0 || state.accepting > 0) return false;
-  try {
-    return (await queue.list({ state: 'pending' })).length === 0;
-  } catch (error) {
-    throw TelltaleError.is(error) ? error : new TelltaleError('TELLTALE_NOTIFY_STORE_UNAVAILABLE', String(error));
-  }
-}
-
-/** Keeps this process's claims (waiting for a token, or in flight) from being taken over while it lives. */
-async function renewLeases(state: NotifierState): Promise<void> {
-  if (state.leases.size === 0) return;
-  const queue = sharedQueue(state)!;
-  const held = [...state.leases.values()];
-  try {
-    const renewed = await queue.renew(held, state.leaseMs, state.settings.clock.now());
-    // Set only where the claim is still ours here (it may have ended meanwhile).
-    for (const lease of renewed)
-      if (state.leases.get(lease.id)?.token === lease.token) state.leases.set(lease.id, lease);
-    const renewedIds = new Set(renewed.map((lease) => lease.id));
-    const lost = held.filter((lease) => !renewedIds.has(lease.id) && state.leases.get(lease.id)?.token === lease.token);
-    if (lost.length > 0)
-      state.settings.logger.warn(
-        { lost: lost.length },
-        'notify: some claims expired before they could be renewed; another process may deliver them too',
-      );
-  } catch (error) {
-    state.settings.logger.debug({ err: error }, 'notify: renewing claims failed');
   }
 }
