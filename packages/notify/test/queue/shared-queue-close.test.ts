@@ -131,33 +131,41 @@ describe('shared queue: close() with queue calls under way', () => {
   });
 });
 
+/**
+ * A notifier whose `ops` channel refuses every message, falling back to `email`, on a queue
+ * whose writes of new records (the fallback copy's `add`) land only when `stored` opens.
+ */
+function fallbackWhileStoring() {
+  const clock = createManualClock({ now: 0 });
+  const queue = sharedMemoryQueue();
+  const stored = gate();
+  const slow: DeliveryQueue = {
+    ...queue,
+    add: async (records) => {
+      await stored.wait();
+      return queue.add(records);
+    },
+  };
+  const ops = memoryChannel({
+    behavior: () => {
+      throw new NotifyDeliveryError('no', { classification: 'permanent', provider: 'memory', status: 400 });
+    },
+  });
+  const email = memoryChannel({ addressesPeople: true });
+  const notifier = createNotifier({
+    channels: { ops, email },
+    fallbacks: { ops: 'email' },
+    clock,
+    breaker: false,
+    store: slow,
+  });
+  notifiers.push(notifier);
+  return { clock, stored, ops, email, notifier };
+}
+
 describe('shared queue: a fallback copy while it is being stored', () => {
   it('is not settled as delivered by the refresh before the queue holds it', async () => {
-    const clock = createManualClock({ now: 0 });
-    const queue = sharedMemoryQueue();
-    const stored = gate();
-    const slow: DeliveryQueue = {
-      ...queue,
-      // The fallback copy's write (add) lands only when the gate opens.
-      add: async (records) => {
-        await stored.wait();
-        return queue.add(records);
-      },
-    };
-    const ops = memoryChannel({
-      behavior: () => {
-        throw new NotifyDeliveryError('no', { classification: 'permanent', provider: 'memory', status: 400 });
-      },
-    });
-    const email = memoryChannel({ addressesPeople: true });
-    const notifier = createNotifier({
-      channels: { ops, email },
-      fallbacks: { ops: 'email' },
-      clock,
-      breaker: false,
-      store: slow,
-    });
-    notifiers.push(notifier);
+    const { clock, stored, ops, email, notifier } = fallbackWhileStoring();
     let outcome: 'delivered' | 'failed' | undefined;
     const sent = notifier.send({ to: ['oncall@example.com'], subject: 'x' }, { channels: ['ops'], await: 'delivered' });
     sent.then(
@@ -180,30 +188,7 @@ describe('shared queue: a fallback copy while it is being stored', () => {
   });
 
   it('keeps flush() waiting until the copy is stored and delivered', async () => {
-    const clock = createManualClock({ now: 0 });
-    const queue = sharedMemoryQueue();
-    const stored = gate();
-    const slow: DeliveryQueue = {
-      ...queue,
-      add: async (records) => {
-        await stored.wait();
-        return queue.add(records);
-      },
-    };
-    const ops = memoryChannel({
-      behavior: () => {
-        throw new NotifyDeliveryError('no', { classification: 'permanent', provider: 'memory', status: 400 });
-      },
-    });
-    const email = memoryChannel({ addressesPeople: true });
-    const notifier = createNotifier({
-      channels: { ops, email },
-      fallbacks: { ops: 'email' },
-      clock,
-      breaker: false,
-      store: slow,
-    });
-    notifiers.push(notifier);
+    const { clock, stored, ops, email, notifier } = fallbackWhileStoring();
     await notifier.send({ to: ['oncall@example.com'], subject: 'x' }, { channels: ['ops'] });
     await clock.advanceAsync(0);
     expect(ops.attempts).toHaveLength(1);
