@@ -1,11 +1,12 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import {
   createHttpMetrics,
-  handleOf,
   type HttpMetrics,
   type HttpMetricsOptions,
   type HttpRequestHandle,
 } from './http-metrics.js';
+import { closeThroughPrototype } from './express-close.js';
+import { finishKept, handleOf, keepHandle, keptHandle } from './request-handles.js';
 
 export { serverTiming } from './server-timing/express-middleware.js';
 
@@ -55,15 +56,20 @@ function routeTemplate(baseUrl: string | undefined, path: unknown): string {
 // the routers (which restores `baseUrl`).
 // The route object lives on our handle (declared there, so no shape change);
 // only requests we do not track fall back to a symbol property.
+// The middleware's WeakMap first: a miss of a symbol on an Express request walks its
+// whole prototype chain, about as costly as recording the request.
+const expressHandle = (request: ExpressRequest) =>
+  (keptHandle(request) ?? handleOf(request)) as AdapterHandle | undefined;
+
 const routeProperty: PropertyDescriptor = Object.freeze({
   configurable: true,
   enumerable: true,
   get(this: ExpressRequest) {
-    const handle = handleOf(this) as AdapterHandle | undefined;
+    const handle = expressHandle(this);
     return handle !== undefined ? handle.adapterState : this[ROUTE];
   },
   set(this: ExpressRequest, route: { path?: unknown } | undefined) {
-    const handle = handleOf(this) as AdapterHandle | undefined;
+    const handle = expressHandle(this);
     if (handle === undefined) {
       this[ROUTE] = route;
       return;
@@ -104,6 +110,12 @@ function routeAtFinish(request: IncomingMessage): string | undefined {
   return route == null ? undefined : routeTemplate(baseUrl, route.path);
 }
 
+// Where the prototype hook cannot see the response: one listener shared by every request
+// (a closure per request costs about 1 µs on Express).
+function onClose(this: ServerResponse): void {
+  finishKept(this);
+}
+
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
@@ -130,7 +142,13 @@ export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetr
   // sub-app has its own request prototype): read req.route when the response ends.
   const metrics = options.metrics ?? createHttpMetrics({ getRoute: routeAtFinish, ...withoutUndefined(options) });
   const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
-    if (metrics.track(request, response) !== undefined) captureRoute(request);
+    // Not `metrics.track`, which adds a property to the request: see keepHandle.
+    const handle = metrics.start(request);
+    if (handle !== undefined) {
+      keepHandle(request, handle);
+      if (!closeThroughPrototype(response)) response.on('close', onClose);
+      captureRoute(request);
+    }
     next();
   };
   const errorHandler = (

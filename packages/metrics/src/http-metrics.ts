@@ -8,6 +8,7 @@ import { instrumentSource, type InstrumentState } from './meter.js';
 import { createRouteGuard } from './route-guard.js';
 import { producerTables } from './producer.js';
 import { DurationTable } from './series.js';
+import { HANDLE, handleOf, type OwnedHandle, type TrackedRequest } from './request-handles.js';
 import { createSnapshot, type HttpMetricsSnapshot, type SnapshotOptions } from './snapshot.js';
 
 /** Options of {@link createHttpMetrics} (and of every adapter). */
@@ -78,11 +79,10 @@ interface HttpInstruments {
   responseSize: Histogram | undefined;
 }
 
-const HANDLE = Symbol.for('telltale.metrics.handle');
 const ABORTED = 'aborted';
 const NO_STATUS = -1;
 
-class RequestHandle implements HttpRequestHandle {
+class RequestHandle implements OwnedHandle {
   route: string | undefined = undefined;
   errorType: string | undefined = undefined;
   finished = false;
@@ -94,10 +94,12 @@ class RequestHandle implements HttpRequestHandle {
     readonly method: string,
     readonly state: InstrumentState<HttpInstruments>,
     readonly activeAttributes: Attributes | undefined,
+    private readonly recorderFinish: (handle: HttpRequestHandle, response: ServerResponse) => void,
   ) {}
+  finishOn(response: ServerResponse): void {
+    this.recorderFinish(this, response);
+  }
 }
-
-type TrackedRequest = IncomingMessage & { [HANDLE]?: HttpRequestHandle };
 
 /**
  * Creates the framework-agnostic HTTP server metrics recorder:
@@ -181,7 +183,7 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
       activeAttributes = { 'http.request.method': method, 'url.scheme': urlScheme(request) };
       state.instruments.active.add(1, activeAttributes);
     }
-    return new RequestHandle(request, performance.now(), method, state, activeAttributes);
+    return new RequestHandle(request, performance.now(), method, state, activeAttributes, finish);
   };
 
   const finish = (handle: HttpRequestHandle, response: ServerResponse): void => {
@@ -191,14 +193,15 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     if (!state.recording) return;
     const seconds = (performance.now() - handle.startTime) / 1000;
     const request = handle.request;
-    const sent = response.headersSent;
+    const completed = response.writableFinished;
+    // A completed response has sent its headers: skip the second getter on the common path.
+    const sent = completed || response.headersSent;
     const status = response.statusCode;
     let route = handle.route;
     if (route === undefined && getRoute !== undefined) route = getRoute(request);
     // The table's route lookup also applies the `maxRoutes` guard.
     const group = table.group(route);
     route = group.route;
-    const completed = response.writableFinished;
     let errorType: string | undefined;
     if (handle.errorType !== undefined && (!completed || status >= 500)) errorType = handle.errorType;
     else if (!completed) errorType = ABORTED;
@@ -267,14 +270,9 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
   };
 
   const recordError = (request: IncomingMessage, error: unknown): void => {
-    const handle = (request as TrackedRequest)[HANDLE];
+    const handle = handleOf(request);
     if (handle !== undefined && !handle.finished) handle.errorType = errorTypeOf(error);
   };
 
   return { start, finish, track, recordError, snapshot, buckets };
-}
-
-/** The handle `track` attached to a request, if any (for adapters). */
-export function handleOf(request: IncomingMessage): HttpRequestHandle | undefined {
-  return (request as TrackedRequest)[HANDLE];
 }

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpRequestHandle } from './http-metrics.js';
+
+/** The property `track` puts the handle in (a global symbol: one per process, whatever the copies of this package). */
+export const HANDLE = Symbol.for('telltale.metrics.handle');
+
+/** A request `track` attached a handle to. */
+export type TrackedRequest = IncomingMessage & { [HANDLE]?: HttpRequestHandle };
+
+/** A handle that knows its recorder, so that a hook without the recorder at hand can record it. */
+export interface OwnedHandle extends HttpRequestHandle {
+  /** Records the request on the recorder that started it (idempotent, as `finish`). */
+  finishOn(response: ServerResponse): void;
+}
+
+// Handles of requests an adapter tracks without a property on the request (Express).
+const kept = new WeakMap<IncomingMessage, HttpRequestHandle>();
+
+/**
+ * Attaches a handle to a request without adding a property to it, for
+ * {@link handleOf}, {@link keptHandle} and {@link finishKept}. Express swaps
+ * each request's prototype, after which V8 gives every property added to it a
+ * map of its own (about 2 µs); a WeakMap entry costs about a third of that.
+ */
+export function keepHandle(request: IncomingMessage, handle: HttpRequestHandle): void {
+  kept.set(request, handle);
+}
+
+/** The handle {@link keepHandle} attached to a request, if any. */
+export function keptHandle(request: IncomingMessage): HttpRequestHandle | undefined {
+  return kept.get(request);
+}
+
+/** Records the request {@link keepHandle} attached to `response.req`, if any (for a `close` hook). */
+export function finishKept(response: ServerResponse): void {
+  const request = response.req as IncomingMessage | undefined;
+  const handle = request === undefined ? undefined : (kept.get(request) as OwnedHandle | undefined);
+  handle?.finishOn(response);
+}
+
+/** The handle `track` or {@link keepHandle} attached to a request, if any. */
+export function handleOf(request: IncomingMessage): HttpRequestHandle | undefined {
+  return (request as TrackedRequest)[HANDLE] ?? kept.get(request);
+}
