@@ -1,316 +1,157 @@
 // CPU cost per request of HTTP metrics middleware, against named anchors in
-// the same run: a hello-world Express route and Fastify route, bare, with
-// @telltale/metrics, with express-prom-bundle / fastify-metrics, and with
-// @opentelemetry/instrumentation-http (+ -express). Each server runs in its
-// own child process (pinned to one core with taskset when there are two);
-// the load generator (autocannon, fixed short duration, keep-alive,
-// 127.0.0.1 only) runs here on the other core. The child reports its own
-// process.cpuUsage() around each load run, so CPU per request excludes the
-// load generator. Also times rendering /metrics with 2,000 histogram series.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+// the same run, judged against issue 21's targets. Per repetition (default 3,
+// each with fresh server processes): the in-process harness
+// (metrics/inprocess.ts, no sockets), then per framework (Express,
+// Fastify, node:http) a socket run — each variant's server in its own child
+// pinned to CPU 1, the load generator (wrk when installed, else autocannon)
+// on CPU 0, keep-alive on 127.0.0.1, many short rounds with the variant order
+// rotating — and the /metrics render with 2,000 histogram series. Prints each
+// repetition's figures and, at the end, every target per repetition.
+// BENCH_REPEATS, BENCH_ROUNDS, BENCH_SECONDS, BENCH_PIPELINING (autocannon),
+// BENCH_LOADGEN=autocannon, BENCH_FRAMEWORKS, BENCH_VARIANTS (BENCH_FRAMEWORKS=none: render only),
+// BENCH_INPROCESS=0 to skip the in-process harness.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import type * as Http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type Express from 'express';
-import type FastifyFactory from 'fastify';
-import type PromBundle from 'express-prom-bundle';
-import autocannon from 'autocannon';
-import { median, report, saveResults } from './harness.js';
+import { saveResults } from './harness.js';
+import { canPin, CONNECTIONS, loadGenerator } from './metrics/load.js';
+import { renderBenchmark } from './metrics/render.js';
+import { socketRepetition, type SocketResult } from './metrics/socket.js';
+import {
+  FRAMEWORKS,
+  VARIANTS,
+  pick,
+  verdicts,
+  type Figures,
+  type Framework,
+  type Verdict,
+} from './metrics/variants.js';
 
-const require = createRequire(import.meta.url);
-const here = fileURLToPath(import.meta.url);
-const ALL_FRAMEWORKS = ['express', 'fastify'] as const;
-// 'empty middleware' is the floor any middleware pays (an Express layer, a Fastify hook).
-const ALL_VARIANTS = ['bare', 'empty middleware', 'telltale', 'prom-client plugin', 'opentelemetry'] as const;
-type Framework = (typeof ALL_FRAMEWORKS)[number];
-type Variant = (typeof ALL_VARIANTS)[number];
-// BENCH_FRAMEWORKS=express BENCH_VARIANTS=bare,telltale for a quick partial run.
-const pick = <T extends string>(all: readonly T[], list: string | undefined): readonly T[] =>
-  list === undefined ? all : all.filter((entry) => list.split(',').includes(entry));
-const FRAMEWORKS = pick(ALL_FRAMEWORKS, process.env.BENCH_FRAMEWORKS);
-const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
-const CONNECTIONS = 16;
+const MODE = process.env.BENCH_MODE === 'sequential' ? 'sequential' : 'concurrent';
+const frameworks = pick(FRAMEWORKS, process.env.BENCH_FRAMEWORKS);
+const variants = pick(VARIANTS, process.env.BENCH_VARIANTS);
+const inProcessHarness = fileURLToPath(new URL('./metrics/inprocess.ts', import.meta.url));
 
-// ---------------------------------------------------------------- server side
-async function serve(framework: Framework, variant: Variant): Promise<void> {
-  let meterProvider: unknown;
-  if (variant === 'telltale' || variant === 'opentelemetry') {
-    const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
-    const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
-    const { metrics } = await import('@opentelemetry/api');
-    // Ours as startTelemetry wires it: the reader carries the pre-aggregating producer.
-    const { createHttpMetricsProducer, registerHttpMetricsProducer } = await import('@telltale/metrics');
-    const producer = variant === 'telltale' ? createHttpMetricsProducer() : undefined;
-    const exporter = new PrometheusExporter({
-      preventServerStart: true,
-      ...(producer === undefined ? {} : { metricProducers: [producer] }),
-    });
-    meterProvider = new MeterProvider({ readers: [exporter] });
-    if (producer !== undefined) registerHttpMetricsProducer(meterProvider as never, producer);
-    metrics.setGlobalMeterProvider(meterProvider as never);
-  }
-  if (variant === 'opentelemetry') {
-    // What "install the OTel HTTP instrumentation" means by default: a
-    // registered tracer provider (spans sampled and ended; no exporter, so no
-    // export cost is counted) plus the metrics it records.
-    const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
-    const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
-    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-    const { ExpressInstrumentation } = await import('@opentelemetry/instrumentation-express');
-    new NodeTracerProvider().register();
-    registerInstrumentations({
-      instrumentations: [new HttpInstrumentation(), ...(framework === 'express' ? [new ExpressInstrumentation()] : [])],
-    });
-  }
-  // Required (not imported) after the instrumentations so their hooks patch them.
-  const http = require('node:http') as typeof Http;
-  let port: number;
-  if (framework === 'express') {
-    const express = require('express') as typeof Express;
-    const app = express();
-    if (variant === 'empty middleware') {
-      app.use((_request, _response, next) => next());
-    } else if (variant === 'telltale') {
-      const { expressMetrics } = await import('@telltale/metrics/express');
-      app.use(expressMetrics({ ignore: ['/metrics'] }));
-    } else if (variant === 'prom-client plugin') {
-      const promBundle = require('express-prom-bundle') as typeof PromBundle;
-      app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
-    }
-    app.get('/users/:id', (request, response) => {
-      response.json({ id: request.params.id });
-    });
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-  } else {
-    const Fastify = require('fastify') as typeof FastifyFactory;
-    const app = Fastify({ keepAliveTimeout: 60_000 });
-    if (variant === 'empty middleware') {
-      app.addHook('onRequest', (_request, _reply, done) => done());
-    } else if (variant === 'telltale') {
-      const { fastifyMetrics } = await import('@telltale/metrics/fastify');
-      await app.register(fastifyMetrics, { ignore: ['/metrics'] });
-    } else if (variant === 'prom-client plugin') {
-      const fastifyMetricsPlugin = require('fastify-metrics') as { default: never };
-      await app.register(fastifyMetricsPlugin.default, { endpoint: '/metrics' } as never);
-    }
-    app.get('/users/:id', (request) => ({ id: (request.params as { id: string }).id }));
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    port = (app.server.address() as AddressInfo).port;
-  }
-  process.on('message', (message: string) => {
-    if (message === 'cpu') process.send!(process.cpuUsage());
-    if (message === 'exit') process.exit(0);
+type InProcess = Record<
+  string,
+  Record<string, { median: number; added: number; overFloor?: number; throughput: number }>
+>;
+
+function inProcessRepetition(): InProcess | undefined {
+  if (process.env.BENCH_INPROCESS === '0' || frameworks.length === 0) return undefined;
+  const file = join(tmpdir(), `telltale-metrics-inprocess-${process.pid}.json`);
+  const run = spawnSync(process.execPath, ['--conditions=@telltale/source', '--import', 'tsx', inProcessHarness], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_RESULT_FILE: file, BENCH_ROUNDS: process.env.BENCH_INPROCESS_ROUNDS ?? '100' },
   });
-  process.send!({ port });
+  if (run.status !== 0) throw new Error('the in-process harness failed');
+  const { inProcess } = JSON.parse(readFileSync(file, 'utf8')) as { inProcess: InProcess };
+  rmSync(file, { force: true });
+  return inProcess;
 }
 
-// ---------------------------------------------------------------- load side
-interface Child {
-  process: ChildProcess;
-  port: number;
-  next: () => Promise<unknown>;
-}
-
-const canPin = availableParallelism() >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
-
-async function startChild(framework: Framework, variant: Variant): Promise<Child> {
-  const args = ['--conditions=@telltale/source', '--import', 'tsx', here, 'serve', framework, variant];
-  const command = canPin ? 'taskset' : process.execPath;
-  const child = spawn(command, canPin ? ['-c', '1', process.execPath, ...args] : args, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const queue: ((value: unknown) => void)[] = [];
-  child.on('message', (message) => queue.shift()?.(message));
-  const next = () => new Promise((resolve) => queue.push(resolve));
-  const { port } = (await next()) as { port: number };
-  return { process: child, port, next };
-}
-
-async function childCpu(child: Child): Promise<number> {
-  const reply = child.next();
-  child.process.send('cpu');
-  const usage = (await reply) as NodeJS.CpuUsage;
-  return usage.user + usage.system;
-}
-
-// Fixed-duration runs: autocannon's `amount` mode ends on a one-second tick,
-// which would quantise throughput; the completed count comes from autocannon.
-async function load(port: number, seconds: number): Promise<{ requests: number; seconds: number; errors: number }> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/users/42`,
-    connections: CONNECTIONS,
-    pipelining: PIPELINING,
-    duration: seconds,
-    timeout: 10,
-  });
-  return { requests: result.requests.total, seconds: result.duration, errors: result.errors + result.non2xx };
-}
-
-async function httpBenchmark(framework: Framework) {
-  const children = new Map<Variant, Child>();
-  for (const variant of VARIANTS) children.set(variant, await startChild(framework, variant));
-  const cpu = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
-  const throughput = new Map<Variant, number[]>(VARIANTS.map((variant) => [variant, []]));
-  for (const child of children.values()) await load(child.port, 1); // warm up the JIT
-  for (let round = 0; round < ROUNDS; round++) {
-    // Interleave variants each round so drift on a shared machine hits all alike.
-    for (const variant of VARIANTS) {
-      const child = children.get(variant)!;
-      const before = await childCpu(child);
-      const { requests, seconds, errors } = await load(child.port, SECONDS);
-      const after = await childCpu(child);
-      if (errors > 0) throw new Error(`${framework}/${variant}: ${errors} failed requests`);
-      cpu.get(variant)!.push((after - before) / requests);
-      throughput.get(variant)!.push(requests / seconds);
-    }
+function inProcessFigures(rows: InProcess[string] | undefined): Figures | undefined {
+  if (rows === undefined) return undefined;
+  const figures: Figures = { added: {}, overFloor: {}, throughput: {} };
+  for (const [variant, row] of Object.entries(rows) as [keyof Figures['added'], InProcess[string][string]][]) {
+    figures.added[variant] = row.added;
+    if (row.overFloor !== undefined) figures.overFloor[variant] = row.overFloor;
+    figures.throughput[variant] = row.throughput;
   }
-  for (const child of children.values()) child.process.send('exit');
-  const cpuRows = Object.fromEntries(VARIANTS.map((variant) => [variant, median(cpu.get(variant)!)]));
-  const throughputRows = Object.fromEntries(VARIANTS.map((variant) => [variant, median(throughput.get(variant)!)]));
-  report(`${framework}: server CPU per request`, cpuRows, 'bare', 'µs');
-  report(`${framework}: throughput`, throughputRows, 'bare', 'req/s');
-  // Paired per-round differences against the bare server of the same round,
-  // then the median: robust against drift on a shared machine.
-  const added = (variant: Variant) => {
-    const own = cpu.get(variant);
-    const bare = cpu.get('bare')!;
-    return own === undefined ? Number.NaN : median(own.map((value, round) => value - bare[round]!));
-  };
-  const ratios = {
-    addedCpuMicros: Object.fromEntries(VARIANTS.map((variant) => [variant, added(variant)])),
-    oursVsPromClientPlugin: added('telltale') / added('prom-client plugin'),
-    oursVsOpenTelemetry: added('telltale') / added('opentelemetry'),
-    throughputVsBare: throughputRows.telltale! / throughputRows.bare!,
-  };
+  return figures;
+}
+
+function printSocket(framework: Framework, result: SocketResult, inProcess: Figures | undefined): void {
   console.log(
-    `  added CPU/request: ours ${added('telltale').toFixed(2)} µs, ` +
-      `${framework === 'express' ? 'express-prom-bundle' : 'fastify-metrics'} ${added('prom-client plugin').toFixed(2)} µs, ` +
-      `OpenTelemetry ${added('opentelemetry').toFixed(2)} µs, an empty middleware ${added('empty middleware').toFixed(2)} µs → ` +
-      `ours/prom-client ×${ratios.oursVsPromClientPlugin.toFixed(2)}, ` +
-      `ours/OTel ×${ratios.oursVsOpenTelemetry.toFixed(2)}; our throughput ×${ratios.throughputVsBare.toFixed(3)} of bare`,
+    `\n${framework}, socket (${loadGenerator}): server CPU µs/request median (p25–p75 of ${ROUNDS} rounds), ` +
+      `added = median of per-round differences; in-process added beside it`,
   );
-  return { cpuMicrosPerRequest: cpuRows, requestsPerSecond: throughputRows, ...ratios };
+  for (const [variant, row] of Object.entries(result.rows) as [
+    keyof Figures['added'],
+    SocketResult['rows']['bare'],
+  ][]) {
+    const { p25, p50, p75 } = row!.cpu;
+    const inProc = inProcess?.added[variant];
+    console.log(
+      `  ${variant.padEnd(20)} ${p50.toFixed(2).padStart(8)} (${p25.toFixed(1)}–${p75.toFixed(1)})` +
+        `  added ${result.added[variant]!.toFixed(2).padStart(7)}` +
+        `  vs empty ${(result.overFloor[variant] ?? Number.NaN).toFixed(2).padStart(7)}` +
+        `  ×${result.throughput[variant]!.toFixed(3)} req/s of bare (${row!.requestsPerSecond.toFixed(0)}, busy ${(row!.utilisation * 100).toFixed(0)} %)` +
+        (inProc === undefined ? '' : `  | in-process added ${inProc.toFixed(2)}`),
+    );
+  }
 }
 
-// ---------------------------------------------------------------- /metrics render
-async function renderBenchmark() {
-  const SERIES = 2_000;
-  const RENDERS = 15;
-  const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
-  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
-  const { createHttpMetrics, createHttpMetricsProducer, registerHttpMetricsProducer } =
-    await import('@telltale/metrics');
-  const exporter = new PrometheusExporter({ preventServerStart: true });
-  const meterProvider = new MeterProvider({ readers: [exporter] });
-  const metrics = createHttpMetrics({ meterProvider, maxRoutes: SERIES });
-  // The same series pre-aggregated and handed over by the producer (startTelemetry's wiring).
-  const producer = createHttpMetricsProducer();
-  const producedExporter = new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] });
-  const producedProvider = new MeterProvider({ readers: [producedExporter] });
-  registerHttpMetricsProducer(producedProvider, producer);
-  const produced = createHttpMetrics({ meterProvider: producedProvider, maxRoutes: SERIES });
-  const { Registry, Histogram } = await import('prom-client');
-  const registry = new Registry();
-  // Same label names and values as the OTel exposition, so both render the same amount of text.
-  const promHistogram = new Histogram({
-    name: 'http_server_request_duration',
-    help: 'Duration of HTTP server requests.',
-    labelNames: [
-      'http_request_method',
-      'url_scheme',
-      'network_protocol_version',
-      'http_response_status_code',
-      'http_route',
-      'otel_scope_name',
+const mark = (verdict: Verdict) =>
+  `${verdict.value.toFixed(verdict.target.includes('µs') ? 2 : 3)} ${verdict.met ? 'met' : 'MISSED'}`;
+
+console.log(
+  `${REPEATS} repetitions; socket: ${loadGenerator}, ${MODE}, ${SECONDS} s × ${ROUNDS} rounds per variant, ${CONNECTIONS} keep-alive connections` +
+    (loadGenerator === 'autocannon' ? `, pipelining ${PIPELINING}; ` : '; ') +
+    (canPin ? 'server pinned to CPU 1, load generator to CPU 0' : 'no pinning (taskset or a second core missing)'),
+);
+const repetitions: unknown[] = [];
+const table: { repetition: number; framework: string; kind: string; verdicts: Verdict[] }[] = [];
+for (let repetition = 1; repetition <= REPEATS; repetition++) {
+  console.log(`\n======== repetition ${repetition} of ${REPEATS}`);
+  const inProcess = inProcessRepetition();
+  const socket: Record<string, SocketResult> = {};
+  for (const framework of frameworks) {
+    socket[framework] = await socketRepetition(framework, {
+      variants,
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      pipelining: PIPELINING,
+      mode: MODE,
+    });
+    const inProc = inProcessFigures(inProcess?.[framework]);
+    printSocket(framework, socket[framework], inProc);
+    table.push({ repetition, framework, kind: 'socket', verdicts: verdicts(framework, socket[framework]) });
+    if (inProc !== undefined)
+      table.push({ repetition, framework, kind: 'in-process', verdicts: verdicts(framework, inProc) });
+  }
+  const render = await renderBenchmark();
+  table.push({
+    repetition,
+    framework: '/metrics',
+    kind: 'render',
+    verdicts: [
+      {
+        target: 'ours / prom-client render time ≤ 1',
+        value: render.oursVsPromClient,
+        met: render.oursVsPromClient <= 1,
+      },
     ],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
-    registers: [registry],
   });
-  // 2,000 label sets: 500 routes × 4 status codes, each a full histogram.
-  const fakeResponse = (status: number) =>
-    ({ statusCode: status, headersSent: true, writableFinished: true, getHeader: () => undefined }) as never;
-  for (let route = 0; route < 500; route++) {
-    for (const status of [200, 201, 404, 500]) {
-      const request = { method: 'GET', url: '/', httpVersion: '1.1', socket: {}, headers: {} } as never;
-      for (const recorder of [metrics, produced]) {
-        const handle = recorder.start(request)!;
-        handle.route = `/resource${route}/:id`;
-        recorder.finish(handle, fakeResponse(status));
-      }
-      promHistogram.observe(
-        {
-          http_request_method: 'GET',
-          url_scheme: 'http',
-          network_protocol_version: '1.1',
-          http_response_status_code: status,
-          http_route: `/resource${route}/:id`,
-          otel_scope_name: '@telltale/metrics',
-        },
-        0.004,
-      );
-    }
-  }
-  const renderOtel = () =>
-    new Promise<number>((resolve) => {
-      const response = { statusCode: 0, setHeader() {}, end: (body: string) => resolve(body.length) };
-      exporter.getMetricsRequestHandler({} as never, response as never);
-    });
-  const time = async (render: () => Promise<unknown>) => {
-    const samples: number[] = [];
-    for (let index = 0; index < RENDERS; index++) {
-      const started = performance.now();
-      await render();
-      samples.push(performance.now() - started);
-    }
-    return median(samples.slice(3)); // first renders warm up the JIT
-  };
-  const bytes = await renderOtel();
-  const promBytes = (await registry.metrics()).length;
-  const { serializePrometheusText } = await import('@telltale/node');
-  const renderTelltale = async () => serializePrometheusText((await exporter.collect()).resourceMetrics).length;
-  if ((await renderTelltale()) !== bytes) throw new Error('serializePrometheusText output differs in size');
-  const renderProduced = async () => serializePrometheusText((await producedExporter.collect()).resourceMetrics).length;
-  // Durations are real, so sums differ in digits: compare the lines, not the bytes.
-  const lines = async (reader: typeof exporter) =>
-    serializePrometheusText((await reader.collect()).resourceMetrics).split('\n').length;
-  if ((await lines(producedExporter)) !== (await lines(exporter)))
-    throw new Error('the producer path renders other series');
-  const rows = {
-    'prom-client registry.metrics()': await time(() => registry.metrics()),
-    'OTel PrometheusExporter handler': await time(renderOtel),
-    'telltale/node metricsHandler': await time(renderTelltale),
-    'telltale/node metricsHandler, producer': await time(renderProduced),
-  };
-  report(
-    `/metrics render, ${SERIES} histogram label sets (OTel ${(bytes / 1024).toFixed(0)} KiB, prom-client ${(promBytes / 1024).toFixed(0)} KiB)`,
-    rows,
-    'prom-client registry.metrics()',
-    'ms',
-  );
-  await meterProvider.shutdown();
-  await producedProvider.shutdown();
-  return { labelSets: SERIES, bytes: { otel: bytes, promClient: promBytes }, milliseconds: rows };
+  repetitions.push({ inProcess, socket, render });
 }
 
-// ---------------------------------------------------------------- main
-if (process.argv[2] === 'serve') {
-  await serve(process.argv[3] as Framework, process.argv[4] as Variant);
-} else {
-  if (canPin) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+console.log('\nTargets per repetition (value, met / MISSED)');
+const keys = [
+  ...new Set(table.flatMap((row) => row.verdicts.map((verdict) => `${row.framework}|${row.kind}|${verdict.target}`))),
+];
+for (const key of keys) {
+  const [framework, kind, target] = key.split('|') as [string, string, string];
+  const cells = table
+    .filter((row) => row.framework === framework && row.kind === kind)
+    .map((row) => row.verdicts.find((verdict) => verdict.target === target))
+    .filter((verdict): verdict is Verdict => verdict !== undefined);
+  const met = cells.filter((verdict) => verdict.met).length;
   console.log(
-    `${SECONDS} s × ${ROUNDS} rounds per variant, ${CONNECTIONS} keep-alive connections; ` +
-      (canPin ? 'server pinned to CPU 1, load generator to CPU 0' : 'no pinning (taskset or a second core missing)'),
+    `  ${`${framework} ${kind}: ${target}`.padEnd(64)} ${cells.map(mark).join(' | ')}  → ${met}/${cells.length}`,
   );
-  const results: Record<string, unknown> = {};
-  for (const framework of FRAMEWORKS) results[framework] = await httpBenchmark(framework);
-  results.render = await renderBenchmark();
-  saveResults(results);
 }
+saveResults({
+  repeats: REPEATS,
+  rounds: ROUNDS,
+  seconds: SECONDS,
+  loadGenerator,
+  repetitions,
+  targets: table,
+});
