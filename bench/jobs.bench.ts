@@ -58,7 +58,7 @@ async function pQueueRun(milliseconds: number): Promise<Run> {
   const handler = work(milliseconds);
   return await measure(async () => {
     const submitted = [];
-    for (let index = 0; index < JOBS; index++) submitted.push(queue.add(() => handler()));
+    for (let index = 0; index < JOBS; index++) submitted.push(queue.add(async () => handler()));
     await Promise.all(submitted);
   });
 }

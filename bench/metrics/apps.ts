@@ -1,6 +1,7 @@
-// The in-process harnesses' apps: each variant of each framework as a function
+// The in-process harness's apps: each variant of each framework as a function
 // that dispatches one request without a socket (Express' app and node:http
-// handlers through light-my-request, Fastify through `app.inject`).
+// handlers behind a node:http server on an in-memory connection, Fastify
+// through `app.inject`).
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
@@ -14,16 +15,12 @@ import { createHttpMetricsProducer, registerHttpMetricsProducer } from '@telltal
 import { expressMetrics } from '@telltale/metrics/express';
 import { fastifyMetrics } from '@telltale/metrics/fastify';
 import { instrumentHandler } from '@telltale/metrics/node';
+import { memoryConnection } from './memory-connection.js';
 import { promObserver } from './prom-by-hand.js';
 import type { Framework } from './variants.js';
 
 const require = createRequire(import.meta.url);
-type Inject = (
-  dispatch: (request: IncomingMessage, response: ServerResponse) => void,
-  options: { method: string; url: string },
-) => Promise<{ statusCode: number }>;
 const fastifyMetricsPlugin = require('fastify-metrics') as { default: never };
-const inject = createRequire(require.resolve('fastify'))('light-my-request') as Inject;
 
 // The socket benchmark's variants, less OpenTelemetry's instrumentation (which patches
 // node:http's server, not a listener), plus ours on a provider without the producer.
@@ -76,7 +73,7 @@ function buildExpress(variant: InProcessVariant): Dispatch | undefined {
   app.get('/users/:id', (request, response) => {
     response.json({ id: request.params.id });
   });
-  return async (url) => (await inject(app as never, { method: 'GET', url })).statusCode;
+  return memoryConnection(app);
 }
 
 function buildFastify(variant: InProcessVariant): Dispatch | undefined {
@@ -114,7 +111,7 @@ function buildNode(variant: InProcessVariant): Dispatch | undefined {
       handler(request, response);
     };
   }
-  return async (url) => (await inject(listener, { method: 'GET', url })).statusCode;
+  return memoryConnection(listener);
 }
 
 /** Each framework's variant as a dispatcher; `undefined` where the framework has no such variant. */

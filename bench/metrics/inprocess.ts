@@ -1,6 +1,6 @@
 // Socket-free CPU cost per request of the HTTP metrics
 // middleware: Express' app (a request listener) and node:http handlers are
-// driven through light-my-request (Fastify's inject library), Fastify
+// served by a node:http server over an in-memory connection (memory-connection.ts), Fastify
 // through `app.inject`. No network, no load generator, one process, so the
 // figure is the middleware's own cost plus what it does to Node's
 // request/response objects. Variants run interleaved (round-robin, the order

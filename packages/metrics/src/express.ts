@@ -6,7 +6,8 @@ import {
   type HttpRequestHandle,
 } from './http-metrics.js';
 import { closeThroughPrototype } from './express-close.js';
-import { finishKept, handleOf, keepHandle, keptHandle } from './request-handles.js';
+import { finishKept, handleOf, keepHandle, keptHandle, type OwnedHandle } from './request-handles.js';
+import { requestStart, START_FROM, watchRequestStarts, type StartsFrom } from './request-start.js';
 
 export { serverTiming } from './server-timing/express-middleware.js';
 
@@ -56,10 +57,10 @@ function routeTemplate(baseUrl: string | undefined, path: unknown): string {
 // the routers (which restores `baseUrl`).
 // The route object lives on our handle (declared there, so no shape change);
 // only requests we do not track fall back to a symbol property.
-// The middleware's WeakMap first: a miss of a symbol on an Express request walks its
-// whole prototype chain, about as costly as recording the request.
+// node:http's announcement first (one read), then the middleware's WeakMap: a miss of a
+// symbol on an Express request walks its whole prototype chain.
 const expressHandle = (request: ExpressRequest) =>
-  (keptHandle(request) ?? handleOf(request)) as AdapterHandle | undefined;
+  (requestStart(request)?.handle ?? keptHandle(request) ?? handleOf(request)) as AdapterHandle | undefined;
 
 const routeProperty: PropertyDescriptor = Object.freeze({
   configurable: true,
@@ -141,13 +142,26 @@ export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetr
   // Fallback for routes dispatched where the accessor is absent (a mounted
   // sub-app has its own request prototype): read req.route when the response ends.
   const metrics = options.metrics ?? createHttpMetrics({ getRoute: routeAtFinish, ...withoutUndefined(options) });
+  const startFrom = (metrics as StartsFrom)[START_FROM];
   const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
+    // Announced by node:http (see request-start.ts): everything was read there, and the close
+    // listener attached; the first recorder to see the request claims it.
+    const begun = startFrom === undefined ? undefined : requestStart(request);
+    if (begun !== undefined) {
+      if (begun.handle === undefined) begun.handle = startFrom!(request, begun);
+      if (begun.handle !== undefined) captureRoute(request);
+      next();
+      return;
+    }
     // Not `metrics.track`, which adds a property to the request: see keepHandle.
     const handle = metrics.start(request);
     if (handle !== undefined) {
       keepHandle(request, handle);
       if (!closeThroughPrototype(response)) response.on('close', onClose);
       captureRoute(request);
+      // This server's requests announced from now on take the path above.
+      if (startFrom !== undefined && (handle as OwnedHandle).recording)
+        watchRequestStarts((request.socket as { server?: object } | null)?.server);
     }
     next();
   };

@@ -9,6 +9,7 @@ import { createRouteGuard } from './route-guard.js';
 import { producerTables } from './producer.js';
 import { DurationTable } from './series.js';
 import { HANDLE, handleOf, type OwnedHandle, type TrackedRequest } from './request-handles.js';
+import { START_FROM, type RequestStart, type StartsFrom } from './request-start.js';
 import { createSnapshot, type HttpMetricsSnapshot, type SnapshotOptions } from './snapshot.js';
 
 /** Options of {@link createHttpMetrics} (and of every adapter). */
@@ -95,7 +96,12 @@ class RequestHandle implements OwnedHandle {
     readonly state: InstrumentState<HttpInstruments>,
     readonly activeAttributes: Attributes | undefined,
     private readonly recorderFinish: (handle: HttpRequestHandle, response: ServerResponse) => void,
+    /** node:http's announcement, when the request was started from it. */
+    readonly begun?: RequestStart,
   ) {}
+  get recording(): boolean {
+    return this.state.recording;
+  }
   finishOn(response: ServerResponse): void {
     this.recorderFinish(this, response);
   }
@@ -174,17 +180,24 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     return exportedBy !== undefined;
   }
 
-  const start = (request: IncomingMessage): RequestHandle | undefined => {
-    if (ignore !== undefined && ignore(request)) return undefined;
+  const open = (request: IncomingMessage, startTime: number, method: string, begun?: RequestStart) => {
     const state = instruments();
-    const method = normalizeMethod(request.method);
     let activeAttributes: Attributes | undefined;
     if (state.recording && state.instruments.active !== undefined) {
-      activeAttributes = { 'http.request.method': method, 'url.scheme': urlScheme(request) };
+      activeAttributes = { 'http.request.method': method, 'url.scheme': begun?.scheme ?? urlScheme(request) };
       state.instruments.active.add(1, activeAttributes);
     }
-    return new RequestHandle(request, performance.now(), method, state, activeAttributes, finish);
+    return new RequestHandle(request, startTime, method, state, activeAttributes, finish, begun);
   };
+  const start = (request: IncomingMessage): RequestHandle | undefined =>
+    ignore !== undefined && ignore(request)
+      ? undefined
+      : open(request, performance.now(), normalizeMethod(request.method));
+  // From what node:http's announcement read, without touching the request (see request-start.ts).
+  const startFrom = (request: IncomingMessage, begun: RequestStart): RequestHandle | undefined =>
+    ignore !== undefined && (ignore.byUrl === undefined ? ignore(request) : ignore.byUrl(begun.url))
+      ? undefined
+      : open(request, begun.startTime, begun.method, begun);
 
   const finish = (handle: HttpRequestHandle, response: ServerResponse): void => {
     if (handle.finished) return;
@@ -193,7 +206,8 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     if (!state.recording) return;
     const seconds = (performance.now() - handle.startTime) / 1000;
     const request = handle.request;
-    const completed = response.writableFinished;
+    const begun = (handle as RequestHandle).begun;
+    const completed = begun === undefined ? response.writableFinished : begun.completed;
     // A completed response has sent its headers: skip the second getter on the common path.
     const sent = completed || response.headersSent;
     const status = response.statusCode;
@@ -206,8 +220,8 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     if (handle.errorType !== undefined && (!completed || status >= 500)) errorType = handle.errorType;
     else if (!completed) errorType = ABORTED;
     else if (status >= 500) errorType = String(status);
-    const scheme = urlScheme(request);
-    const version = protocolVersion(request);
+    const scheme = begun?.scheme ?? urlScheme(request);
+    const version = begun?.version ?? protocolVersion(request);
     table.record(group, handle.method, scheme, version, sent ? status : NO_STATUS, errorType, seconds);
     const bound = state.instruments;
     // Per-request attributes only for the SDK's own instruments (no producer, or body sizes).
@@ -274,5 +288,7 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
     if (handle !== undefined && !handle.finished) handle.errorType = errorTypeOf(error);
   };
 
-  return { start, finish, track, recordError, snapshot, buckets };
+  const recorder: HttpMetrics & StartsFrom = { start, finish, track, recordError, snapshot, buckets };
+  recorder[START_FROM] = startFrom;
+  return recorder;
 }

@@ -4,8 +4,11 @@ import { TelltaleConfigError } from '@telltale/core';
 /** Paths (exact, or a prefix ending in `/*`) or a predicate. */
 export type IgnoreOption = readonly string[] | ((request: IncomingMessage) => boolean);
 
+/** A compiled `ignore` option; path lists also answer for a bare URL (read once, elsewhere). */
+export type CompiledIgnore = ((request: IncomingMessage) => boolean) & { byUrl?: (url: string | undefined) => boolean };
+
 /** Compiles the `ignore` option into one predicate, or `undefined` when nothing is ignored. */
-export function compileIgnore(value: unknown): ((request: IncomingMessage) => boolean) | undefined {
+export function compileIgnore(value: unknown): CompiledIgnore | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'function') return value as (request: IncomingMessage) => boolean;
   if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && entry.startsWith('/'))) {
@@ -32,9 +35,12 @@ export function compileIgnore(value: unknown): ((request: IncomingMessage) => bo
   if (exact.length === 0 && prefixes.length === 0) return undefined;
   // Runs on every request: a few entries are compared in place on the URL (no slice, no
   // hash of the request's fresh URL string); a long list is looked up in a Set.
-  if (exact.length > MAX_SCANNED) return bySet(new Set(exact), prefixes);
-  return (request) => {
-    const url = request.url ?? '/';
+  const byUrl = exact.length > MAX_SCANNED ? bySet(new Set(exact), prefixes) : scanned(exact, prefixes);
+  return Object.assign((request: IncomingMessage) => byUrl(request.url), { byUrl });
+}
+
+function scanned(exact: readonly string[], prefixes: readonly string[]): (url: string | undefined) => boolean {
+  return (url = '/') => {
     for (let index = 0; index < exact.length; index++) {
       const path = exact[index]!;
       if (url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === QUERY)) return true;
@@ -47,9 +53,8 @@ export function compileIgnore(value: unknown): ((request: IncomingMessage) => bo
 const QUERY = 0x3f; // '?'
 const MAX_SCANNED = 8;
 
-function bySet(exact: ReadonlySet<string>, prefixes: readonly string[]): (request: IncomingMessage) => boolean {
-  return (request) => {
-    const url = request.url ?? '/';
+function bySet(exact: ReadonlySet<string>, prefixes: readonly string[]): (url: string | undefined) => boolean {
+  return (url = '/') => {
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     if (exact.has(path)) return true;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRequestHandle } from './http-metrics.js';
+import { requestStart } from './request-start.js';
 
 /** The property `track` puts the handle in (a global symbol: one per process, whatever the copies of this package). */
 export const HANDLE = Symbol.for('telltale.metrics.handle');
@@ -11,6 +12,8 @@ export type TrackedRequest = IncomingMessage & { [HANDLE]?: HttpRequestHandle };
 export interface OwnedHandle extends HttpRequestHandle {
   /** Records the request on the recorder that started it (idempotent, as `finish`). */
   finishOn(response: ServerResponse): void;
+  /** Whether its recorder records at all (an SDK is registered, `meterProvider` is not `false`). */
+  readonly recording: boolean;
 }
 
 // Handles of requests an adapter tracks without a property on the request (Express).
@@ -38,7 +41,7 @@ export function finishKept(response: ServerResponse): void {
   handle?.finishOn(response);
 }
 
-/** The handle `track` or {@link keepHandle} attached to a request, if any. */
+/** The handle `track`, {@link keepHandle} or a claimed {@link requestStart} attached to a request, if any. */
 export function handleOf(request: IncomingMessage): HttpRequestHandle | undefined {
-  return (request as TrackedRequest)[HANDLE] ?? kept.get(request);
+  return requestStart(request)?.handle ?? (request as TrackedRequest)[HANDLE] ?? kept.get(request);
 }
