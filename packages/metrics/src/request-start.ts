@@ -19,6 +19,7 @@ export class RequestStart {
   /** The response emitted 'finish' (all of it handed to the socket), so its close is no abort. */
   completed = false;
   constructor(
+    readonly request: IncomingMessage,
     readonly startTime: number,
     readonly method: string,
     readonly url: string | undefined,
@@ -36,6 +37,9 @@ export type StartsFrom = {
 };
 
 let subscribed = false;
+// The latest announcement: a middleware mounted first runs in the same tick as it, and so does
+// Express' assignment of `req.route`; both find it by identity, without a read on the request.
+let latest: RequestStart | undefined;
 // Servers a recorder has recorded a request of: the others' requests are left alone.
 const watched = new WeakSet<object>();
 
@@ -60,6 +64,7 @@ function onRequestStart(message: unknown): void {
   };
   if (!watched.has(server)) return;
   const start = new RequestStart(
+    request,
     performance.now(),
     normalizeMethod(request.method),
     request.url,
@@ -67,14 +72,18 @@ function onRequestStart(message: unknown): void {
     protocolVersion(request),
   );
   (request as Started)[START] = start;
+  latest = start;
   // Closures, so that nothing is read from the response once Express has it.
   response.on('finish', () => {
     start.completed = true;
   });
-  response.on('close', () => start.handle?.finishOn(response));
+  response.on('close', () => {
+    if (latest === start) latest = undefined; // keeps no request alive once answered
+    start.handle?.finishOn(response);
+  });
 }
 
 /** The announcement of a request, if node:http made one after {@link watchRequestStarts}. */
 export function requestStart(request: IncomingMessage): RequestStart | undefined {
-  return (request as Started)[START];
+  return latest !== undefined && latest.request === request ? latest : (request as Started)[START];
 }
