@@ -17,6 +17,7 @@ import { fastifyMetrics } from '@telltale/metrics/fastify';
 import { instrumentHandler } from '@telltale/metrics/node';
 import { memoryConnection } from './memory-connection.js';
 import { promObserver } from './prom-by-hand.js';
+import { usersHandler, usersRoute } from './users-route.js';
 import type { Framework } from './variants.js';
 
 const require = createRequire(import.meta.url);
@@ -95,11 +96,8 @@ function buildFastify(variant: InProcessVariant): Dispatch | undefined {
 
 function buildNode(variant: InProcessVariant): Dispatch | undefined {
   if (variant === 'prom-client plugin') return undefined;
-  const handler = (request: IncomingMessage, response: ServerResponse): void => {
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ id: request.url!.slice(7) }));
-  };
-  const getRoute = (request: IncomingMessage) => (request.url!.startsWith('/users/') ? '/users/:id' : undefined);
+  const handler = usersHandler;
+  const getRoute = usersRoute;
   let listener: (request: IncomingMessage, response: ServerResponse) => unknown = handler;
   if (variant === 'empty middleware') listener = (request, response) => handler(request, response);
   if (variant === 'telltale') listener = instrumentHandler(handler, { getRoute });

@@ -10,6 +10,7 @@ import type Express from 'express';
 import type FastifyFactory from 'fastify';
 import type PromBundle from 'express-prom-bundle';
 import { promObserver } from './prom-by-hand.js';
+import { usersHandler, usersRoute } from './users-route.js';
 import type { Framework, Variant } from './variants.js';
 
 const require = createRequire(import.meta.url);
@@ -103,11 +104,8 @@ async function fastifyServer(variant: Variant): Promise<number> {
 }
 
 async function nodeServer(http: typeof Http, variant: Variant): Promise<number> {
-  const handler = (request: IncomingMessage, response: ServerResponse): void => {
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ id: request.url!.slice(7) }));
-  };
-  const getRoute = (request: IncomingMessage) => (request.url!.startsWith('/users/') ? '/users/:id' : undefined);
+  const handler = usersHandler;
+  const getRoute = usersRoute;
   let listener: (request: IncomingMessage, response: ServerResponse) => unknown = handler;
   if (variant === 'empty middleware') listener = (request, response) => handler(request, response);
   if (variant === 'telltale') {
