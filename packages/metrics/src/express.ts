@@ -38,6 +38,7 @@ export interface ExpressMetricsMiddleware {
 
 interface ExpressRequest extends IncomingMessage {
   baseUrl?: string;
+  originalUrl?: string;
   [ROUTE]?: { path?: unknown };
 }
 
@@ -111,6 +112,10 @@ function routeAtFinish(request: IncomingMessage): string | undefined {
   return route == null ? undefined : routeTemplate(baseUrl, route.path);
 }
 
+function fullUrlSeen(request: ExpressRequest): boolean {
+  return request.originalUrl === undefined || request.originalUrl === request.url;
+}
+
 // Where the prototype hook cannot see the response: one listener shared by every request
 // (a closure per request costs about 1 µs on Express).
 function onClose(this: ServerResponse): void {
@@ -143,10 +148,14 @@ export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetr
   // sub-app has its own request prototype): read req.route when the response ends.
   const metrics = options.metrics ?? createHttpMetrics({ getRoute: routeAtFinish, ...withoutUndefined(options) });
   const startFrom = (metrics as StartsFrom)[START_FROM];
+  // Mounted under a path, the middleware sees URLs without it, unlike the announcement: it then
+  // keeps to its own path so that `ignore` means the same on every request. Learnt once.
+  let seesFullUrl: boolean | undefined;
   const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
+    seesFullUrl ??= fullUrlSeen(request);
     // Announced by node:http (see request-start.ts): everything was read there, and the close
     // listener attached; the first recorder to see the request claims it.
-    const begun = startFrom === undefined ? undefined : requestStart(request);
+    const begun = startFrom === undefined || !seesFullUrl ? undefined : requestStart(request);
     if (begun !== undefined) {
       if (begun.handle === undefined) begun.handle = startFrom!(request, begun);
       if (begun.handle !== undefined) captureRoute(request);
@@ -160,7 +169,7 @@ export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetr
       if (!closeThroughPrototype(response)) response.on('close', onClose);
       captureRoute(request);
       // This server's requests announced from now on take the path above.
-      if (startFrom !== undefined && (handle as OwnedHandle).recording)
+      if (startFrom !== undefined && seesFullUrl && (handle as OwnedHandle).recording)
         watchRequestStarts((request.socket as { server?: object } | null)?.server);
     }
     next();

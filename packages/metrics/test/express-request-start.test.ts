@@ -104,3 +104,33 @@ describe('expressMetrics started from node:http announcements', () => {
     expect(series[0]!.sum - first[0]!.sum).toBeGreaterThanOrEqual(DELAY_MS / 1000);
   });
 });
+
+describe('expressMetrics mounted under a path', () => {
+  it('applies `ignore` to the path it sees on every request, announced or not', async () => {
+    const meter = createTestMeter();
+    const app = express();
+    app.use('/api', expressMetrics({ meterProvider: meter.meterProvider, ignore: ['/health'] }));
+    app.get('/api/health', (_request: Request, response: Response) => {
+      response.send('ok');
+    });
+    app.get('/api/users/:id', (_request: Request, response: Response) => {
+      response.send('user');
+    });
+    const server = createServer(app);
+    const url = await listen(server);
+    try {
+      for (let index = 0; index < 3; index++) {
+        expect((await send(`${url}/api/health`)).body).toBe('ok');
+        expect((await send(`${url}/api/users/${index}`)).body).toBe('user');
+      }
+      const series = await eventually(
+        () => meter.histogram(DURATION),
+        (value) => value.reduce((sum, entry) => sum + entry.count, 0) >= 3,
+      );
+      expect(series.map((entry) => [entry.attributes['http.route'], entry.count])).toEqual([['/api/users/:id', 3]]);
+    } finally {
+      await close(server);
+      await meter.shutdown();
+    }
+  });
+});
