@@ -6,7 +6,7 @@ import {
   type HttpRequestHandle,
 } from './http-metrics.js';
 import { closeThroughPrototype } from './express-close.js';
-import { finishKept, handleOf, keepHandle, keptHandle, type OwnedHandle } from './request-handles.js';
+import { finishKept, handleOf, keepHandle, type OwnedHandle } from './request-handles.js';
 import { requestStart, START_FROM, watchRequestStarts, type StartsFrom } from './request-start.js';
 
 export { serverTiming } from './server-timing/express-middleware.js';
@@ -58,10 +58,7 @@ function routeTemplate(baseUrl: string | undefined, path: unknown): string {
 // the routers (which restores `baseUrl`).
 // The route object lives on our handle (declared there, so no shape change);
 // only requests we do not track fall back to a symbol property.
-// node:http's announcement first (one read), then the middleware's WeakMap: a miss of a
-// symbol on an Express request walks its whole prototype chain.
-const expressHandle = (request: ExpressRequest) =>
-  (requestStart(request)?.handle ?? keptHandle(request) ?? handleOf(request)) as AdapterHandle | undefined;
+const expressHandle = (request: ExpressRequest) => handleOf(request) as AdapterHandle | undefined;
 
 const routeProperty: PropertyDescriptor = Object.freeze({
   configurable: true,
@@ -153,8 +150,8 @@ export function expressMetrics(options: ExpressMetricsOptions = {}): ExpressMetr
   let seesFullUrl: boolean | undefined;
   const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void => {
     seesFullUrl ??= fullUrlSeen(request);
-    // Announced by node:http (see request-start.ts): everything was read there, and the close
-    // listener attached; the first recorder to see the request claims it.
+    // Announced by node:http (see request-start.ts): everything was read there, and the
+    // listeners attached; the first recorder to see the request claims it.
     const begun = startFrom === undefined || !seesFullUrl ? undefined : requestStart(request);
     if (begun !== undefined) {
       if (begun.handle === undefined) begun.handle = startFrom!(request, begun);

@@ -21,17 +21,12 @@ const kept = new WeakMap<IncomingMessage, HttpRequestHandle>();
 
 /**
  * Attaches a handle to a request without adding a property to it, for
- * {@link handleOf}, {@link keptHandle} and {@link finishKept}. Express swaps
+ * {@link handleOf} and {@link finishKept}. Express swaps
  * each request's prototype, after which V8 gives every property added to it a
  * map of its own (about 2 µs); a WeakMap entry costs about a third of that.
  */
 export function keepHandle(request: IncomingMessage, handle: HttpRequestHandle): void {
   kept.set(request, handle);
-}
-
-/** The handle {@link keepHandle} attached to a request, if any. */
-export function keptHandle(request: IncomingMessage): HttpRequestHandle | undefined {
-  return kept.get(request);
 }
 
 /** Records the request {@link keepHandle} attached to `response.req`, if any (for a `close` hook). */
@@ -41,7 +36,11 @@ export function finishKept(response: ServerResponse): void {
   handle?.finishOn(response);
 }
 
-/** The handle `track`, {@link keepHandle} or a claimed {@link requestStart} attached to a request, if any. */
+/**
+ * The handle a claimed {@link requestStart}, {@link keepHandle} or `track`
+ * attached to a request, if any. The symbol last: its miss on an Express
+ * request walks the whole prototype chain.
+ */
 export function handleOf(request: IncomingMessage): HttpRequestHandle | undefined {
-  return requestStart(request)?.handle ?? (request as TrackedRequest)[HANDLE] ?? kept.get(request);
+  return requestStart(request)?.handle ?? kept.get(request) ?? (request as TrackedRequest)[HANDLE];
 }

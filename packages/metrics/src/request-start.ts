@@ -8,7 +8,7 @@ import type { OwnedHandle } from './request-handles.js';
 // the inline caches (about 0.3 µs), each property or listener added costs 1–2 µs. node:http
 // announces every request on this channel just before its 'request' event, while both
 // objects still share their hidden classes: what a recorder needs from them is read there,
-// and the close listener attached there, at a fraction of the cost.
+// and its listeners attached there, at a fraction of the cost.
 const CHANNEL = 'http.server.request.start';
 const START = Symbol('telltale.metrics.requestStart');
 
